@@ -1,0 +1,107 @@
+// The supervisor: PID 1's event loop. It owns the services, takes every
+// signal and every child exit as events from libev (signalfd underneath;
+// one ev_child on pid 0 reaps all), starts services as their dependencies
+// become ready, and runs the stop sequence of SPEC §4.
+//
+// Wrapper mode (SPEC §2) is the same machine with one service, `main`, made
+// from PROGRAM, and every signal forwarded to it instead of starting the
+// stop sequence.
+//
+// Ownership: the Supervisor owns every Service, probe, watcher and timer;
+// it reaps every process, including ones it never started (orphans).
+#pragma once
+
+#include <ev.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "steward/config.hpp"
+#include "steward/probes.hpp"
+#include "steward/service.hpp"
+#include "steward/signals.hpp"
+
+namespace steward {
+
+struct SupervisorSettings {
+  Duration shutdown_timeout = Duration(9000);
+  Duration grace = Duration(2000);
+  KillMode kill_mode = KillMode::kGroup;
+  std::vector<int> remap_exit;
+  bool log_orphans = false;
+  bool wrapper_mode = false;  // no configuration: behave as tini
+  std::string runtime_dir;    // "" when there is none
+};
+
+class Supervisor : public ServiceHost, public HelperRunner {
+ public:
+  Supervisor(struct ev_loop* loop, SupervisorSettings settings, Config config,
+             const InheritedSignals* signals);
+  ~Supervisor() override;
+
+  // Starts the enabled services and runs until the stop sequence is over.
+  // Returns steward's exit status (SPEC §1 table).
+  int Run();
+
+  // ServiceHost
+  pid_t Launch(Service& s, int* failed_exit_code) override;
+  void Kill(pid_t pid, bool group, int sig) override;
+  bool RunStopCommand(Service& s) override;
+  bool GroupAlive(pid_t pgid) override;
+  void SetTimer(Service& s, Clock::duration after) override;
+  void CancelTimer(Service& s) override;
+  Clock::time_point Now() override;
+  void StateChanged(Service& s, State old_state) override;
+
+  // HelperRunner
+  pid_t RunHelper(SpawnRequest req, std::function<void(int status)> on_exit) override;
+  void CancelHelper(pid_t pid) override;
+
+ private:
+  struct Slot;
+  enum class Phase { kRunning, kStopping, kLeftovers, kDone };
+
+  static void OnSignal(struct ev_loop*, ev_signal* w, int);
+  static void OnChild(struct ev_loop*, ev_child* w, int);
+  static void OnServiceTimer(struct ev_loop*, ev_timer* w, int);
+  static void OnDeadline(struct ev_loop*, ev_timer* w, int);
+  static void OnGrace(struct ev_loop*, ev_timer* w, int);
+
+  void HandleSignal(int sig);
+  void HandleExit(pid_t pid, int status);
+  void Settle();
+  bool SettleOne(Slot& slot);
+  void BeginShutdown(std::optional<int> exit_code, const std::string& why);
+  void KillEverything();
+  void CheckStopDone();
+  void BeginLeftovers();
+  void Finish();
+  void OnMainGone(Service& s);
+  SpawnRequest BuildRequest(const Service& s, bool* ok);
+  Slot* Find(const std::string& name);
+  Slot* MainSlot();
+
+  struct ev_loop* loop_;
+  SupervisorSettings settings_;
+  Config config_;
+  const InheritedSignals* signals_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
+  std::map<pid_t, Slot*> by_pid_;             // service main processes
+  std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
+  std::vector<std::unique_ptr<ev_signal>> signal_watchers_;
+  ev_child child_watcher_{};
+  ev_timer deadline_{};  // --shutdown-timeout, while stopping
+  ev_timer grace_{};     // --grace, for leftovers
+  Phase phase_ = Phase::kRunning;
+  bool dirty_ = false;    // a state changed: Settle() again
+  bool settling_ = false;
+  bool killed_ = false;   // graceful waits skipped (second signal, deadline)
+  int exit_code_ = 0;
+  bool exit_code_set_ = false;
+};
+
+}  // namespace steward

@@ -1,0 +1,137 @@
+// steward: a tiny PID 1 for containers.
+//
+// The recipe: block signals first, parse the command line, load and
+// validate the configuration (every error at once, exit 2 before anything
+// starts), then hand over to the supervisor's event loop. Before the loop
+// steward bails out with a message; inside it, it only warns and carries
+// on, since PID 1 dying takes the whole container with it.
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "steward/check.hpp"
+#include "steward/config.hpp"
+#include "steward/diag.hpp"
+#include "steward/options.hpp"
+#include "steward/procs.hpp"
+#include "steward/runtime.hpp"
+#include "steward/signals.hpp"
+#include "steward/supervisor.hpp"
+
+extern char** environ;
+
+using namespace steward;
+
+namespace {
+
+void Print(int fd, const std::string& text) {
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    p += n;
+    left -= size_t(n);
+  }
+}
+
+std::map<std::string, std::string> EnvironmentMap() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const char* eq = strchr(*e, '=');
+    if (eq) env.emplace(std::string(*e, size_t(eq - *e)), std::string(eq + 1));
+  }
+  return env;
+}
+
+bool Load(const Options& o, Config* config) {
+  LoadRequest req;
+  req.services_dir = ResolveServicesDir(o);
+  req.config_file = ResolveConfigFile(o);
+  if (const char* p = getenv("STEWARD_PROFILE")) req.profile = p;
+  req.program = o.program;
+  req.env = EnvironmentMap();
+  std::vector<std::string> errors;
+  if (LoadConfig(req, config, &errors)) return true;
+  for (const std::string& e : errors) Error("{}", e);
+  Error("{} configuration error{}; nothing was started", errors.size(),
+        errors.size() == 1 ? "" : "s");
+  return false;
+}
+
+SupervisorSettings Settings(const Options& o, const Config& config, bool wrapper) {
+  SupervisorSettings s;
+  const GlobalConfig& g = config.global;
+  s.shutdown_timeout = o.shutdown_timeout.value_or(g.shutdown_timeout.value_or(DefaultShutdownTimeout()));
+  s.grace = o.grace.value_or(g.grace.value_or(DefaultGrace()));
+  s.kill_mode = o.kill_mode.value_or(g.kill_mode.value_or(KillMode::kGroup));
+  s.remap_exit = o.remap_exit;
+  s.log_orphans = o.log_orphans;
+  s.wrapper_mode = wrapper;
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // 1. Signals are blocked before anything else, so none is lost or acted
+  //    on asynchronously; the event loop takes them as events.
+  InheritedSignals inherited;
+  inherited.CaptureAndBlockAll();
+
+  // 2. The command line.
+  Options o;
+  std::string err;
+  if (!ParseOptions(std::vector<std::string>(argv, argv + argc), getenv, &o, &err)) {
+    Error("{}", err);
+    return 2;
+  }
+  SetVerbosity(o.verbosity);
+  switch (o.mode) {
+    case Options::Mode::kHelp: Print(STDOUT_FILENO, HelpText()); return 0;
+    case Options::Mode::kVersion: Print(STDOUT_FILENO, VersionText() + "\n"); return 0;
+    case Options::Mode::kCtl:
+      Error("ctl: the control socket is not available in this version of steward");
+      return 1;
+    case Options::Mode::kInit:
+    case Options::Mode::kCheck:
+      break;
+  }
+  if (o.pdeathsig && prctl(PR_SET_PDEATHSIG, o.pdeathsig, 0, 0, 0) < 0)
+    Warning("{}", SysError("prctl", "PR_SET_PDEATHSIG", errno));
+
+  // 3. The configuration: every error at once, exit 2, nothing started.
+  Config config;
+  if (!Load(o, &config)) return 2;
+  if (o.mode == Options::Mode::kCheck) return PrintCheck(config, STDOUT_FILENO) ? 0 : 2;
+
+  bool wrapper = !config.services_dir_exists && config.global.path.empty();
+  if (!config.HasServices()) {
+    if (o.program.empty() && wrapper) {
+      Error("nothing to run: no PROGRAM given and no services directory ({}); see steward --help",
+            config.services_dir);
+      return 2;
+    }
+  }
+
+  // 4. Reap everything below us, also when we are not PID 1.
+  if (getpid() != 1 && !BecomeSubreaper())
+    Warning("{}; orphans will not be reaped", SysError("prctl", "PR_SET_CHILD_SUBREAPER", errno));
+
+  SupervisorSettings settings = Settings(o, config, wrapper);
+  if (!wrapper) settings.runtime_dir = PrepareRuntimeDir(o);
+
+  // 5. The loop: signalfd underneath, so signals stay blocked.
+  struct ev_loop* loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD | EVFLAG_NOENV);
+  if (!loop) {
+    Error("cannot initialise the event loop (libev)");
+    return 1;
+  }
+  Supervisor supervisor(loop, std::move(settings), std::move(config), &inherited);
+  return supervisor.Run();
+}

@@ -1,0 +1,513 @@
+#include "steward/supervisor.hpp"
+
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "steward/diag.hpp"
+#include "steward/env_file.hpp"
+#include "steward/exit_status.hpp"
+#include "steward/procs.hpp"
+#include "steward/spawn.hpp"
+
+namespace steward {
+
+namespace {
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+void SetEnv(std::vector<std::string>* env, const std::string& key, const std::string& value) {
+  std::string prefix = key + "=";
+  for (std::string& e : *env) {
+    if (e.compare(0, prefix.size(), prefix) == 0) {
+      e = prefix + value;
+      return;
+    }
+  }
+  env->push_back(prefix + value);
+}
+
+}  // namespace
+
+// Everything the supervisor keeps for one service.
+struct Supervisor::Slot {
+  Supervisor* owner;
+  std::unique_ptr<Service> svc;
+  ev_timer timer{};  // the Service's one deadline
+  std::unique_ptr<ReadinessProbe> ready;
+  std::unique_ptr<HealthProbe> health;
+  SpawnRequest req;                 // of the current run, reused by checks
+  std::vector<Slot*> dependents;    // services whose depends_on names this one
+  std::vector<Slot*> dependencies;
+  std::string blocked_by;           // the failed dependency, when blocked
+};
+
+Supervisor::Supervisor(struct ev_loop* loop, SupervisorSettings settings, Config config,
+                       const InheritedSignals* signals)
+    : loop_(loop), settings_(std::move(settings)), config_(std::move(config)),
+      signals_(signals) {
+  for (const ServiceConfig& cfg : config_.services) {
+    auto slot = std::make_unique<Slot>();
+    slot->owner = this;
+    slot->svc = std::make_unique<Service>(cfg, settings_.kill_mode, this);
+    ev_init(&slot->timer, OnServiceTimer);
+    slot->timer.data = slot.get();
+    slots_.push_back(std::move(slot));
+  }
+  for (auto& slot : slots_) {
+    const ServiceConfig& cfg = slot->svc->config();
+    slot->ready = std::make_unique<ReadinessProbe>(
+        loop_, cfg, settings_.runtime_dir, this, [this, s = slot.get()] {
+          s->svc->Handle(Event::kReady);
+          Settle();
+        });
+    slot->health = std::make_unique<HealthProbe>(loop_, cfg, this, [this, s = slot.get()] {
+      s->svc->Handle(Event::kUnhealthy);
+      Settle();
+    });
+    for (const std::string& dep : cfg.depends_on) {
+      Slot* d = Find(dep);
+      if (!d) continue;  // validated by LoadConfig; a disabled one is not here
+      slot->dependencies.push_back(d);
+      d->dependents.push_back(slot.get());
+    }
+  }
+  ev_init(&deadline_, OnDeadline);
+  deadline_.data = this;
+  ev_init(&grace_, OnGrace);
+  grace_.data = this;
+}
+
+Supervisor::~Supervisor() {
+  for (auto& slot : slots_) ev_timer_stop(loop_, &slot->timer);
+  for (auto& w : signal_watchers_) ev_signal_stop(loop_, w.get());
+  ev_child_stop(loop_, &child_watcher_);
+  ev_timer_stop(loop_, &deadline_);
+  ev_timer_stop(loop_, &grace_);
+}
+
+Supervisor::Slot* Supervisor::Find(const std::string& name) {
+  for (auto& slot : slots_) {
+    if (slot->svc->name() == name && slot->svc->config().enabled) return slot.get();
+  }
+  return nullptr;
+}
+
+Supervisor::Slot* Supervisor::MainSlot() {
+  for (auto& slot : slots_) {
+    if (slot->svc->config().main && slot->svc->config().enabled) return slot.get();
+  }
+  return nullptr;
+}
+
+int Supervisor::Run() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (!IsForwardable(sig)) continue;
+    auto w = std::make_unique<ev_signal>();
+    ev_signal_init(w.get(), OnSignal, sig);
+    w->data = this;
+    ev_signal_start(loop_, w.get());
+    signal_watchers_.push_back(std::move(w));
+  }
+  // pid 0: every child, orphans included, is reaped here.
+  ev_child_init(&child_watcher_, OnChild, 0, 0);
+  child_watcher_.data = this;
+  ev_child_start(loop_, &child_watcher_);
+
+  bool any = false;
+  for (auto& slot : slots_) {
+    if (!slot->svc->config().enabled) continue;
+    any = true;
+    slot->svc->Handle(Event::kStart);
+  }
+  if (!any) {
+    Info("no enabled services; waiting for a signal");
+  }
+  Settle();
+  if (phase_ != Phase::kDone) ev_run(loop_, 0);
+  return exit_code_;
+}
+
+// ---- events -------------------------------------------------------------
+
+void Supervisor::OnSignal(struct ev_loop*, ev_signal* w, int) {
+  static_cast<Supervisor*>(w->data)->HandleSignal(w->signum);
+}
+
+void Supervisor::OnChild(struct ev_loop*, ev_child* w, int) {
+  static_cast<Supervisor*>(w->data)->HandleExit(w->rpid, w->rstatus);
+}
+
+void Supervisor::OnServiceTimer(struct ev_loop*, ev_timer* w, int) {
+  auto* slot = static_cast<Slot*>(w->data);
+  slot->svc->Handle(Event::kTimer);
+  slot->owner->Settle();
+}
+
+void Supervisor::HandleSignal(int sig) {
+  Slot* main = MainSlot();
+  pid_t main_pid = main ? main->svc->pid() : 0;
+  if (settings_.wrapper_mode) {
+    // tini's contract: everything goes to the child, nothing is acted on.
+    if (main_pid > 0) Kill(main_pid, main->svc->group_kill(), sig);
+    return;
+  }
+  if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
+    if (phase_ == Phase::kRunning) {
+      BeginShutdown(std::nullopt, fmt::format("received {}", SignalName(sig)));
+    } else if (sig != SIGQUIT && !killed_) {
+      Warning("received {} again; killing everything now", SignalName(sig));
+      KillEverything();
+    }
+  } else if (sig == SIGHUP) {
+    Warning("received SIGHUP: reload is not supported yet; ignoring it");
+  } else if (main_pid > 0) {
+    Kill(main_pid, main->svc->group_kill(), sig);
+  } else {
+    Debug("received {}; no main program to forward it to", SignalName(sig));
+  }
+  Settle();
+}
+
+void Supervisor::HandleExit(pid_t pid, int status) {
+  if (auto h = helpers_.find(pid); h != helpers_.end()) {
+    auto on_exit = std::move(h->second);
+    helpers_.erase(h);
+    if (on_exit) on_exit(status);
+  } else if (auto s = by_pid_.find(pid); s != by_pid_.end()) {
+    Slot* slot = s->second;
+    by_pid_.erase(s);
+    slot->svc->Handle(Event::kExit, status);
+  } else if (settings_.log_orphans) {
+    Info("reaped orphan {} ({})", pid, DescribeWaitStatus(status));
+  }
+  for (auto& slot : slots_) {
+    if (slot->svc->state() == State::kStopping) slot->svc->Handle(Event::kReaped);
+  }
+  Settle();
+  if (phase_ == Phase::kLeftovers && Descendants(0).empty()) Finish();
+}
+
+// ---- settling: what may start, what must stop -----------------------------
+
+void Supervisor::Settle() {
+  if (settling_) {
+    dirty_ = true;
+    return;
+  }
+  settling_ = true;
+  do {
+    dirty_ = false;
+    for (auto& slot : slots_) SettleOne(*slot);
+  } while (dirty_);
+  settling_ = false;
+  if (phase_ == Phase::kStopping) CheckStopDone();
+}
+
+bool Supervisor::SettleOne(Slot& slot) {
+  Service& s = *slot.svc;
+  if (!s.config().enabled) return false;
+  if (phase_ == Phase::kRunning && s.state() == State::kStarting) {
+    bool all_ready = true;
+    for (Slot* d : slot.dependencies) {
+      State ds = d->svc->state();
+      bool never = ds == State::kFailed || ds == State::kBlocked ||
+                   (ds == State::kExited && d->svc->config().type == ServiceType::kLongrun);
+      if (never) {
+        slot.blocked_by = ds == State::kBlocked ? d->blocked_by : d->svc->name();
+        s.Handle(Event::kBlock);
+        return true;
+      }
+      all_ready = all_ready && d->svc->SatisfiesDependents();
+    }
+    if (all_ready) {
+      s.Handle(Event::kDepsReady);
+      return true;
+    }
+    return false;
+  }
+  if (phase_ != Phase::kRunning && !s.IsDown() && s.state() != State::kStopping) {
+    // Reverse order: only once everything that depends on it is down.
+    for (Slot* d : slot.dependents) {
+      if (!d->svc->IsDown()) return false;
+    }
+    s.Handle(Event::kStop);
+    if (killed_) s.KillNow();
+    return true;
+  }
+  return false;
+}
+
+void Supervisor::StateChanged(Service& s, State old) {
+  Slot* slot = nullptr;
+  for (auto& p : slots_) {
+    if (p->svc.get() == &s) slot = p.get();
+  }
+  State now = s.state();
+  dirty_ = true;
+  if (old == State::kRunning) slot->ready->End();
+  if (old == State::kReady) slot->health->End();
+  switch (now) {
+    case State::kRunning:
+      Info("{}: started (pid {})", s.name(), s.pid());
+      break;
+    case State::kReady:
+      if (s.config().ready.kind != ReadyCheck::Kind::kNone) Info("{}: ready", s.name());
+      slot->health->Begin(slot->req);
+      break;
+    case State::kExited:
+      Info("{}: {}", s.name(), DescribeWaitStatus(s.last_status()));
+      break;
+    case State::kBackoff:
+      if (!(s.config().main && phase_ == Phase::kRunning))
+        Warning("{}: {}; restarting", s.name(), DescribeWaitStatus(s.last_status()));
+      break;
+    case State::kFailed:
+      Error("{}: failed for good: {}", s.name(),
+            s.has_exited() ? DescribeWaitStatus(s.last_status()) : "never started");
+      break;
+    case State::kBlocked:
+      Warning("{}: blocked: dependency '{}' failed", s.name(), slot->blocked_by);
+      break;
+    case State::kStopped:
+      if (old == State::kStopping) Info("{}: stopped ({})", s.name(), DescribeWaitStatus(s.last_status()));
+      break;
+    case State::kStarting:
+    case State::kStopping:
+      break;
+  }
+  bool gone = now == State::kExited || now == State::kBackoff || now == State::kFailed;
+  int code = s.has_exited() ? ExitCodeOf(s.last_status()) : 1;
+  if (s.config().main) {
+    if (phase_ == Phase::kRunning && gone) {
+      OnMainGone(s);
+    } else if (phase_ == Phase::kRunning && now == State::kBlocked) {
+      Slot* dep = Find(slot->blocked_by);
+      int dep_code = dep && dep->svc->has_exited() ? ExitCodeOf(dep->svc->last_status()) : 1;
+      BeginShutdown(dep_code, fmt::format("{} cannot start: '{}' failed", s.name(), slot->blocked_by));
+    } else if (phase_ != Phase::kRunning && s.has_exited() && (gone || now == State::kStopped) &&
+               !exit_code_set_) {
+      // Stopped by a signal: steward exits with main's status, as tini does.
+      OnMainGone(s);
+    }
+  } else if (now == State::kFailed && s.config().on_failure == OnFailure::kShutdown) {
+    BeginShutdown(code, fmt::format("{} failed and has on_failure = \"shutdown\"", s.name()));
+  }
+}
+
+void Supervisor::OnMainGone(Service& s) {
+  int code = s.has_exited() ? ExitCodeOf(s.last_status()) : 1;
+  if (std::find(settings_.remap_exit.begin(), settings_.remap_exit.end(), code) !=
+      settings_.remap_exit.end())
+    code = 0;
+  BeginShutdown(code, fmt::format("{} {}", s.name(), DescribeWaitStatus(s.last_status())));
+  if (!exit_code_set_) {
+    exit_code_ = code;
+    exit_code_set_ = true;
+  }
+}
+
+// ---- the stop sequence (SPEC §4) ------------------------------------------
+
+void Supervisor::BeginShutdown(std::optional<int> code, const std::string& why) {
+  if (code && !exit_code_set_) {
+    exit_code_ = *code;
+    exit_code_set_ = true;
+  }
+  if (phase_ != Phase::kRunning) return;
+  phase_ = Phase::kStopping;
+  if (!settings_.wrapper_mode) Info("stopping: {}", why);
+  ev_timer_set(&deadline_, Seconds(settings_.shutdown_timeout), 0.);
+  ev_timer_start(loop_, &deadline_);
+  dirty_ = true;
+}
+
+void Supervisor::OnDeadline(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Supervisor*>(w->data);
+  Warning("shutdown timeout of {} reached; sending SIGKILL to everything still running",
+          FormatDuration(self->settings_.shutdown_timeout));
+  self->KillEverything();
+  self->Settle();
+}
+
+void Supervisor::KillEverything() {
+  killed_ = true;
+  for (auto& slot : slots_) slot->svc->KillNow();
+  if (phase_ == Phase::kLeftovers) {
+    ev_timer_stop(loop_, &grace_);
+    SignalDescendants(SIGKILL, 0);
+  }
+}
+
+void Supervisor::CheckStopDone() {
+  for (auto& slot : slots_) {
+    if (slot->svc->config().enabled && !slot->svc->IsDown()) return;
+  }
+  BeginLeftovers();
+}
+
+// Step 4: whatever belongs to no service gets SIGTERM, then SIGKILL after
+// --grace; steward goes on as soon as nothing is left.
+void Supervisor::BeginLeftovers() {
+  phase_ = Phase::kLeftovers;
+  int sig = killed_ ? SIGKILL : SIGTERM;
+  int n = SignalDescendants(sig, 0);
+  if (n == 0) {
+    Finish();
+    return;
+  }
+  SignalDescendants(SIGCONT, 0);
+  Info("{} leftover process{}; sent {}", n, n == 1 ? "" : "es", SignalName(sig));
+  if (!killed_) {
+    ev_timer_set(&grace_, Seconds(settings_.grace), 0.);
+    ev_timer_start(loop_, &grace_);
+  }
+}
+
+void Supervisor::OnGrace(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Supervisor*>(w->data);
+  int n = SignalDescendants(SIGKILL, 0);
+  if (n > 0) Warning("{} leftover process{} still running after {}; sent SIGKILL", n,
+                     n == 1 ? "" : "es", FormatDuration(self->settings_.grace));
+}
+
+void Supervisor::Finish() {
+  if (phase_ == Phase::kDone) return;
+  phase_ = Phase::kDone;
+  ev_timer_stop(loop_, &deadline_);
+  ev_timer_stop(loop_, &grace_);
+  ev_break(loop_, EVBREAK_ALL);
+}
+
+// ---- ServiceHost ------------------------------------------------------------
+
+SpawnRequest Supervisor::BuildRequest(const Service& s, bool* ok) {
+  const ServiceConfig& cfg = s.config();
+  SpawnRequest req;
+  *ok = true;
+  req.argv = cfg.command.argv;
+  if (cfg.clear_env) {
+    const char* path = getenv("PATH");
+    req.env.push_back(std::string("PATH=") +
+                      (path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    if (const char* v = getenv("HOME")) req.env.push_back(std::string("HOME=") + v);
+    if (const char* v = getenv("USER")) req.env.push_back(std::string("USER=") + v);
+  } else {
+    req.env = CurrentEnvironment();
+  }
+  if (cfg.identity.set) {
+    if (!cfg.identity.home.empty()) SetEnv(&req.env, "HOME", cfg.identity.home);
+    if (!cfg.identity.name.empty()) {
+      SetEnv(&req.env, "USER", cfg.identity.name);
+      SetEnv(&req.env, "LOGNAME", cfg.identity.name);
+    }
+  }
+  // Read at each start, so an edited env file applies at the next restart.
+  for (const std::string& file : cfg.env_files) {
+    std::vector<std::pair<std::string, std::string>> vars;
+    std::string err;
+    if (!ParseEnvFile(file, &vars, &err)) {
+      Error("{}: env_file {}", s.name(), err);
+      *ok = false;
+      return req;
+    }
+    for (auto& [k, v] : vars) SetEnv(&req.env, k, v);
+  }
+  for (auto& [k, v] : cfg.environment) SetEnv(&req.env, k, v);
+  // PROGRAM keeps steward's working directory, as under tini.
+  req.working_dir = cfg.from_command_line ? "" : cfg.working_dir;
+  req.identity = &cfg.identity;
+  req.umask = cfg.umask;
+  req.limits = &cfg.limits;
+  req.no_new_privileges = cfg.no_new_privileges;
+  req.new_process_group = true;
+  req.foreground = cfg.from_command_line;
+  if (!cfg.from_command_line) req.fds.emplace_back(0, -1);  // stdin: /dev/null
+  req.signals = signals_;
+  return req;
+}
+
+pid_t Supervisor::Launch(Service& s, int* failed_exit_code) {
+  Slot* slot = Find(s.name());
+  bool ok;
+  SpawnRequest req = BuildRequest(s, &ok);
+  if (!ok) {
+    *failed_exit_code = 1;
+    return -1;
+  }
+  std::string err;
+  bool probe = s.config().type == ServiceType::kLongrun &&
+               s.config().ready.kind != ReadyCheck::Kind::kNone;
+  if (probe && !slot->ready->Arm(&req, &err)) {
+    Error("{}: ready: {}", s.name(), err);
+    *failed_exit_code = 1;
+    return -1;
+  }
+  SpawnError serr;
+  pid_t pid = Spawn(req, &serr);
+  if (pid < 0) {
+    Error("{}: {}", s.name(), serr.message);
+    slot->ready->End();
+    *failed_exit_code = serr.exit_code;
+    return -1;
+  }
+  by_pid_[pid] = slot;
+  slot->req = std::move(req);
+  if (probe) slot->ready->Begin();
+  return pid;
+}
+
+void Supervisor::Kill(pid_t pid, bool group, int sig) {
+  if (pid <= 0) return;
+  // Not a group leader (setpgid can lose a race with a fast exec): fall
+  // back to the process itself.
+  if (group && kill(-pid, sig) == 0) return;
+  kill(pid, sig);
+}
+
+bool Supervisor::RunStopCommand(Service& s) {
+  Slot* slot = Find(s.name());
+  SpawnRequest req = slot->req;
+  req.argv = s.config().stop_command.argv;
+  req.fds = {{0, -1}};
+  req.foreground = false;
+  SetEnv(&req.env, "MAINPID", std::to_string(s.pid()));
+  return RunHelper(std::move(req), nullptr) > 0;
+}
+
+bool Supervisor::GroupAlive(pid_t pgid) { return steward::GroupAlive(pgid); }
+
+void Supervisor::SetTimer(Service& s, Clock::duration after) {
+  Slot* slot = Find(s.name());
+  ev_timer_stop(loop_, &slot->timer);
+  ev_timer_set(&slot->timer, Seconds(after), 0.);
+  ev_timer_start(loop_, &slot->timer);
+}
+
+void Supervisor::CancelTimer(Service& s) { ev_timer_stop(loop_, &Find(s.name())->timer); }
+
+Clock::time_point Supervisor::Now() { return Clock::now(); }
+
+// ---- HelperRunner -----------------------------------------------------------
+
+pid_t Supervisor::RunHelper(SpawnRequest req, std::function<void(int)> on_exit) {
+  SpawnError err;
+  pid_t pid = Spawn(req, &err);
+  if (pid < 0) {
+    Warning("{}", err.message);
+    return -1;
+  }
+  helpers_[pid] = std::move(on_exit);
+  return pid;
+}
+
+void Supervisor::CancelHelper(pid_t pid) {
+  auto it = helpers_.find(pid);
+  if (it == helpers_.end()) return;
+  it->second = nullptr;  // still reaped here, but nobody listens
+  Kill(pid, true, SIGKILL);
+}
+
+}  // namespace steward

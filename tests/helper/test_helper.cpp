@@ -1,0 +1,58 @@
+// A small program the integration tests run under steward, for what a shell
+// cannot do portably: record every signal it receives (real-time ones too)
+// and report the signal state it inherited.
+//
+//   test_helper record FILE      append each received signal number to FILE
+//   test_helper disposition SIG  print "ignored" / "default" and "blocked" / "unblocked"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace {
+
+int g_fd = -1;
+
+void Record(int sig) {
+  char buf[16];
+  int n = 0;
+  char tmp[8];
+  int t = 0;
+  do {
+    tmp[t++] = char('0' + sig % 10);
+    sig /= 10;
+  } while (sig > 0);
+  while (t > 0) buf[n++] = tmp[--t];
+  buf[n++] = '\n';
+  (void)!write(g_fd, buf, size_t(n));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "record") == 0) {
+    g_fd = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644);
+    struct sigaction sa = {};
+    sa.sa_handler = Record;
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig == SIGKILL || sig == SIGSTOP) continue;
+      sigaction(sig, &sa, nullptr);
+    }
+    (void)!write(g_fd, "ready\n", 6);
+    for (;;) pause();
+  }
+  if (argc == 3 && strcmp(argv[1], "disposition") == 0) {
+    int sig = atoi(argv[2]);
+    struct sigaction old;
+    sigaction(sig, nullptr, &old);
+    sigset_t mask;
+    sigprocmask(SIG_SETMASK, nullptr, &mask);
+    printf("%s %s\n", old.sa_handler == SIG_IGN ? "ignored" : "default",
+           sigismember(&mask, sig) ? "blocked" : "unblocked");
+    return 0;
+  }
+  fprintf(stderr, "usage: test_helper record FILE | disposition SIG\n");
+  return 2;
+}

@@ -1,0 +1,238 @@
+#include "harness.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace steward::testing {
+
+const char* StewardBin() { return STEWARD_BIN; }
+
+namespace {
+
+std::string TempFile(const char* what) {
+  std::string path = std::string("/tmp/steward-test-") + what + "-XXXXXX";
+  int fd = mkstemp(path.data());
+  close(fd);
+  return path;
+}
+
+int ExitCodeFromStatus(int st) {
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+  return -1;
+}
+
+[[noreturn]] void ExecSteward(const std::vector<std::string>& args, char** envp) {
+  std::vector<char*> argv;
+  std::string bin = StewardBin();
+  argv.push_back(bin.data());
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  execve(bin.c_str(), argv.data(), envp);
+  _exit(126);
+}
+
+}  // namespace
+
+Process::Process(const std::vector<std::string>& args, const RunOptions& opts) {
+  out_path_ = TempFile("out");
+  err_path_ = TempFile("err");
+  int in[2] = {-1, -1};
+  bool piped = opts.stdin_open || !opts.stdin_data.empty();
+  if (piped && pipe2(in, O_CLOEXEC) < 0) abort();
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0) abort();
+
+  // Prepared before fork.
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const char* eq = strchr(*e, '=');
+    if (eq) env[std::string(*e, size_t(eq - *e))] = eq + 1;
+  }
+  for (auto& [k, v] : opts.env) env[k] = v;
+  std::vector<std::string> env_strings;
+  for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  outer_ = fork();
+  if (outer_ == 0) {
+    // The namespace holder never execs: it must not keep our end of
+    // steward's stdin open, or steward's child would never see EOF.
+    if (piped) close(in[1]);
+    int fd_in = piped ? in[0] : open("/dev/null", O_RDONLY);
+    int fd_out = open(out_path_.c_str(), O_WRONLY | O_TRUNC);
+    int fd_err = open(err_path_.c_str(), O_WRONLY | O_TRUNC);
+    dup2(fd_in, 0);
+    dup2(fd_out, 1);
+    dup2(fd_err, 2);
+    if (!opts.cwd.empty() && chdir(opts.cwd.c_str()) < 0) _exit(125);
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int sig : opts.block_signals) sigaddset(&mask, sig);
+    sigprocmask(SIG_SETMASK, &mask, nullptr);
+    for (int sig : opts.ignore_signals) signal(sig, SIG_IGN);
+    if (!opts.new_pid_namespace) {
+      pid_t self = getpid();
+      (void)!write(report[1], &self, sizeof self);
+      ExecSteward(args, envp.data());
+    }
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) _exit(124);
+    pid_t inner = fork();
+    if (inner == 0) {
+      // PID 1 of the new namespace: a private /proc of its own.
+      mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+      mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+      ExecSteward(args, envp.data());
+    }
+    (void)!write(report[1], &inner, sizeof inner);
+    close(0);
+    close(1);
+    close(2);
+    int st;
+    while (waitpid(inner, &st, 0) < 0) {
+    }
+    _exit(ExitCodeFromStatus(st));
+  }
+  close(report[1]);
+  if (piped) {
+    close(in[0]);
+    stdin_fd_ = in[1];
+  }
+  if (read(report[0], &steward_pid_, sizeof steward_pid_) != sizeof steward_pid_) steward_pid_ = -1;
+  close(report[0]);
+  if (!opts.stdin_data.empty()) {
+    WriteStdin(opts.stdin_data);
+    if (!opts.stdin_open) CloseStdin();
+  }
+}
+
+Process::~Process() {
+  if (exit_code_ < 0 && outer_ > 0) {
+    if (steward_pid_ > 0) kill(steward_pid_, SIGKILL);
+    kill(outer_, SIGKILL);
+    waitpid(outer_, nullptr, 0);
+  }
+  CloseStdin();
+  unlink(out_path_.c_str());
+  unlink(err_path_.c_str());
+}
+
+void Process::Signal(int sig) { kill(steward_pid_, sig); }
+
+void Process::WriteStdin(const std::string& data) {
+  if (stdin_fd_ >= 0) (void)!write(stdin_fd_, data.data(), data.size());
+}
+
+void Process::CloseStdin() {
+  if (stdin_fd_ >= 0) close(stdin_fd_);
+  stdin_fd_ = -1;
+}
+
+int Process::Wait(std::chrono::milliseconds timeout) {
+  if (exit_code_ >= 0) return exit_code_;
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    int st;
+    pid_t r = waitpid(outer_, &st, WNOHANG);
+    if (r == outer_) {
+      exit_code_ = ExitCodeFromStatus(st);
+      return exit_code_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return -1;
+}
+
+std::string Process::Stdout() const { return ReadFile(out_path_); }
+std::string Process::Stderr() const { return ReadFile(err_path_); }
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/steward-test-XXXXXX";
+  path_ = mkdtemp(tmpl);
+  chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() {
+  std::string cmd = "rm -rf '" + path_ + "'";
+  (void)!system(cmd.c_str());
+}
+
+void WriteFile(const std::string& path, const std::string& content, int mode) {
+  std::ofstream f(path, std::ios::trunc);
+  f << content;
+  f.close();
+  chmod(path.c_str(), mode);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> Grep(const std::string& text, const std::string& needle) {
+  std::vector<std::string> out;
+  for (const std::string& l : Lines(text)) {
+    if (l.find(needle) != std::string::npos) out.push_back(l);
+  }
+  return out;
+}
+
+std::vector<pid_t> Children(pid_t pid) {
+  std::string p = std::to_string(pid);
+  std::stringstream ss(ReadFile("/proc/" + p + "/task/" + p + "/children"));
+  std::vector<pid_t> out;
+  pid_t c;
+  while (ss >> c) out.push_back(c);
+  return out;
+}
+
+bool IsZombie(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  return stat.find(") Z ") != std::string::npos;
+}
+
+long VoluntarySwitches(pid_t pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  for (const std::string& l : Lines(status)) {
+    if (l.rfind("voluntary_ctxt_switches:", 0) == 0) return atol(l.c_str() + 24);
+  }
+  return -1;
+}
+
+}  // namespace steward::testing

@@ -1,0 +1,84 @@
+// Runs the real static steward as PID 1 in a fresh PID and mount namespace
+// (../shared/TESTING.md) and observes it as a user would: exit status,
+// stdout, stderr, files its services write. Signals are sent from outside,
+// to steward's pid in the test's namespace.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace steward::testing {
+
+struct RunOptions {
+  bool new_pid_namespace = true;  // false: plain child (subreaper tests)
+  std::string stdin_data;         // written to steward's stdin, then closed
+  bool stdin_open = false;        // keep stdin an open pipe (Process::WriteStdin)
+  std::map<std::string, std::string> env;  // added to the test's environment
+  std::string cwd;
+  std::vector<int> ignore_signals;  // SIG_IGN in steward, as a parent could leave them
+  std::vector<int> block_signals;   // blocked in steward's inherited mask
+};
+
+// A running steward. The destructor SIGKILLs whatever is left.
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const RunOptions& opts = {});
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return steward_pid_; }  // steward, as seen from here
+  void Signal(int sig);
+  void WriteStdin(const std::string& data);
+  void CloseStdin();
+  // Waits for steward to exit; returns its exit code (128+N if killed), or
+  // -1 on timeout (then the process is still running).
+  int Wait(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Time from a call of Signal() or of the constructor to the exit, for
+  // logging only (tests never assert speed).
+  std::string Stdout() const;
+  std::string Stderr() const;
+
+ private:
+  pid_t outer_ = -1;        // our child: the namespace holder (or steward)
+  pid_t steward_pid_ = -1;
+  int stdin_fd_ = -1;
+  int exit_code_ = -1;
+  std::string out_path_, err_path_;
+};
+
+// A fresh temporary directory, removed recursively on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void WriteFile(const std::string& path, const std::string& content, int mode = 0644);
+std::string ReadFile(const std::string& path);  // "" when missing
+bool Exists(const std::string& path);
+// Polls (tests only) until pred() or timeout; returns pred().
+bool WaitFor(const std::function<bool()>& pred,
+             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+std::vector<std::string> Lines(const std::string& text);
+// Every line of text that contains needle.
+std::vector<std::string> Grep(const std::string& text, const std::string& needle);
+// The direct children of a process (/proc/PID/task/PID/children).
+std::vector<pid_t> Children(pid_t pid);
+bool IsZombie(pid_t pid);
+// voluntary_ctxt_switches of a process.
+long VoluntarySwitches(pid_t pid);
+
+const char* StewardBin();
+
+}  // namespace steward::testing

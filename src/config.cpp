@@ -6,10 +6,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <memory>
@@ -39,7 +38,9 @@ namespace {
 
 // [a-z0-9][a-z0-9_.-]*, so names are safe in paths, log prefixes and DOT.
 bool ValidServiceName(std::string_view name) {
-  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  auto lower_or_digit = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
   if (name.empty() || !lower_or_digit(name[0])) return false;
   return std::all_of(name.begin(), name.end(),
                      [&](char c) { return lower_or_digit(c) || c == '_' || c == '.' || c == '-'; });
@@ -187,9 +188,10 @@ class Loader {
       return false;
     }
     if (st.st_mode & S_IWOTH) {
-      c.ErrorAtStart(fmt::format("refusing a file writable by others (mode {:04o}): anyone in the "
-                                 "container could change what steward runs (chmod o-w {})",
-                                 st.st_mode & 07777, c.path));
+      c.ErrorAtStart(
+          fmt::format("refusing a file writable by others (mode {:04o}): anyone in the "
+                      "container could change what steward runs (chmod o-w {})",
+                      st.st_mode & 07777, c.path));
       return false;
     }
     try {
@@ -208,8 +210,10 @@ class Loader {
     if (!p) return;
     if (toml::table* profiles = p->as_table()) {
       for (auto&& [k, v] : *profiles) {
-        if (!v.is_table()) c.Error(v, fmt::format("'profile.{}' must be a table, not {}", k.str(), TypeName(v)));
-        else if (v.as_table()->contains("profile")) c.Error(v, "profiles cannot be nested");
+        if (!v.is_table())
+          c.Error(v, fmt::format("'profile.{}' must be a table, not {}", k.str(), TypeName(v)));
+        else if (v.as_table()->contains("profile"))
+          c.Error(v, "profiles cannot be nested");
       }
       for (const std::string& name : SplitProfiles(req_.profile)) {
         toml::node* chosen = profiles->get(name);
@@ -217,7 +221,8 @@ class Loader {
           MergeTable(root, chosen->as_table());
       }
     } else {
-      c.Error(*p, fmt::format("'profile' must be a table of [profile.NAME] tables, not {}", TypeName(*p)));
+      c.Error(*p, fmt::format("'profile' must be a table of [profile.NAME] tables, not {}",
+                              TypeName(*p)));
     }
     root->erase("profile");
   }
@@ -250,7 +255,8 @@ class Loader {
   void AddProgramMain() {
     if (req_.program.empty()) return;
     if (LoadedService* l = FindLoaded("main")) {
-      l->ctx->ErrorAtStart("the name 'main' belongs to PROGRAM given on the command line; rename main.toml");
+      l->ctx->ErrorAtStart(
+          "the name 'main' belongs to PROGRAM given on the command line; rename main.toml");
       return;
     }
     ServiceConfig m;
@@ -274,9 +280,12 @@ class Loader {
       if (!s->main || !s->enabled) continue;
       const toml::node& at = *l.table.get("main");
       if (!req_.program.empty()) {
-        l.ctx->Error(at, fmt::format("PROGRAM given on the command line and service '{}' has main = true", s->name));
+        l.ctx->Error(
+            at, fmt::format("PROGRAM given on the command line and service '{}' has main = true",
+                            s->name));
       } else if (first) {
-        l.ctx->Error(at, fmt::format("only one service can have main = true, and '{}' has it too", first->name));
+        l.ctx->Error(at, fmt::format("only one service can have main = true, and '{}' has it too",
+                                     first->name));
       } else {
         first = s;
       }
@@ -304,8 +313,10 @@ class Loader {
       return c.Error(at, fmt::format("unknown service '{}' in depends_on{}", d, Suggest(d, known)));
     }
     if (dep->from_command_line) {
-      return c.Error(at, fmt::format("'{}' depends on 'main', which is PROGRAM from the command line "
-                                     "and starts after every service", s.name));
+      return c.Error(at,
+                     fmt::format("'{}' depends on 'main', which is PROGRAM from the command line "
+                                 "and starts after every service",
+                                 s.name));
     }
     if (s.enabled && !dep->enabled)
       c.Error(at, fmt::format("'{}' depends on '{}', which has enabled = false", s.name, d));
@@ -331,7 +342,7 @@ class Loader {
   UserDb users_;
   std::vector<std::unique_ptr<FileCtx>> files_;  // stable addresses: tables point back
   bool global_ok_ = true;
-  std::set<std::string> sink_names_;  // every sink the global file names
+  std::set<std::string> sink_names_;   // every sink the global file names
   std::vector<LoadedService> loaded_;  // service files read, by name
   std::vector<std::string> broken_;    // service files that could not be read or parsed
 };
@@ -343,7 +354,8 @@ bool LoadConfig(const LoadRequest& req, Config* out, std::vector<std::string>* e
   try {
     return Loader(req, out).Run(errors);
   } catch (const std::exception& e) {
-    errors->push_back(fmt::format("internal error: loading the configuration: {} (please report)", e.what()));
+    errors->push_back(
+        fmt::format("internal error: loading the configuration: {} (please report)", e.what()));
   } catch (...) {
     errors->push_back("internal error: loading the configuration failed (please report)");
   }

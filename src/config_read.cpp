@@ -48,16 +48,26 @@ std::string FileCtx::Dir() const {
 
 const char* TypeName(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "nothing";
   }
 }
 
@@ -136,9 +146,11 @@ bool ReadInt(FileCtx& c, const toml::node& v, const char* label, int64_t min, in
     return false;
   }
   if (i->get() < min || i->get() > max) {
-    c.Error(v, max == INT64_MAX
-                   ? fmt::format("'{}' must be {} or more, not {}", label, min, i->get())
-                   : fmt::format("'{}' must be between {} and {}, not {}", label, min, max, i->get()));
+    // An upper bound that only guards the C type is not worth mentioning.
+    bool below = i->get() < min && max >= INT32_MAX;
+    c.Error(v, below ? fmt::format("'{}' must be {} or more, not {}", label, min, i->get())
+                     : fmt::format("'{}' must be between {} and {}, not {}", label, min, max,
+                                   i->get()));
     return false;
   }
   *out = i->get();
@@ -152,7 +164,8 @@ bool ReadDuration(FileCtx& c, const toml::node& v, const char* label, Duration* 
   } else if (const auto* s = v.as_string()) {
     text = s->get();
   } else {
-    c.Error(v, fmt::format("'{}' must be a duration string like \"5s\", not {}", label, TypeName(v)));
+    c.Error(v,
+            fmt::format("'{}' must be a duration string like \"5s\", not {}", label, TypeName(v)));
     return false;
   }
   if (!ParseDuration(text, out, &err)) {
@@ -169,7 +182,8 @@ bool ReadSize(FileCtx& c, const toml::node& v, const char* label, uint64_t* out)
   } else if (const auto* s = v.as_string()) {
     text = s->get();
   } else {
-    c.Error(v, fmt::format("'{}' must be a size string like \"16MiB\", not {}", label, TypeName(v)));
+    c.Error(v,
+            fmt::format("'{}' must be a size string like \"16MiB\", not {}", label, TypeName(v)));
     return false;
   }
   if (!ParseSize(text, out, &err)) {
@@ -179,7 +193,8 @@ bool ReadSize(FileCtx& c, const toml::node& v, const char* label, uint64_t* out)
   return true;
 }
 
-bool ReadStrings(FileCtx& c, const toml::node& v, const char* label, std::vector<std::string>* out) {
+bool ReadStrings(FileCtx& c, const toml::node& v, const char* label,
+                 std::vector<std::string>* out) {
   const auto* a = v.as_array();
   if (!a) {
     c.Error(v, fmt::format("'{}' must be an array of strings, not {}", label, TypeName(v)));
@@ -212,7 +227,8 @@ bool ReadCommand(FileCtx& c, const toml::node& v, const char* label, Command* ou
       return false;
     }
   } else {
-    c.Error(v, fmt::format("'{}' must be an array of strings or a string, not {}", label, TypeName(v)));
+    c.Error(
+        v, fmt::format("'{}' must be an array of strings or a string, not {}", label, TypeName(v)));
     return false;
   }
   if (cmd.argv.empty()) {
@@ -234,8 +250,10 @@ bool ReadAbsolutePath(FileCtx& c, const toml::node& v, const char* label, std::s
   return true;
 }
 
-bool ReadKillMode(FileCtx& c, const toml::node& v, const char* label, std::optional<KillMode>* out) {
-  static const Choice<KillMode> kModes[] = {{"group", KillMode::kGroup}, {"process", KillMode::kProcess}};
+bool ReadKillMode(FileCtx& c, const toml::node& v, const char* label,
+                  std::optional<KillMode>* out) {
+  static const Choice<KillMode> kModes[] = {{"group", KillMode::kGroup},
+                                            {"process", KillMode::kProcess}};
   KillMode m;
   if (!ReadChoice(c, v, label, kModes, &m)) return false;
   *out = m;

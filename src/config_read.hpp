@@ -85,7 +85,8 @@ struct Key {
 void UnknownKey(FileCtx& c, const toml::key& k, const char* where, std::vector<std::string> known);
 
 template <typename T, size_t N>
-void ReadKeys(FileCtx& c, const toml::table& t, const char* where, const Key<T> (&keys)[N], T* out) {
+void ReadKeys(FileCtx& c, const toml::table& t, const char* where, const Key<T> (&keys)[N],
+              T* out) {
   for (auto [k, v] : InSourceOrder(t)) {
     const Key<T>* key = nullptr;
     for (const Key<T>& candidate : keys) {
@@ -111,7 +112,8 @@ struct Choice {
 // nested tables ("ready.timeout").
 bool ReadString(FileCtx& c, const toml::node& v, const char* label, std::string* out);
 bool ReadBool(FileCtx& c, const toml::node& v, const char* label, bool* out);
-bool ReadInt(FileCtx& c, const toml::node& v, const char* label, int64_t min, int64_t max, int64_t* out);
+bool ReadInt(FileCtx& c, const toml::node& v, const char* label, int64_t min, int64_t max,
+             int64_t* out);
 bool ReadDuration(FileCtx& c, const toml::node& v, const char* label, Duration* out);
 bool ReadSize(FileCtx& c, const toml::node& v, const char* label, uint64_t* out);
 bool ReadStrings(FileCtx& c, const toml::node& v, const char* label, std::vector<std::string>* out);
@@ -125,7 +127,8 @@ int ReadChoiceIndex(FileCtx& c, const toml::node& v, const char* label,
                     const std::vector<const char*>& names);
 
 template <typename T, size_t N>
-bool ReadChoice(FileCtx& c, const toml::node& v, const char* label, const Choice<T> (&choices)[N], T* out) {
+bool ReadChoice(FileCtx& c, const toml::node& v, const char* label, const Choice<T> (&choices)[N],
+                T* out) {
   std::vector<const char*> names;
   for (const Choice<T>& ch : choices) names.push_back(ch.name);
   int i = ReadChoiceIndex(c, v, label, names);

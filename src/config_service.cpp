@@ -1,9 +1,8 @@
 // Reading one service file (SPEC §3) into a ServiceConfig: every key, its
 // type, range and default. Cross-service checks (depends_on, main) are in
 // config.cpp, which sees all services.
-#include <sys/resource.h>
-
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <climits>
@@ -32,7 +31,8 @@ void ReadSignal(FileCtx& c, const toml::node& v, const char* label, int* out) {
   } else if (const auto* s = v.as_string()) {
     name = s->get();
   } else {
-    c.Error(v, fmt::format("'{}' must be a signal name like \"SIGTERM\", not {}", label, TypeName(v)));
+    c.Error(v,
+            fmt::format("'{}' must be a signal name like \"SIGTERM\", not {}", label, TypeName(v)));
     return;
   }
   if (int sig = SignalNumber(name)) {
@@ -57,11 +57,16 @@ void ReadUmask(FileCtx& c, const toml::node& v, ServiceDraft* d) {
 
 // docker-compose turns numbers and booleans into strings; so do we.
 bool EnvValue(const toml::node& v, std::string* out) {
-  if (const auto* s = v.as_string()) *out = s->get();
-  else if (const auto* i = v.as_integer()) *out = std::to_string(i->get());
-  else if (const auto* f = v.as_floating_point()) *out = fmt::format("{}", f->get());
-  else if (const auto* b = v.as_boolean()) *out = b->get() ? "true" : "false";
-  else return false;
+  if (const auto* s = v.as_string())
+    *out = s->get();
+  else if (const auto* i = v.as_integer())
+    *out = std::to_string(i->get());
+  else if (const auto* f = v.as_floating_point())
+    *out = fmt::format("{}", f->get());
+  else if (const auto* b = v.as_boolean())
+    *out = b->get() ? "true" : "false";
+  else
+    return false;
   return true;
 }
 
@@ -91,7 +96,8 @@ void ReadEnvFiles(FileCtx& c, const toml::node& v, ServiceDraft* d) {
   if (const auto* s = v.as_string()) {
     files.push_back(s->get());
   } else if (!v.is_array()) {
-    c.Error(v, fmt::format("'env_file' must be a string or an array of strings, not {}", TypeName(v)));
+    c.Error(v,
+            fmt::format("'env_file' must be a string or an array of strings, not {}", TypeName(v)));
     return;
   } else if (!ReadStrings(c, v, "env_file", &files)) {
     return;
@@ -110,7 +116,8 @@ void ReadDependsOn(FileCtx& c, const toml::node& v, ServiceDraft* d) {
   std::vector<std::string> deps;
   if (!ReadStrings(c, v, "depends_on", &deps)) return;
   for (std::string& dep : deps) {  // a repeated name means nothing more
-    if (std::find(d->cfg->depends_on.begin(), d->cfg->depends_on.end(), dep) == d->cfg->depends_on.end())
+    if (std::find(d->cfg->depends_on.begin(), d->cfg->depends_on.end(), dep) ==
+        d->cfg->depends_on.end())
       d->cfg->depends_on.push_back(std::move(dep));
   }
 }
@@ -140,13 +147,20 @@ struct LimitName {
 };
 
 const LimitName kLimits[] = {
-    {"nofile", RLIMIT_NOFILE, false},   {"nproc", RLIMIT_NPROC, false},
-    {"core", RLIMIT_CORE, true},        {"memlock", RLIMIT_MEMLOCK, true},
-    {"stack", RLIMIT_STACK, true},      {"cpu", RLIMIT_CPU, false},
-    {"fsize", RLIMIT_FSIZE, true},      {"as", RLIMIT_AS, true},
-    {"data", RLIMIT_DATA, true},        {"rss", RLIMIT_RSS, true},
-    {"msgqueue", RLIMIT_MSGQUEUE, true}, {"nice", RLIMIT_NICE, false},
-    {"rtprio", RLIMIT_RTPRIO, false},   {"locks", RLIMIT_LOCKS, false},
+    {"nofile", RLIMIT_NOFILE, false},
+    {"nproc", RLIMIT_NPROC, false},
+    {"core", RLIMIT_CORE, true},
+    {"memlock", RLIMIT_MEMLOCK, true},
+    {"stack", RLIMIT_STACK, true},
+    {"cpu", RLIMIT_CPU, false},
+    {"fsize", RLIMIT_FSIZE, true},
+    {"as", RLIMIT_AS, true},
+    {"data", RLIMIT_DATA, true},
+    {"rss", RLIMIT_RSS, true},
+    {"msgqueue", RLIMIT_MSGQUEUE, true},
+    {"nice", RLIMIT_NICE, false},
+    {"rtprio", RLIMIT_RTPRIO, false},
+    {"locks", RLIMIT_LOCKS, false},
     {"sigpending", RLIMIT_SIGPENDING, false},
 };
 
@@ -163,9 +177,13 @@ bool ReadLimitValue(FileCtx& c, const toml::node& v, const std::string& label, b
   }
   std::string err;
   if (s && bytes && ParseSize(s->get(), out, &err)) return true;
-  std::string got = s ? fmt::format("\"{}\"", s->get()) : v.is_integer() ? "a negative number" : TypeName(v);
-  c.Error(v, fmt::format("'{}' must be {}, not {}", label,
-                         bytes ? "an integer, a size or \"unlimited\"" : "an integer or \"unlimited\"", got));
+  std::string got = s                ? fmt::format("\"{}\"", s->get())
+                    : v.is_integer() ? "a negative number"
+                                     : TypeName(v);
+  c.Error(v,
+          fmt::format("'{}' must be {}, not {}", label,
+                      bytes ? "an integer, a size or \"unlimited\"" : "an integer or \"unlimited\"",
+                      got));
   return false;
 }
 
@@ -192,7 +210,8 @@ bool ReadSoftHard(FileCtx& c, const toml::table& t, const std::string& label, bo
   if (!soft) rl->soft = rl->hard;
   if (!hard) rl->hard = rl->soft;
   if (ok && rl->soft > rl->hard) {
-    c.ErrorAt(t.source(), fmt::format("'{}': soft limit {} is above hard limit {}", label, rl->soft, rl->hard));
+    c.ErrorAt(t.source(),
+              fmt::format("'{}': soft limit {} is above hard limit {}", label, rl->soft, rl->hard));
     return false;
   }
   return ok;
@@ -229,18 +248,22 @@ void ReadReadyTcp(FileCtx& c, const toml::node& v, ReadyCheck* r) {
   std::string s;
   if (!ReadString(c, v, "ready.tcp", &s)) return;
   if (!ParseHostPort(s, &r->host, &r->port)) {
-    c.Error(v, fmt::format("'ready.tcp' must be \"HOST:PORT\" with a port from 1 to 65535, not \"{}\"", s));
+    c.Error(v, fmt::format(
+                   "'ready.tcp' must be \"HOST:PORT\" with a port from 1 to 65535, not \"{}\"", s));
     return;
   }
   r->kind = ReadyCheck::Kind::kTcp;
 }
 
 const Key<ReadyCheck> kReadyKeys[] = {
-    {"notify", [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
-       static const Choice<ReadyCheck::Kind> kNotify[] = {{"systemd", ReadyCheck::Kind::kNotifySystemd}};
+    {"notify",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+       static const Choice<ReadyCheck::Kind> kNotify[] = {
+           {"systemd", ReadyCheck::Kind::kNotifySystemd}};
        ReadChoice(c, v, "ready.notify", kNotify, &r->kind);
      }},
-    {"notify_fd", [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+    {"notify_fd",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
        // 0, 1 and 2 are the service's stdin, stdout and stderr.
        int64_t fd;
        if (!ReadInt(c, v, "ready.notify_fd", 3, 1023, &fd)) return;
@@ -248,16 +271,20 @@ const Key<ReadyCheck> kReadyKeys[] = {
        r->notify_fd = int(fd);
      }},
     {"tcp", ReadReadyTcp},
-    {"command", [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+    {"command",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
        if (ReadCommand(c, v, "ready.command", &r->command)) r->kind = ReadyCheck::Kind::kCommand;
      }},
-    {"file", [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+    {"file",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
        if (ReadAbsolutePath(c, v, "ready.file", &r->file)) r->kind = ReadyCheck::Kind::kFile;
      }},
-    {"timeout", [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+    {"timeout",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
        ReadPositiveDuration(c, v, "ready.timeout", &r->timeout);
      }},
-    {"interval", [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+    {"interval",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
        ReadPositiveDuration(c, v, "ready.interval", &r->interval);
      }},
 };
@@ -274,7 +301,8 @@ void CheckOneReadyKind(FileCtx& c, const toml::table& t) {
       continue;
     }
     c.ErrorAt(k->source(), fmt::format("[ready] takes only one of notify, notify_fd, tcp, command "
-                                       "or file, but has '{}' and '{}'", first->str(), k->str()));
+                                       "or file, but has '{}' and '{}'",
+                                       first->str(), k->str()));
     return;
   }
   if (!first) c.ErrorAt(t.source(), "[ready] needs one of notify, notify_fd, tcp, command or file");
@@ -299,8 +327,10 @@ void ReadHealthTest(FileCtx& c, const toml::node& v, HealthCheck* h) {
   }
   std::vector<std::string> words;
   if (!v.is_array()) {
-    c.Error(v, fmt::format("'{}' must be an array like [\"CMD\", \"curl\", \"-f\", \"http://localhost/\"] "
-                           "or a string, not {}", label, TypeName(v)));
+    c.Error(v, fmt::format(
+                   "'{}' must be an array like [\"CMD\", \"curl\", \"-f\", \"http://localhost/\"] "
+                   "or a string, not {}",
+                   label, TypeName(v)));
     return;
   }
   if (!ReadStrings(c, v, label, &words)) return;
@@ -316,7 +346,8 @@ void ReadHealthTest(FileCtx& c, const toml::node& v, HealthCheck* h) {
     h->enabled = true;
   } else {
     c.Error(v, fmt::format("'{}' must be [\"CMD\", program, args...], [\"CMD-SHELL\", \"command\"] "
-                           "or [\"NONE\"]", label));
+                           "or [\"NONE\"]",
+                           label));
   }
 }
 
@@ -326,24 +357,33 @@ struct HealthDraft {
 };
 
 const Key<HealthDraft> kHealthKeys[] = {
-    {"test", [](FileCtx& c, const toml::node& v, HealthDraft* d) { ReadHealthTest(c, v, &d->h); }},
-    {"interval", [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+    {"test",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+       ReadHealthTest(c, v, &d->h);
+     }},
+    {"interval",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
        ReadPositiveDuration(c, v, "healthcheck.interval", &d->h.interval);
      }},
-    {"timeout", [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+    {"timeout",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
        ReadPositiveDuration(c, v, "healthcheck.timeout", &d->h.timeout);
      }},
-    {"retries", [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+    {"retries",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
        ReadIntKey(c, v, "healthcheck.retries", 1, &d->h.retries);
      }},
-    {"start_period", [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+    {"start_period",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
        ReadDuration(c, v, "healthcheck.start_period", &d->h.start_period);
      }},
-    {"on_unhealthy", [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+    {"on_unhealthy",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
        static const Choice<bool> kChoices[] = {{"restart", true}, {"ignore", false}};
        ReadChoice(c, v, "healthcheck.on_unhealthy", kChoices, &d->h.restart_on_unhealthy);
      }},
-    {"disable", [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+    {"disable",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
        ReadBool(c, v, "healthcheck.disable", &d->disable);
      }},
 };
@@ -379,9 +419,15 @@ void ReadLogSinks(FileCtx& c, const toml::node& v, ServiceLogConfig* log) {
 }
 
 const Key<ServiceLogConfig> kLogKeys[] = {
-    {"console", [](FileCtx& c, const toml::node& v, ServiceLogConfig* l) { ReadBool(c, v, "log.console", &l->console); }},
+    {"console",
+     [](FileCtx& c, const toml::node& v, ServiceLogConfig* l) {
+       ReadBool(c, v, "log.console", &l->console);
+     }},
     {"sinks", ReadLogSinks},
-    {"prefix", [](FileCtx& c, const toml::node& v, ServiceLogConfig* l) { ReadString(c, v, "log.prefix", &l->prefix); }},
+    {"prefix",
+     [](FileCtx& c, const toml::node& v, ServiceLogConfig* l) {
+       ReadString(c, v, "log.prefix", &l->prefix);
+     }},
 };
 
 void ReadServiceLog(FileCtx& c, const toml::node& v, ServiceDraft* d) {
@@ -390,34 +436,91 @@ void ReadServiceLog(FileCtx& c, const toml::node& v, ServiceDraft* d) {
 
 // ---- the top level ---------------------------------------------------
 
-const Choice<ServiceType> kTypes[] = {{"longrun", ServiceType::kLongrun}, {"oneshot", ServiceType::kOneshot}};
-const Choice<RestartPolicy> kRestarts[] = {
-    {"no", RestartPolicy::kNo}, {"on-failure", RestartPolicy::kOnFailure}, {"always", RestartPolicy::kAlways}};
-const Choice<OnFailure> kOnFailure[] = {{"ignore", OnFailure::kIgnore}, {"shutdown", OnFailure::kShutdown}};
+const Choice<ServiceType> kTypes[] = {{"longrun", ServiceType::kLongrun},
+                                      {"oneshot", ServiceType::kOneshot}};
+const Choice<RestartPolicy> kRestarts[] = {{"no", RestartPolicy::kNo},
+                                           {"on-failure", RestartPolicy::kOnFailure},
+                                           {"always", RestartPolicy::kAlways}};
+const Choice<OnFailure> kOnFailure[] = {{"ignore", OnFailure::kIgnore},
+                                        {"shutdown", OnFailure::kShutdown}};
 
 const K kServiceKeys[] = {
-    {"command", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadCommand(c, v, "command", &d->cfg->command); }},
-    {"type", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadChoice(c, v, "type", kTypes, &d->cfg->type); }},
+    {"command",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadCommand(c, v, "command", &d->cfg->command);
+     }},
+    {"type",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadChoice(c, v, "type", kTypes, &d->cfg->type);
+     }},
     {"depends_on", ReadDependsOn},
-    {"main", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadBool(c, v, "main", &d->cfg->main); }},
-    {"enabled", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadBool(c, v, "enabled", &d->cfg->enabled); }},
-    {"restart", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadChoice(c, v, "restart", kRestarts, &d->cfg->restart); }},
-    {"restart_delay", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadPositiveDuration(c, v, "restart_delay", &d->cfg->restart_delay); }},
-    {"restart_delay_max", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadPositiveDuration(c, v, "restart_delay_max", &d->cfg->restart_delay_max); }},
-    {"max_restarts", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadIntKey(c, v, "max_restarts", 0, &d->cfg->max_restarts); }},
-    {"on_failure", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadChoice(c, v, "on_failure", kOnFailure, &d->cfg->on_failure); }},
-    {"stop_signal", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadSignal(c, v, "stop_signal", &d->cfg->stop_signal); }},
-    {"stop_grace_period", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadDuration(c, v, "stop_grace_period", &d->cfg->stop_grace_period); }},
-    {"stop_command", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadCommand(c, v, "stop_command", &d->cfg->stop_command); }},
-    {"kill_mode", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadKillMode(c, v, "kill_mode", &d->cfg->kill_mode); }},
-    {"user", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadString(c, v, "user", &d->user); }},
-    {"group", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadString(c, v, "group", &d->group); }},
-    {"working_dir", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadAbsolutePath(c, v, "working_dir", &d->cfg->working_dir); }},
+    {"main",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadBool(c, v, "main", &d->cfg->main);
+     }},
+    {"enabled",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadBool(c, v, "enabled", &d->cfg->enabled);
+     }},
+    {"restart",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadChoice(c, v, "restart", kRestarts, &d->cfg->restart);
+     }},
+    {"restart_delay",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadPositiveDuration(c, v, "restart_delay", &d->cfg->restart_delay);
+     }},
+    {"restart_delay_max",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadPositiveDuration(c, v, "restart_delay_max", &d->cfg->restart_delay_max);
+     }},
+    {"max_restarts",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadIntKey(c, v, "max_restarts", 0, &d->cfg->max_restarts);
+     }},
+    {"on_failure",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadChoice(c, v, "on_failure", kOnFailure, &d->cfg->on_failure);
+     }},
+    {"stop_signal",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadSignal(c, v, "stop_signal", &d->cfg->stop_signal);
+     }},
+    {"stop_grace_period",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadDuration(c, v, "stop_grace_period", &d->cfg->stop_grace_period);
+     }},
+    {"stop_command",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadCommand(c, v, "stop_command", &d->cfg->stop_command);
+     }},
+    {"kill_mode",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadKillMode(c, v, "kill_mode", &d->cfg->kill_mode);
+     }},
+    {"user",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadString(c, v, "user", &d->user);
+     }},
+    {"group",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadString(c, v, "group", &d->group);
+     }},
+    {"working_dir",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadAbsolutePath(c, v, "working_dir", &d->cfg->working_dir);
+     }},
     {"umask", ReadUmask},
     {"environment", ReadEnvironment},
     {"env_file", ReadEnvFiles},
-    {"clear_env", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadBool(c, v, "clear_env", &d->cfg->clear_env); }},
-    {"no_new_privileges", [](FileCtx& c, const toml::node& v, ServiceDraft* d) { ReadBool(c, v, "no_new_privileges", &d->cfg->no_new_privileges); }},
+    {"clear_env",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadBool(c, v, "clear_env", &d->cfg->clear_env);
+     }},
+    {"no_new_privileges",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadBool(c, v, "no_new_privileges", &d->cfg->no_new_privileges);
+     }},
     {"limits", ReadLimits},
     {"ready", ReadReady},
     {"healthcheck", ReadHealth},
@@ -439,13 +542,15 @@ void CheckService(FileCtx& c, const toml::table& t, ServiceDraft* d) {
   if (s.type == ServiceType::kOneshot) {
     if (!t.contains("restart")) s.restart = RestartPolicy::kNo;
     if (s.restart == RestartPolicy::kAlways)
-      c.Error(*t.get("restart"), "a oneshot cannot have restart = \"always\" (it would run forever)");
+      c.Error(*t.get("restart"),
+              "a oneshot cannot have restart = \"always\" (it would run forever)");
     if (t.contains("ready"))
       c.Error(*t.get("ready"), "a oneshot cannot have [ready]: it is ready when it exits with 0");
   }
   if (s.restart_delay > s.restart_delay_max && t.contains("restart_delay")) {
-    c.Error(*t.get("restart_delay"), fmt::format("'restart_delay' ({}) is longer than 'restart_delay_max' ({})",
-                                                 FormatDuration(s.restart_delay), FormatDuration(s.restart_delay_max)));
+    c.Error(*t.get("restart_delay"),
+            fmt::format("'restart_delay' ({}) is longer than 'restart_delay_max' ({})",
+                        FormatDuration(s.restart_delay), FormatDuration(s.restart_delay_max)));
   }
   ResolveUser(c, t, *d);
 }

@@ -3,9 +3,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <string_view>
 
@@ -40,7 +39,9 @@ bool ReadFile(const std::string& path, std::string* content, std::string* err, s
 
 namespace {
 
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool IsBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
@@ -74,11 +75,23 @@ bool DoubleQuoted(std::string_view s, std::string* value, std::string* err) {
     if (c == '\\' && i + 1 < s.size()) {
       char e = s[++i];
       switch (e) {
-        case 'n': c = '\n'; break;
-        case 't': c = '\t'; break;
-        case 'r': c = '\r'; break;
-        case '"': case '\\': case '$': c = e; break;
-        default: value->push_back('\\'); c = e;  // unknown escape: kept as written
+        case 'n':
+          c = '\n';
+          break;
+        case 't':
+          c = '\t';
+          break;
+        case 'r':
+          c = '\r';
+          break;
+        case '"':
+        case '\\':
+        case '$':
+          c = e;
+          break;
+        default:
+          value->push_back('\\');
+          c = e;  // unknown escape: kept as written
       }
     }
     value->push_back(c);
@@ -113,7 +126,8 @@ std::string Unquoted(std::string_view s) {
 }
 
 bool ParseLine(std::string_view line, std::pair<std::string, std::string>* kv, std::string* err) {
-  if (line.substr(0, 7) == "export " || line.substr(0, 7) == "export\t") line = Trim(line.substr(7));
+  if (line.substr(0, 7) == "export " || line.substr(0, 7) == "export\t")
+    line = Trim(line.substr(7));
   size_t eq = line.find('=');
   if (eq == std::string_view::npos) {
     *err = fmt::format("expected KEY=VALUE, got '{}'", line);

@@ -6,8 +6,12 @@ namespace steward {
 
 namespace {
 
-bool IsNameStart(char c) { return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
+bool IsNameStart(char c) {
+  return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+bool IsNameChar(char c) {
+  return IsNameStart(c) || (c >= '0' && c <= '9');
+}
 
 size_t NameLength(std::string_view s) {
   if (s.empty() || !IsNameStart(s[0])) return 0;
@@ -77,7 +81,8 @@ class Expander {
   bool Plain(std::string_view name, std::string* out) {
     auto it = env_.find(std::string(name));
     if (it == env_.end()) {
-      *err_ = fmt::format("variable '{}' is not set (use ${{{}:-default}} for a default)", name, name);
+      *err_ =
+          fmt::format("variable '{}' is not set (use ${{{}:-default}} for a default)", name, name);
       return false;
     }
     out->append(it->second);

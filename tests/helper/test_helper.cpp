@@ -4,11 +4,14 @@
 //
 //   test_helper record FILE      append each received signal number to FILE
 //   test_helper disposition SIG  print "ignored" / "default" and "blocked" / "unblocked"
+//   test_helper notify MESSAGE   send MESSAGE (e.g. READY=1) to $NOTIFY_SOCKET
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace {
@@ -52,6 +55,16 @@ int main(int argc, char** argv) {
     printf("%s %s\n", old.sa_handler == SIG_IGN ? "ignored" : "default",
            sigismember(&mask, sig) ? "blocked" : "unblocked");
     return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "notify") == 0) {
+    const char* path = getenv("NOTIFY_SOCKET");
+    if (!path) return 3;
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+    ssize_t n = sendto(fd, argv[2], strlen(argv[2]), 0, (struct sockaddr*)&addr, sizeof addr);
+    return n < 0 ? 1 : 0;
   }
   fprintf(stderr, "usage: test_helper record FILE | disposition SIG\n");
   return 2;

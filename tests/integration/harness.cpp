@@ -5,7 +5,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +36,17 @@ int ExitCodeFromStatus(int st) {
   if (WIFEXITED(st)) return WEXITSTATUS(st);
   if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
   return -1;
+}
+
+void LoopbackUp() {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = {};
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+    ifr.ifr_flags |= IFF_UP;
+    ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  close(s);
 }
 
 [[noreturn]] void ExecSteward(const std::vector<std::string>& args, char** envp) {
@@ -91,7 +105,9 @@ Process::Process(const std::vector<std::string>& args, const RunOptions& opts) {
       (void)!write(report[1], &self, sizeof self);
       ExecSteward(args, envp.data());
     }
-    if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) _exit(124);
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS | (opts.new_net_namespace ? CLONE_NEWNET : 0)) < 0)
+      _exit(124);
+    if (opts.new_net_namespace) LoopbackUp();
     pid_t inner = fork();
     if (inner == 0) {
       // PID 1 of the new namespace: a private /proc of its own.

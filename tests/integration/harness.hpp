@@ -16,6 +16,7 @@ namespace steward::testing {
 
 struct RunOptions {
   bool new_pid_namespace = true;  // false: plain child (subreaper tests)
+  bool new_net_namespace = false; // a loopback of its own: ports never clash
   std::string stdin_data;         // written to steward's stdin, then closed
   bool stdin_open = false;        // keep stdin an open pipe (Process::WriteStdin)
   std::map<std::string, std::string> env;  // added to the test's environment

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/deps.sh
 # rsyslog: the real collector of the log tests; podman and busybox: the
-# container end-to-end tests; uidmap/slirp4netns/fuse-overlayfs: podman's.
-steward_install_deps rsyslog podman uidmap slirp4netns fuse-overlayfs dpkg-dev
+# container end-to-end tests (runc: crun refuses hybrid cgroup hosts);
+# uidmap/slirp4netns/fuse-overlayfs: podman's.
+steward_install_deps rsyslog podman runc uidmap slirp4netns fuse-overlayfs dpkg-dev
 
 jobs=$(nproc)
 run_suite() {

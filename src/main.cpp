@@ -73,6 +73,7 @@ SupervisorSettings Settings(const Options& o, const Config& config, bool wrapper
   s.remap_exit = o.remap_exit;
   s.log_orphans = o.log_orphans;
   s.wrapper_mode = wrapper;
+  s.stdout_is_terminal = isatty(STDOUT_FILENO);
   return s;
 }
 

@@ -114,10 +114,7 @@ bool ReadinessProbe::Arm(SpawnRequest* req, std::string* err) {
       }
       return true;
     case ReadyCheck::Kind::kCommand:
-      check_req_ = *req;
-      check_req_.argv = r.command.argv;
-      check_req_.fds = {{0, -1}};
-      check_req_.foreground = false;
+      check_req_ = HelperRequest(*req, r.command.argv);
       return true;
     case ReadyCheck::Kind::kTcp:
     case ReadyCheck::Kind::kNone:
@@ -255,10 +252,7 @@ HealthProbe::~HealthProbe() { End(); }
 void HealthProbe::Begin(const SpawnRequest& service_req) {
   End();
   if (!cfg_.healthcheck.enabled) return;
-  test_req_ = service_req;
-  test_req_.argv = cfg_.healthcheck.test.argv;
-  test_req_.fds = {{0, -1}};
-  test_req_.foreground = false;
+  test_req_ = HelperRequest(service_req, cfg_.healthcheck.test.argv);
   health_ = Health::kStarting;
   failures_ = 0;
   began_ = ev_now(loop_);

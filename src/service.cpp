@@ -62,7 +62,10 @@ void Service::Reconfigure(ServiceConfig cfg, KillMode default_kill_mode) {
 
 void Service::Handle(Event e, int status) {
   Debug("{}: {} in state {}", name(), EventName(e), StateName(state_));
-  (this->*kTable[int(state_)][int(e)])(status);
+  // Loaded into a local first: GCC 12's UBSan mis-instruments an indexed
+  // call through an array of pointers to member functions.
+  Handler handler = kTable[int(state_)][int(e)];
+  (this->*handler)(status);
 }
 
 bool Service::IsDown() const {

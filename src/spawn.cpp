@@ -129,6 +129,18 @@ std::vector<std::string> CurrentEnvironment() {
   return env;
 }
 
+SpawnRequest HelperRequest(const SpawnRequest& service, std::vector<std::string> argv) {
+  SpawnRequest req = service;
+  req.argv = std::move(argv);
+  req.foreground = false;
+  req.fds.clear();
+  req.fds.emplace_back(0, -1);
+  for (auto [target, source] : service.fds) {
+    if (target == 1 || target == 2) req.fds.emplace_back(target, source);
+  }
+  return req;
+}
+
 pid_t Spawn(const SpawnRequest& req, SpawnError* err) {
   if (req.argv.empty()) {
     err->message = "empty command";

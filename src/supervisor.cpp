@@ -74,6 +74,8 @@ Supervisor::Supervisor(struct ev_loop* loop, SupervisorSettings settings, Config
       d->dependents.push_back(slot.get());
     }
   }
+  if (!settings_.wrapper_mode)
+    logs_ = std::make_unique<log::LogHub>(loop_, config_.global.log, settings_.runtime_dir);
   ev_init(&deadline_, OnDeadline);
   deadline_.data = this;
   ev_init(&grace_, OnGrace);
@@ -115,6 +117,13 @@ int Supervisor::Run() {
   ev_child_init(&child_watcher_, OnChild, 0, 0);
   child_watcher_.data = this;
   ev_child_start(loop_, &child_watcher_);
+
+  // /dev/log is bound and the forwarder runs before any service starts, so
+  // not even a service's first line can be lost.
+  if (logs_) {
+    std::string err;
+    if (!logs_->Start(&err)) Warning("logs: {}; services write to steward's stdout instead", err);
+  }
 
   bool any = false;
   for (auto& slot : slots_) {
@@ -172,6 +181,10 @@ void Supervisor::HandleSignal(int sig) {
 }
 
 void Supervisor::HandleExit(pid_t pid, int status) {
+  if (logs_ && logs_->IsForwarder(pid)) {
+    logs_->OnForwarderExit(pid, status);  // restarts it at once, or ends the drain
+    return;
+  }
   if (auto h = helpers_.find(pid); h != helpers_.end()) {
     auto on_exit = std::move(h->second);
     helpers_.erase(h);
@@ -179,6 +192,7 @@ void Supervisor::HandleExit(pid_t pid, int status) {
   } else if (auto s = by_pid_.find(pid); s != by_pid_.end()) {
     Slot* slot = s->second;
     by_pid_.erase(s);
+    if (logs_) logs_->SetPid(slot->svc->name(), 0);
     slot->svc->Handle(Event::kExit, status);
   } else if (settings_.log_orphans) {
     Info("reaped orphan {} ({})", pid, DescribeWaitStatus(status));
@@ -187,8 +201,10 @@ void Supervisor::HandleExit(pid_t pid, int status) {
     if (slot->svc->state() == State::kStopping) slot->svc->Handle(Event::kReaped);
   }
   Settle();
-  if (phase_ == Phase::kLeftovers && Descendants(0).empty()) Finish();
+  if (phase_ == Phase::kLeftovers && Descendants(ForwarderPid()).empty()) Finish();
 }
+
+pid_t Supervisor::ForwarderPid() const { return logs_ ? logs_->forwarder_pid() : 0; }
 
 // ---- settling: what may start, what must stop -----------------------------
 
@@ -319,6 +335,7 @@ void Supervisor::BeginShutdown(std::optional<int> code, const std::string& why) 
   if (phase_ != Phase::kRunning) return;
   phase_ = Phase::kStopping;
   if (!settings_.wrapper_mode) Info("stopping: {}", why);
+  deadline_at_ = Clock::now() + settings_.shutdown_timeout;
   ev_timer_set(&deadline_, Seconds(settings_.shutdown_timeout), 0.);
   ev_timer_start(loop_, &deadline_);
   dirty_ = true;
@@ -337,7 +354,7 @@ void Supervisor::KillEverything() {
   for (auto& slot : slots_) slot->svc->KillNow();
   if (phase_ == Phase::kLeftovers) {
     ev_timer_stop(loop_, &grace_);
-    SignalDescendants(SIGKILL, 0);
+    SignalDescendants(SIGKILL, ForwarderPid());
   }
 }
 
@@ -353,12 +370,12 @@ void Supervisor::CheckStopDone() {
 void Supervisor::BeginLeftovers() {
   phase_ = Phase::kLeftovers;
   int sig = killed_ ? SIGKILL : SIGTERM;
-  int n = SignalDescendants(sig, 0);
+  int n = SignalDescendants(sig, ForwarderPid());
   if (n == 0) {
     Finish();
     return;
   }
-  SignalDescendants(SIGCONT, 0);
+  SignalDescendants(SIGCONT, ForwarderPid());
   Info("{} leftover process{}; sent {}", n, n == 1 ? "" : "es", SignalName(sig));
   if (!killed_) {
     ev_timer_set(&grace_, Seconds(settings_.grace), 0.);
@@ -368,16 +385,30 @@ void Supervisor::BeginLeftovers() {
 
 void Supervisor::OnGrace(struct ev_loop*, ev_timer* w, int) {
   auto* self = static_cast<Supervisor*>(w->data);
-  int n = SignalDescendants(SIGKILL, 0);
+  int n = SignalDescendants(SIGKILL, self->ForwarderPid());
   if (n > 0) Warning("{} leftover process{} still running after {}; sent SIGKILL", n,
                      n == 1 ? "" : "es", FormatDuration(self->settings_.grace));
 }
 
+// Step 5: every service and leftover is gone; the forwarder reads every
+// pipe to end of file and flushes every sink, then steward exits.
 void Supervisor::Finish() {
-  if (phase_ == Phase::kDone) return;
-  phase_ = Phase::kDone;
+  if (phase_ == Phase::kDraining || phase_ == Phase::kDone) return;
   ev_timer_stop(loop_, &deadline_);
   ev_timer_stop(loop_, &grace_);
+  if (!logs_) {
+    Exit();
+    return;
+  }
+  phase_ = Phase::kDraining;
+  // What is left of the deadline, but never less than a second: lines
+  // written while stopping ("shutting down") are the ones users look for.
+  Clock::time_point deadline = std::max(deadline_at_, Clock::now() + std::chrono::seconds(1));
+  logs_->Drain(deadline, [this] { Exit(); });
+}
+
+void Supervisor::Exit() {
+  phase_ = Phase::kDone;
   ev_break(loop_, EVBREAK_ALL);
 }
 
@@ -429,6 +460,22 @@ SpawnRequest Supervisor::BuildRequest(const Service& s, bool* ok) {
   return req;
 }
 
+// The service's stdout and stderr become its two log pipes, held by the hub
+// across restarts. PROGRAM keeps a terminal when it has one (docker run -it).
+bool Supervisor::AttachLogs(const Service& s, SpawnRequest* req) {
+  if (!logs_) return true;
+  if (s.config().from_command_line && settings_.stdout_is_terminal) return true;
+  int out_w, err_w;
+  std::string err;
+  if (!logs_->Attach(s.name(), s.config().log, &out_w, &err_w, &err)) {
+    Error("{}: logs: {}", s.name(), err);
+    return false;
+  }
+  req->fds.emplace_back(1, out_w);
+  req->fds.emplace_back(2, err_w);
+  return true;
+}
+
 pid_t Supervisor::Launch(Service& s, int* failed_exit_code) {
   Slot* slot = Find(s.name());
   bool ok;
@@ -438,6 +485,10 @@ pid_t Supervisor::Launch(Service& s, int* failed_exit_code) {
     return -1;
   }
   std::string err;
+  if (!AttachLogs(s, &req)) {
+    *failed_exit_code = 1;
+    return -1;
+  }
   bool probe = s.config().type == ServiceType::kLongrun &&
                s.config().ready.kind != ReadyCheck::Kind::kNone;
   if (probe && !slot->ready->Arm(&req, &err)) {
@@ -454,6 +505,7 @@ pid_t Supervisor::Launch(Service& s, int* failed_exit_code) {
     return -1;
   }
   by_pid_[pid] = slot;
+  if (logs_) logs_->SetPid(s.name(), pid);
   slot->req = std::move(req);
   if (probe) slot->ready->Begin();
   return pid;
@@ -469,10 +521,7 @@ void Supervisor::Kill(pid_t pid, bool group, int sig) {
 
 bool Supervisor::RunStopCommand(Service& s) {
   Slot* slot = Find(s.name());
-  SpawnRequest req = slot->req;
-  req.argv = s.config().stop_command.argv;
-  req.fds = {{0, -1}};
-  req.foreground = false;
+  SpawnRequest req = HelperRequest(slot->req, s.config().stop_command.argv);
   SetEnv(&req.env, "MAINPID", std::to_string(s.pid()));
   return RunHelper(std::move(req), nullptr) > 0;
 }

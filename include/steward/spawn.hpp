@@ -41,6 +41,12 @@ struct SpawnError {
   int exit_code = 1;    // 127 not found, 126 not executable, 1 otherwise
 };
 
+// A helper command of a service (readiness or health check, stop_command):
+// the service's identity, environment, directory and limits, its stdout and
+// stderr (so the output lands in its log), stdin from /dev/null, and none
+// of its other descriptors (a notify fd belongs to the service alone).
+SpawnRequest HelperRequest(const SpawnRequest& service, std::vector<std::string> argv);
+
 // Forks and execs. Returns the pid, or -1 with *err filled.
 pid_t Spawn(const SpawnRequest& req, SpawnError* err);
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "steward/config.hpp"
+#include "steward/log/hub.hpp"
 #include "steward/probes.hpp"
 #include "steward/service.hpp"
 #include "steward/signals.hpp"
@@ -33,8 +34,9 @@ struct SupervisorSettings {
   KillMode kill_mode = KillMode::kGroup;
   std::vector<int> remap_exit;
   bool log_orphans = false;
-  bool wrapper_mode = false;  // no configuration: behave as tini
+  bool wrapper_mode = false;  // no configuration: behave as tini, no log pipeline
   std::string runtime_dir;    // "" when there is none
+  bool stdout_is_terminal = false;  // PROGRAM then writes to it directly (SPEC §3)
 };
 
 class Supervisor : public ServiceHost, public HelperRunner {
@@ -63,7 +65,8 @@ class Supervisor : public ServiceHost, public HelperRunner {
 
  private:
   struct Slot;
-  enum class Phase { kRunning, kStopping, kLeftovers, kDone };
+  // kDraining: SPEC §4 step 5, the log forwarder empties every pipe.
+  enum class Phase { kRunning, kStopping, kLeftovers, kDraining, kDone };
 
   static void OnSignal(struct ev_loop*, ev_signal* w, int);
   static void OnChild(struct ev_loop*, ev_child* w, int);
@@ -80,8 +83,11 @@ class Supervisor : public ServiceHost, public HelperRunner {
   void CheckStopDone();
   void BeginLeftovers();
   void Finish();
+  void Exit();
   void OnMainGone(Service& s);
   SpawnRequest BuildRequest(const Service& s, bool* ok);
+  bool AttachLogs(const Service& s, SpawnRequest* req);
+  pid_t ForwarderPid() const;
   Slot* Find(const std::string& name);
   Slot* MainSlot();
 
@@ -89,12 +95,14 @@ class Supervisor : public ServiceHost, public HelperRunner {
   SupervisorSettings settings_;
   Config config_;
   const InheritedSignals* signals_;
+  std::unique_ptr<log::LogHub> logs_;  // null in wrapper mode
   std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
   std::map<pid_t, Slot*> by_pid_;             // service main processes
   std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
   std::vector<std::unique_ptr<ev_signal>> signal_watchers_;
   ev_child child_watcher_{};
   ev_timer deadline_{};  // --shutdown-timeout, while stopping
+  Clock::time_point deadline_at_{};
   ev_timer grace_{};     // --grace, for leftovers
   Phase phase_ = Phase::kRunning;
   bool dirty_ = false;    // a state changed: Settle() again

@@ -10,6 +10,9 @@
 set -euo pipefail
 steward=$1
 command -v podman >/dev/null || { echo "SKIP: podman is not installed"; exit 77; }
+# A FROM scratch image holds nothing but the binary: only a static one runs.
+file -L "$steward" | grep -q "statically linked" ||
+  { echo "SKIP: $steward is not statically linked (sanitizer build)"; exit 77; }
 # crun refuses hybrid cgroup v1/v2 hosts; runc runs there.
 runtime=()
 command -v runc >/dev/null && runtime=(--runtime runc)
@@ -65,8 +68,9 @@ if ! podman run -d "${runtime[@]}" --name "$name" --ulimit nofile=20000:20000 \
   exit 77
 fi
 
-for _ in $(seq 100); do
+for _ in $(seq 600); do  # up to 60 s: podman is slow on a loaded machine
   podman logs "$name" 2>&1 | grep -q "web: up" && break
+  [ "$(podman inspect "$name" --format '{{.State.Running}}')" = true ] || break
   sleep 0.1
 done
 podman logs "$name" 2>&1 | grep -q "web: up" || { echo "FAIL: web never came up"; podman logs "$name"; exit 1; }

@@ -87,7 +87,11 @@ TEST(Supervisor, StartsInDependencyOrderAfterReadiness) {
                 "[ready]\nfile = \"@DIR/db.ready\"\n");
   set.Add("migrate", "type = \"oneshot\"\ndepends_on = [\"db\"]\n"
                      "command = \"echo start migrate >> @LOG; sleep 0.3; echo migrated >> @LOG\"\n");
-  set.Add("app", Recorder("app", "depends_on = [\"migrate\", \"db\"]\n"));
+  // app is ready once it has recorded its start (without a [ready] check,
+  // "started" is ready, and web could win the race to the log).
+  set.Add("app", "depends_on = [\"migrate\", \"db\"]\n"
+                 "command = \"echo start app >> @LOG; touch @DIR/app.ready; exec sleep 1000\"\n"
+                 "[ready]\nfile = \"@DIR/app.ready\"\n");
   set.Add("web", Recorder("web", "depends_on = [\"app\"]\n"));
   set.Add("cron", Recorder("cron"));  // independent: starts at once
   Process p(set.Args({}, {"/bin/sh", "-c", "echo start main >> " + set.log()}));
@@ -272,13 +276,13 @@ TEST(Supervisor, SignalsAreForwardedToMain) {
 
 TEST(Supervisor, ReadinessBySystemdNotify) {
   Set set;
-  set.Add("db", std::string("command = \"echo start db >> @LOG; sleep 0.3; ") + STEWARD_TEST_HELPER +
-                    " notify READY=1; echo notified >> @LOG; exec sleep 1000\"\n"
+  set.Add("db", std::string("command = \"echo start db >> @LOG; sleep 0.3; echo notifying >> @LOG; ") +
+                    STEWARD_TEST_HELPER + " notify READY=1; exec sleep 1000\"\n"
                     "[ready]\nnotify = \"systemd\"\n");
   set.Add("app", Recorder("app", "depends_on = [\"db\"]\n"));
   Process p(set.Args());
   ASSERT_TRUE(WaitFor([&] { return set.Has("start app"); })) << p.Stderr();
-  EXPECT_LT(set.At("notified"), set.At("start app"));
+  EXPECT_LT(set.At("notifying"), set.At("start app"));
   p.Signal(SIGTERM);
   EXPECT_EQ(0, p.Wait());
 }

@@ -1,0 +1,145 @@
+// PID 1's side of logging (SPEC §5): small, no parsing, no network.
+//
+// The LogHub creates each service's stdout and stderr pipes and holds both
+// ends for the life of the service, across its restarts, so that neither a
+// restart nor a crash of the forwarder loses a line. Next to each pipe it
+// holds the pipe's journal (a memfd, see journal.hpp). It binds /dev/log,
+// forks the forwarder (`steward-log`) and restarts it at once when it dies,
+// handing every descriptor over again, and at shutdown asks it to drain.
+//
+// The supervisor owns the LogHub and is the only caller. The hub installs no
+// child watcher: the supervisor's reaper calls OnForwarderExit() for the
+// forwarder's pid. Everything it does is non-blocking; errors after Start()
+// are logged, never fatal (PID 1 must not die of its logging).
+#pragma once
+
+#include <ev.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "steward/config.hpp"
+#include "steward/fd.hpp"
+#include "steward/log/protocol.hpp"
+
+namespace steward::log {
+
+class LogHub {
+ public:
+  // runtime_dir: where spools go (RUNTIME_DIR/log/NAME.spool); "" when there
+  // is no writable runtime directory: spools are then memfds held here.
+  LogHub(struct ev_loop* loop, const LogConfig& cfg, std::string runtime_dir);
+  ~LogHub();
+  LogHub(const LogHub&) = delete;
+  LogHub& operator=(const LogHub&) = delete;
+
+  // Binds /dev/log (unless ""; an existing path is left alone with a
+  // warning) and starts the forwarder. False with *err only when the
+  // forwarder cannot be started at all (no socketpair, no fork).
+  bool Start(std::string* err);
+
+  // The pipes of one service, created on the first call and kept until
+  // Detach(); later calls return the same ones (and update cfg). *out_w and
+  // *err_w stay owned by the hub: dup2 them onto 1 and 2 in the child.
+  bool Attach(const std::string& service, const ServiceLogConfig& cfg, int* out_w, int* err_w,
+              std::string* err);
+
+  // The services that will run (call at start and after each reload, before
+  // their first Attach): the console pads names to the longest of them from
+  // the first line on, as docker-compose does, instead of growing the
+  // column as services start.
+  void Expect(const std::vector<std::pair<std::string, ServiceLogConfig>>& services);
+
+  // The pid records of the service carry (RFC 5424 PROCID). Call it when a
+  // process starts, and with 0 when it has been reaped: the forwarder then
+  // ends its last unterminated line rather than glue it to the next one.
+  void SetPid(const std::string& service, pid_t pid);
+
+  // The service is gone for good (removed from the configuration, and its
+  // process reaped): the write ends are closed now; the read ends and the
+  // journals once the forwarder has read the pipes to end of file.
+  void Detach(const std::string& service);
+
+  bool IsForwarder(pid_t pid) const { return pid > 0 && pid == forwarder_; }
+  pid_t forwarder_pid() const { return forwarder_; }
+
+  // From the supervisor's reaper. Restarts the forwarder at once (after a
+  // second if it died within a second of its start, so a forwarder that
+  // crashes on some input cannot spin), unless draining.
+  void OnForwarderExit(pid_t pid, int status);
+
+  // SPEC §4 step 5, after every service is gone: closes the write ends,
+  // asks the forwarder to read every pipe to end of file, deliver
+  // everything and exit before deadline; done() is called once it has
+  // exited (SIGKILLed at the deadline if need be, then reaped).
+  void Drain(std::chrono::steady_clock::time_point deadline, std::function<void()> done);
+
+  // For tests: the forwarder's stdout (the console) and stderr become these
+  // descriptors instead of PID 1's. Call before Start().
+  void RedirectForwarderStdio(int out_fd, int err_fd) {
+    stdio_out_ = out_fd;
+    stdio_err_ = err_fd;
+  }
+
+  // Records a sink has dropped so far (for `ctl status`); 0 when unknown.
+  uint64_t Dropped(const std::string& sink) const;
+
+ private:
+  struct Pipe {
+    UniqueFd r, w, journal;
+  };
+  struct Entry {
+    uint32_t id = 0;
+    std::string name;
+    ServiceLogConfig cfg;
+    Pipe out, err;
+    pid_t pid = 0;
+  };
+
+  void BindSyslog();
+  void MakeSpools();
+  bool MakePipe(const std::string& name, Pipe* p, std::string* err);
+  bool Fork(std::string* err);
+  void SendState();
+  Message AttachMessage(const Entry& e, bool with_fds) const;
+  void Send(Message m);
+  void Forget(uint32_t id);
+  void ScheduleRestart();
+  static void OnControl(struct ev_loop* loop, ev_io* w, int revents);
+  static void OnRestartTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  static void OnDrainTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  static void OnDoneTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  void Receive();
+  void Flush();
+
+  struct ev_loop* loop_;
+  LogConfig cfg_;
+  std::string runtime_dir_;
+  UniqueFd control_;  // our end of the socketpair with the current forwarder
+  ev_io control_io_;
+  ev_timer restart_timer_, drain_timer_, done_timer_;
+  std::deque<Message> outbox_;  // for the current forwarder; fds borrowed from below
+  UniqueFd syslog_;             // the bound /dev/log socket
+  std::string syslog_created_;  // its path, unlinked on destruction
+  std::vector<std::pair<std::string, UniqueFd>> spools_;  // memfd spools, by sink name
+  std::map<std::string, Entry> services_;
+  std::map<uint32_t, Entry> detaching_;  // detached, until the forwarder read them to EOF
+  std::map<std::string, uint64_t> dropped_;
+  uint32_t next_id_ = 1;
+  int stdio_out_ = -1, stdio_err_ = -1;  // RedirectForwarderStdio
+  size_t width_ = 0;                      // Expect()
+  pid_t forwarder_ = 0;  // 0 when none is running
+  std::chrono::steady_clock::time_point started_at_;
+  bool started_ = false;
+  bool draining_ = false;
+  bool killed_at_deadline_ = false;
+  std::chrono::steady_clock::time_point deadline_;
+  std::function<void()> done_;
+};
+
+}  // namespace steward::log

@@ -1,0 +1,836 @@
+#include "steward/log/forwarder.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "steward/diag.hpp"
+#include "steward/log/console_sink.hpp"
+#include "steward/log/file_sink.hpp"
+#include "steward/log/journal.hpp"
+#include "steward/log/line_splitter.hpp"
+#include "steward/log/net_sink.hpp"
+#include "steward/log/protocol.hpp"
+#include "steward/log/syslog_parse.hpp"
+
+namespace steward::log {
+
+namespace {
+
+constexpr size_t kSpliceChunk = 256 << 10;  // bytes per pipe per turn of the loop
+constexpr int kMaxSinks = 64;               // sink sets are 64-bit masks
+constexpr size_t kMaxDatagram = 256 << 10;
+constexpr int kDatagramBurst = 64;          // per turn, so pipes are not starved
+
+double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+class Forwarder;
+
+struct Service;
+
+// Something records come from: one pipe (with its journal) or /dev/log.
+struct Source {
+  enum class Kind { kPipe, kSyslog };
+  Source(Forwarder* f, Kind k, size_t max_line) : fw(f), kind(k), splitter(max_line) {}
+
+  Forwarder* fw;
+  Kind kind;
+  Service* svc = nullptr;  // kPipe
+  Stream stream = Stream::kStdout;
+  UniqueFd fd;
+  Journal journal;
+  LineSplitter splitter;
+  uint64_t fed = 0;         // journal offset fed to the splitter so far
+  uint64_t target = 0;      // journal cursor once this turn's records are safe
+  ev_io io;
+  ev_timer partial;         // log.partial_flush of silence
+  bool eof = false;
+  uint64_t routes = 0;      // sinks it can feed (blocked while one is outstanding)
+  uint64_t added = 0;       // sinks fed this turn
+  uint64_t waiting = 0;     // outstanding sinks holding its records
+  bool dirty = false;       // fed something this turn
+  bool commit_pending = false;
+  bool datagram_peeked = false;  // kSyslog: a delivered datagram still on the socket
+};
+
+struct Service {
+  uint32_t id = 0;
+  std::string name;
+  std::string display;  // console prefix
+  bool console = true;
+  bool has_sinks = false;
+  std::vector<std::string> sinks;
+  uint64_t mask = 0;
+  pid_t pid = 0;
+  bool detaching = false;
+  std::unique_ptr<Source> out, err;
+};
+
+class Forwarder {
+ public:
+  Forwarder(struct ev_loop* loop, const LogConfig& cfg, std::string runtime_dir, int control_fd);
+  ~Forwarder();
+  int exit_status() const { return exit_status_; }
+
+ private:
+  // Setup.
+  void MakeSinks();
+  uint64_t RouteMask(const std::string& name, bool console, bool has_sinks,
+                     const std::vector<std::string>& only) const;
+  void OpenSpools();
+  void UpdateWidth();
+
+  // Control socket.
+  static void OnControl(struct ev_loop* loop, ev_io* w, int revents);
+  void Handle(Message& m, std::vector<UniqueFd>& fds);
+  void Attach(Message& m, std::vector<UniqueFd>& fds);
+  void SetPid(uint32_t id, pid_t pid);
+  void Send(Message m);
+  void StartAll();
+
+  // Pipes.
+  void InitPipe(Source* s, Service* svc, Stream stream, UniqueFd pipe, UniqueFd journal);
+  static void OnPipe(struct ev_loop* loop, ev_io* w, int revents);
+  static void OnPartial(struct ev_loop* loop, ev_timer* w, int revents);
+  bool ReadPipe(Source* s);
+  void FeedNew(Source* s);
+  void AfterFeed(Source* s);
+  void EmitLine(Source* s, std::string_view line, bool partial);
+
+  // /dev/log.
+  static void OnSyslog(struct ev_loop* loop, ev_io* w, int revents);
+  void ReadDatagrams();
+  void Deliver(std::string_view datagram);
+
+  // The commit point.
+  void Dispatch(Source* s, const Record& r, std::string_view display, uint64_t mask);
+  static void OnPrepare(struct ev_loop* loop, ev_prepare* w, int revents);
+  void CommitRound();
+  void Commit(Source* s);
+  void OnSinkReady(Sink* sink);
+  uint64_t OutstandingMask() const;
+  bool Blocked(const Source* s) const;
+  void Kick();
+  void ForEachSource(const std::function<void(Source*)>& f);
+  void FinishDetaches();
+
+  // Drops and drain.
+  void CheckDrops();
+  static void OnAnnounce(struct ev_loop* loop, ev_timer* w, int revents);
+  void StartDrain(Duration left);
+  static void OnDrainTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  static void OnDrainPoll(struct ev_loop* loop, ev_timer* w, int revents);
+  void CheckDrained();
+
+  struct ev_loop* loop_;
+  LogConfig cfg_;
+  std::string runtime_dir_;
+  UniqueFd control_;
+  ev_io control_io_;
+  std::deque<Message> outbox_;
+  ev_prepare prepare_;
+  ev_timer announce_, drain_deadline_, drain_poll_;
+
+  std::vector<std::unique_ptr<Sink>> sinks_;  // by index; null when misconfigured
+  ConsoleSink* console_ = nullptr;
+  std::vector<NetSink*> net_sinks_;
+  std::map<std::string, UniqueFd> spool_fds_;  // memfds from PID 1, by sink name
+  std::vector<uint64_t> announced_;            // drops already announced, by sink
+
+  std::map<uint32_t, std::unique_ptr<Service>> services_;
+  std::unique_ptr<Source> syslog_;
+  std::map<std::string, uint64_t> tag_routes_;  // syslog tags that are not services
+
+  uint64_t dirty_sinks_ = 0;
+  std::vector<Source*> dirty_sources_;
+  Record rec_;          // reused for every record
+  std::string buf_;     // reused for journal reads and datagrams
+  int64_t now_ = 0;
+  size_t expected_width_ = 0;  // from PID 1: the longest name of all services
+  bool started_ = false;
+  bool draining_ = false;
+  int exit_status_ = 0;
+};
+
+Forwarder::Forwarder(struct ev_loop* loop, const LogConfig& cfg, std::string runtime_dir,
+                     int control_fd)
+    : loop_(loop), cfg_(cfg), runtime_dir_(std::move(runtime_dir)), control_(control_fd) {
+  fcntl(control_fd, F_SETFL, fcntl(control_fd, F_GETFL) | O_NONBLOCK);
+  ev_io_init(&control_io_, &Forwarder::OnControl, control_fd, EV_READ);
+  control_io_.data = this;
+  ev_io_start(loop_, &control_io_);
+  ev_prepare_init(&prepare_, &Forwarder::OnPrepare);
+  prepare_.data = this;
+  ev_prepare_start(loop_, &prepare_);
+  ev_timer_init(&announce_, &Forwarder::OnAnnounce, 1.0, 0);
+  announce_.data = this;
+  ev_timer_init(&drain_deadline_, &Forwarder::OnDrainTimer, 0, 0);
+  drain_deadline_.data = this;
+  ev_timer_init(&drain_poll_, &Forwarder::OnDrainPoll, 0.02, 0.02);
+  drain_poll_.data = this;
+  MakeSinks();
+}
+
+Forwarder::~Forwarder() {
+  ev_io_stop(loop_, &control_io_);
+  ev_prepare_stop(loop_, &prepare_);
+  ev_timer_stop(loop_, &announce_);
+  ev_timer_stop(loop_, &drain_deadline_);
+  ev_timer_stop(loop_, &drain_poll_);
+  ForEachSource([this](Source* s) {
+    ev_io_stop(loop_, &s->io);
+    ev_timer_stop(loop_, &s->partial);
+  });
+}
+
+// ---------------------------------------------------------------- setup
+
+void Forwarder::MakeSinks() {
+  std::string hostname;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) hostname = host;
+  auto ready = [this](Sink* s) { OnSinkReady(s); };
+  for (const SinkConfig& sc : cfg_.sinks) {
+    int index = int(sinks_.size());
+    if (index >= kMaxSinks - 1) {
+      Error("log sink {}: too many sinks (at most {}); ignored", sc.name, kMaxSinks - 1);
+      break;
+    }
+    if (sc.type == SinkConfig::Type::kFile) {
+      sinks_.push_back(std::make_unique<FileSink>(loop_, index, sc, ready));
+      continue;
+    }
+    Endpoint ep;
+    std::string err;
+    if (!ParseEndpoint(sc.url, &ep, &err)) {
+      Error("log sink {}: {}; ignored", sc.name, err);
+      sinks_.push_back(nullptr);
+      continue;
+    }
+    auto net = std::make_unique<NetSink>(loop_, index, sc, ep,
+                                         sc.hostname.empty() ? hostname : sc.hostname, ready);
+    net_sinks_.push_back(net.get());
+    sinks_.push_back(std::move(net));
+  }
+  if (cfg_.console != LogConfig::Console::kOff) {
+    auto console = std::make_unique<ConsoleSink>(loop_, int(sinks_.size()), cfg_, STDOUT_FILENO, ready);
+    console_ = console.get();
+    sinks_.push_back(std::move(console));
+  }
+  announced_.assign(sinks_.size(), 0);
+}
+
+uint64_t Forwarder::RouteMask(const std::string& name, bool console, bool has_sinks,
+                              const std::vector<std::string>& only) const {
+  uint64_t mask = 0;
+  for (size_t i = 0; i < cfg_.sinks.size() && i < sinks_.size(); ++i) {
+    if (!sinks_[i]) continue;
+    const SinkConfig& sc = cfg_.sinks[i];
+    bool in = false;
+    if (has_sinks) {
+      for (const std::string& n : only) in = in || n == sc.name;
+    } else {
+      for (const std::string& g : sc.services) in = in || fnmatch(g.c_str(), name.c_str(), 0) == 0;
+    }
+    if (in) mask |= uint64_t(1) << i;
+  }
+  if (console && console_) mask |= uint64_t(1) << console_->index();
+  return mask;
+}
+
+// Spools live in RUNTIME_DIR/log/NAME.spool so that they outlive this
+// process; PID 1 sends memfds instead when that directory is not writable.
+void Forwarder::OpenSpools() {
+  std::string dir = runtime_dir_.empty() ? "" : runtime_dir_ + "/log";
+  if (!dir.empty()) mkdir(dir.c_str(), 0700);
+  for (NetSink* sink : net_sinks_) {
+    UniqueFd fd;
+    auto it = spool_fds_.find(sink->name());
+    if (it != spool_fds_.end()) {
+      fd = std::move(it->second);
+    } else if (!dir.empty()) {
+      std::string path = dir + "/" + sink->name() + ".spool";
+      fd.Reset(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+      if (!fd) Warning("{}: cannot open spool {}: {}; spooling in memory", sink->name(), path, strerror(errno));
+    }
+    if (!fd) fd.Reset(memfd_create(("steward-spool-" + sink->name()).c_str(), MFD_CLOEXEC));
+    std::string err;
+    if (!sink->OpenSpool(std::move(fd), &err)) {
+      Error("{}: {}", sink->name(), err);
+      continue;
+    }
+    announced_[size_t(sink->index())] = sink->dropped();
+    sink->Start();
+  }
+}
+
+void Forwarder::UpdateWidth() {
+  if (!console_) return;
+  size_t width = expected_width_;
+  for (auto& [id, svc] : services_) width = std::max(width, svc->display.size());
+  console_->SetWidth(width);
+}
+
+// ---------------------------------------------------------------- control
+
+void Forwarder::OnControl(struct ev_loop*, ev_io* w, int revents) {
+  auto* self = static_cast<Forwarder*>(w->data);
+  if (revents & EV_WRITE) {
+    while (!self->outbox_.empty() && SendMessage(self->control_.get(), self->outbox_.front()) == 1) {
+      self->outbox_.pop_front();
+    }
+    if (self->outbox_.empty()) {
+      ev_io_stop(self->loop_, w);
+      ev_io_set(w, self->control_.get(), EV_READ);
+      ev_io_start(self->loop_, w);
+    }
+  }
+  if (!(revents & EV_READ)) return;
+  for (;;) {
+    Message m;
+    std::vector<UniqueFd> fds;
+    int rc = ReceiveMessage(self->control_.get(), &m, &fds);
+    if (rc == 1) {
+      self->Handle(m, fds);
+      continue;
+    }
+    if (rc == 0 || (errno != EAGAIN && errno != EINTR && errno != EBADMSG)) {
+      // PID 1 is gone (or the socket broke): deliver what is there, then go.
+      ev_io_stop(self->loop_, w);
+      if (!self->started_) self->StartAll();
+      self->StartDrain(Duration(5000));
+    }
+    return;
+  }
+}
+
+void Forwarder::Send(Message m) {
+  if (outbox_.empty() && SendMessage(control_.get(), m) == 1) return;
+  outbox_.push_back(std::move(m));
+  ev_io_stop(loop_, &control_io_);
+  ev_io_set(&control_io_, control_.get(), EV_READ | EV_WRITE);
+  ev_io_start(loop_, &control_io_);
+}
+
+void Forwarder::Handle(Message& m, std::vector<UniqueFd>& fds) {
+  switch (m.type) {
+    case MsgType::kAttach:
+      Attach(m, fds);
+      break;
+    case MsgType::kSetPid:
+      SetPid(m.id, pid_t(m.value));
+      break;
+    case MsgType::kDetach: {
+      auto it = services_.find(m.id);
+      if (it != services_.end()) it->second->detaching = true;
+      FinishDetaches();
+      break;
+    }
+    case MsgType::kSpool:
+      if (m.strings.size() == 1 && fds.size() == 1) spool_fds_[m.strings[0]] = std::move(fds[0]);
+      break;
+    case MsgType::kSyslog:
+      if (fds.size() == 1) {
+        syslog_ = std::make_unique<Source>(this, Source::Kind::kSyslog, cfg_.max_line);
+        syslog_->fd = std::move(fds[0]);
+        syslog_->routes = ~uint64_t(0);
+        ev_io_init(&syslog_->io, &Forwarder::OnSyslog, syslog_->fd.get(), EV_READ);
+        syslog_->io.data = syslog_.get();
+        if (started_) ev_io_start(loop_, &syslog_->io);
+      }
+      break;
+    case MsgType::kStart:
+      StartAll();
+      break;
+    case MsgType::kDrain:
+      StartDrain(Duration(m.value));
+      break;
+    case MsgType::kWidth:
+      expected_width_ = size_t(std::max<int64_t>(0, std::min<int64_t>(m.value, 256)));
+      UpdateWidth();
+      break;
+    case MsgType::kDetached:
+    case MsgType::kDropped:
+      break;  // ours to send, not to receive
+  }
+}
+
+// strings: name, prefix, console, sinks ("" = by glob, "=" + names = only these).
+void Forwarder::Attach(Message& m, std::vector<UniqueFd>& fds) {
+  if (m.strings.size() < 4) return;
+  auto& slot = services_[m.id];
+  bool fresh = !slot;
+  if (fresh) slot = std::make_unique<Service>();
+  Service* svc = slot.get();
+  svc->id = m.id;
+  svc->name = m.strings[0];
+  svc->display = m.strings[1].empty() ? svc->name : m.strings[1];
+  svc->console = m.strings[2] == "1";
+  svc->has_sinks = m.strings[3] == "=";
+  svc->sinks.assign(m.strings.begin() + 4, m.strings.end());
+  svc->mask = RouteMask(svc->name, svc->console, svc->has_sinks, svc->sinks);
+  tag_routes_.clear();  // a tag may now name this service
+  UpdateWidth();
+  if (fresh && fds.size() == 4) {
+    svc->out = std::make_unique<Source>(this, Source::Kind::kPipe, cfg_.max_line);
+    svc->err = std::make_unique<Source>(this, Source::Kind::kPipe, cfg_.max_line);
+    InitPipe(svc->out.get(), svc, Stream::kStdout, std::move(fds[0]), std::move(fds[2]));
+    InitPipe(svc->err.get(), svc, Stream::kStderr, std::move(fds[1]), std::move(fds[3]));
+  }
+  for (Source* s : {svc->out.get(), svc->err.get()}) {
+    if (s) s->routes = svc->mask;
+  }
+}
+
+void Forwarder::SetPid(uint32_t id, pid_t pid) {
+  auto it = services_.find(id);
+  if (it == services_.end()) return;
+  Service* svc = it->second.get();
+  if (svc->pid != 0 && svc->pid != pid && started_) {
+    // The old process is gone: what it wrote is in the pipe already. Take
+    // it now, under the old pid, and end its unterminated last line so it
+    // is not glued to the first line of the next process.
+    for (Source* s : {svc->out.get(), svc->err.get()}) {
+      if (!s || Blocked(s)) continue;
+      // Bounded: a grandchild may still be writing; what the pipe held when
+      // the process was reaped fits in a few chunks.
+      for (int i = 0; i < 8 && !s->eof && ReadPipe(s); ++i) {
+      }
+      now_ = NowMicros();
+      s->splitter.Flush(true, [&](std::string_view l, bool p) { EmitLine(s, l, p); });
+      AfterFeed(s);
+    }
+  }
+  svc->pid = pid;
+}
+
+void Forwarder::StartAll() {
+  if (started_) return;
+  started_ = true;
+  OpenSpools();
+  if (syslog_) ev_io_start(loop_, &syslog_->io);
+  for (auto& [id, svc] : services_) {
+    for (Source* s : {svc->out.get(), svc->err.get()}) {
+      if (!s) continue;
+      FeedNew(s);  // what a killed forwarder left between the cursor and the end
+      ev_io_start(loop_, &s->io);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- pipes
+
+void Forwarder::InitPipe(Source* s, Service* svc, Stream stream, UniqueFd pipe, UniqueFd journal) {
+  s->svc = svc;
+  s->stream = stream;
+  s->fd = std::move(pipe);
+  std::string err;
+  if (!s->journal.Open(std::move(journal), &err)) {
+    Error("{}: log journal: {}", svc->name, err);
+  }
+  s->fed = s->target = s->journal.cursor();
+  ev_io_init(&s->io, &Forwarder::OnPipe, s->fd.get(), EV_READ);
+  s->io.data = s;
+  ev_timer_init(&s->partial, &Forwarder::OnPartial, 0, Seconds(cfg_.partial_flush));
+  s->partial.data = s;
+  if (started_) {
+    FeedNew(s);
+    ev_io_start(loop_, &s->io);
+  }
+}
+
+// One splice. True when bytes came (the caller may want more).
+bool Forwarder::ReadPipe(Source* s) {
+  ssize_t n = s->journal.SpliceFrom(s->fd.get(), kSpliceChunk);
+  if (n > 0) {
+    FeedNew(s);
+    return true;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+  if (n < 0) Warning("{}: reading its {}: {}", s->svc->name, StreamName(s->stream), strerror(errno));
+  // End of file: every writer is gone (service removed, or shutdown).
+  s->eof = true;
+  ev_io_stop(loop_, &s->io);
+  now_ = NowMicros();
+  s->splitter.Flush(true, [&](std::string_view l, bool p) { EmitLine(s, l, p); });
+  AfterFeed(s);
+  return false;
+}
+
+void Forwarder::OnPipe(struct ev_loop* loop, ev_io* w, int) {
+  auto* s = static_cast<Source*>(w->data);
+  if (s->fw->Blocked(s)) {
+    ev_io_stop(loop, w);
+    return;
+  }
+  s->fw->ReadPipe(s);
+}
+
+void Forwarder::FeedNew(Source* s) {
+  if (s->journal.end() <= s->fed) return;
+  if (!s->journal.Read(s->fed, &buf_)) {
+    Error("{}: log journal: {}", s->svc->name, strerror(errno));
+    return;
+  }
+  now_ = NowMicros();
+  s->splitter.Feed(buf_, [&](std::string_view l, bool p) { EmitLine(s, l, p); });
+  s->fed = s->journal.end();
+  AfterFeed(s);
+}
+
+void Forwarder::AfterFeed(Source* s) {
+  s->target = s->journal.end() - s->splitter.held();
+  if (!s->dirty) {
+    s->dirty = true;
+    dirty_sources_.push_back(s);
+  }
+  // Silence is measured from the last bytes that arrived.
+  if (s->splitter.held() > 0 && !s->eof) {
+    ev_timer_again(loop_, &s->partial);
+  } else {
+    ev_timer_stop(loop_, &s->partial);
+  }
+}
+
+void Forwarder::OnPartial(struct ev_loop* loop, ev_timer* w, int) {
+  auto* s = static_cast<Source*>(w->data);
+  Forwarder* f = s->fw;
+  ev_timer_stop(loop, w);
+  if (f->Blocked(s)) {
+    ev_timer_again(loop, w);
+    return;
+  }
+  // Silence means an empty pipe, not a busy forwarder: bytes waiting in
+  // the pipe may finish the line.
+  if (!s->eof && f->ReadPipe(s)) return;  // fed: the timer was armed again
+  if (s->splitter.held() == 0) return;
+  f->now_ = NowMicros();
+  s->splitter.Flush(false, [&](std::string_view l, bool p) { f->EmitLine(s, l, p); });
+  f->AfterFeed(s);
+}
+
+void Forwarder::EmitLine(Source* s, std::string_view line, bool partial) {
+  Service* svc = s->svc;
+  rec_.time_us = now_;
+  rec_.service = svc->name;
+  rec_.stream = s->stream;
+  rec_.severity = s->stream == Stream::kStderr ? kSeverityErr : kSeverityInfo;
+  rec_.facility = -1;
+  rec_.tag.clear();
+  rec_.pid = svc->pid;
+  rec_.partial = partial;
+  rec_.line.assign(line);
+  Dispatch(s, rec_, svc->display, svc->mask);
+}
+
+// ---------------------------------------------------------------- /dev/log
+
+void Forwarder::OnSyslog(struct ev_loop*, ev_io* w, int) {
+  static_cast<Source*>(w->data)->fw->ReadDatagrams();
+}
+
+// Each datagram is peeked, delivered and committed, and only then removed
+// from the socket: a kill in between delivers it twice, never zero times.
+void Forwarder::ReadDatagrams() {
+  Source* s = syslog_.get();
+  for (int i = 0; i < kDatagramBurst; ++i) {
+    if (Blocked(s) || s->datagram_peeked) {
+      ev_io_stop(loop_, &s->io);
+      return;
+    }
+    buf_.resize(kMaxDatagram);
+    ssize_t n = recv(s->fd.get(), buf_.data(), buf_.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0) return;  // EAGAIN: nothing more
+    s->datagram_peeked = true;
+    now_ = NowMicros();
+    Deliver(std::string_view(buf_.data(), size_t(n)));
+    CommitRound();
+  }
+}
+
+void Forwarder::Deliver(std::string_view datagram) {
+  SyslogMessage m = ParseSyslog(datagram);
+  std::string name = m.tag.empty() ? "syslog" : std::string(m.tag);
+  std::string display = name;
+  uint64_t mask = 0;
+  bool known = false;
+  for (auto& [id, svc] : services_) {
+    if (svc->name == name) {
+      mask = svc->mask, display = svc->display, known = true;
+      break;
+    }
+  }
+  if (!known) {
+    auto it = tag_routes_.find(name);
+    if (it == tag_routes_.end()) {
+      if (tag_routes_.size() > 1024) tag_routes_.clear();  // tags are untrusted: bound the cache
+      it = tag_routes_.emplace(name, RouteMask(name, true, false, {})).first;
+    }
+    mask = it->second;
+  }
+  Source* s = syslog_.get();
+  rec_.time_us = now_;
+  rec_.service = name;
+  rec_.stream = Stream::kSyslog;
+  rec_.severity = m.severity;
+  rec_.facility = m.facility;
+  rec_.tag.assign(m.tag);
+  rec_.pid = m.pid;
+  // A record is one line: a multi-line message becomes several records,
+  // and a long one is cut like a pipe's.
+  LineSplitter lines(cfg_.max_line);
+  auto emit = [&](std::string_view l, bool p) {
+    rec_.partial = p;
+    rec_.line.assign(l);
+    Dispatch(s, rec_, display, mask);
+  };
+  lines.Feed(m.msg, emit);
+  lines.Flush(true, emit);
+  if (m.msg.empty()) emit("", false);
+  if (!s->dirty) {
+    s->dirty = true;
+    dirty_sources_.push_back(s);
+  }
+}
+
+// ---------------------------------------------------------------- commit
+
+void Forwarder::Dispatch(Source* s, const Record& r, std::string_view display, uint64_t mask) {
+  for (uint64_t m = mask; m; m &= m - 1) {
+    int i = __builtin_ctzll(m);
+    if (sinks_[size_t(i)]) sinks_[size_t(i)]->Add(r, display);
+  }
+  dirty_sinks_ |= mask;
+  if (s) s->added |= mask;
+}
+
+void Forwarder::OnPrepare(struct ev_loop*, ev_prepare* w, int) {
+  auto* self = static_cast<Forwarder*>(w->data);
+  if (self->dirty_sinks_ || !self->dirty_sources_.empty()) self->CommitRound();
+}
+
+uint64_t Forwarder::OutstandingMask() const {
+  uint64_t m = 0;
+  for (const auto& s : sinks_) {
+    if (s && s->outstanding()) m |= uint64_t(1) << s->index();
+  }
+  return m;
+}
+
+bool Forwarder::Blocked(const Source* s) const {
+  return s->waiting != 0 || s->commit_pending || (s->routes & OutstandingMask()) != 0;
+}
+
+void Forwarder::CommitRound() {
+  uint64_t dirty = dirty_sinks_;
+  dirty_sinks_ = 0;
+  for (uint64_t m = dirty; m; m &= m - 1) {
+    Sink* sink = sinks_[size_t(__builtin_ctzll(m))].get();
+    if (sink) sink->Flush();
+  }
+  uint64_t outstanding = OutstandingMask();
+  std::vector<Source*> sources;
+  sources.swap(dirty_sources_);
+  for (Source* s : sources) {
+    s->dirty = false;
+    s->waiting |= s->added & outstanding;
+    s->added = 0;
+    if (s->waiting == 0) {
+      Commit(s);
+    } else {
+      s->commit_pending = true;
+    }
+  }
+  CheckDrops();
+  FinishDetaches();
+  if (draining_) CheckDrained();
+}
+
+void Forwarder::Commit(Source* s) {
+  s->commit_pending = false;
+  if (s->kind == Source::Kind::kPipe) {
+    s->journal.Commit(s->target);
+    return;
+  }
+  if (s->datagram_peeked) {
+    char b;
+    recv(s->fd.get(), &b, 1, MSG_DONTWAIT);  // removes the whole datagram
+    s->datagram_peeked = false;
+  }
+}
+
+void Forwarder::ForEachSource(const std::function<void(Source*)>& f) {
+  for (auto& [id, svc] : services_) {
+    if (svc->out) f(svc->out.get());
+    if (svc->err) f(svc->err.get());
+  }
+  if (syslog_) f(syslog_.get());
+}
+
+void Forwarder::OnSinkReady(Sink* sink) {
+  uint64_t bit = uint64_t(1) << sink->index();
+  ForEachSource([&](Source* s) {
+    if (!(s->waiting & bit)) return;
+    s->waiting &= ~bit;
+    if (s->waiting == 0 && s->commit_pending) Commit(s);
+  });
+  Kick();
+  FinishDetaches();
+  if (draining_) CheckDrained();
+}
+
+// Resumes reading every source that is no longer blocked.
+void Forwarder::Kick() {
+  if (!started_) return;
+  ForEachSource([&](Source* s) {
+    if (s->eof || Blocked(s)) return;
+    if (s->kind == Source::Kind::kSyslog && s->datagram_peeked) return;
+    ev_io_start(loop_, &s->io);
+  });
+}
+
+void Forwarder::FinishDetaches() {
+  for (auto it = services_.begin(); it != services_.end();) {
+    Service* svc = it->second.get();
+    bool done = svc->detaching;
+    for (Source* s : {svc->out.get(), svc->err.get()}) {
+      done = done && (!s || (s->eof && !s->dirty && !s->commit_pending && s->waiting == 0));
+    }
+    if (!done) {
+      ++it;
+      continue;
+    }
+    Message m;
+    m.type = MsgType::kDetached;
+    m.id = svc->id;
+    Send(std::move(m));
+    for (Source* s : {svc->out.get(), svc->err.get()}) {
+      if (!s) continue;
+      ev_io_stop(loop_, &s->io);
+      ev_timer_stop(loop_, &s->partial);
+    }
+    it = services_.erase(it);
+    UpdateWidth();
+  }
+}
+
+// ---------------------------------------------------------------- drops
+
+void Forwarder::CheckDrops() {
+  if (ev_is_active(&announce_)) return;
+  for (const auto& s : sinks_) {
+    if (s && s->dropped() > announced_[size_t(s->index())]) {
+      // One announcement per second at most, with the count so far.
+      ev_timer_set(&announce_, 1.0, 0);
+      ev_timer_start(loop_, &announce_);
+      return;
+    }
+  }
+}
+
+void Forwarder::OnAnnounce(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Forwarder*>(w->data);
+  for (const auto& s : self->sinks_) {
+    if (!s) continue;
+    uint64_t& announced = self->announced_[size_t(s->index())];
+    if (s->dropped() <= announced) continue;
+    std::string text = fmt::format("{}: dropped {} records", s->name(), s->dropped() - announced);
+    announced = s->dropped();
+    Warning("{}", text);  // steward's stderr: the console of steward's own messages
+    // And into every other sink's stream, where the gap is.
+    Record r;
+    r.time_us = NowMicros();
+    r.service = "steward";
+    r.stream = Stream::kStderr;
+    r.severity = kSeverityWarning;
+    r.line = "steward: warning: " + text;
+    uint64_t mask = 0;
+    for (const auto& t : self->sinks_) {
+      if (t && t.get() != self->console_) mask |= uint64_t(1) << t->index();
+    }
+    self->Dispatch(nullptr, r, "steward", mask);
+    Message m;
+    m.type = MsgType::kDropped;
+    m.strings = {s->name()};
+    m.value = int64_t(s->dropped());
+    self->Send(std::move(m));
+  }
+}
+
+// ---------------------------------------------------------------- drain
+
+void Forwarder::StartDrain(Duration left) {
+  if (draining_) return;
+  draining_ = true;
+  // Leave PID 1 a moment between our deadline and its SIGKILL.
+  Duration mine = left > Duration(400) ? left - Duration(200) : left / 2;
+  ev_timer_set(&drain_deadline_, Seconds(mine), 0);
+  ev_timer_start(loop_, &drain_deadline_);
+  ev_timer_start(loop_, &drain_poll_);
+  Kick();
+  CheckDrained();
+}
+
+void Forwarder::OnDrainTimer(struct ev_loop* loop, ev_timer*, int) {
+  Warning("log forwarder: shutdown deadline reached before every record was delivered");
+  ev_break(loop, EVBREAK_ALL);
+}
+
+void Forwarder::OnDrainPoll(struct ev_loop*, ev_timer* w, int) {
+  static_cast<Forwarder*>(w->data)->CheckDrained();
+}
+
+// Done when every pipe reached end of file with its records committed,
+// /dev/log is empty, and every sink has delivered everything.
+void Forwarder::CheckDrained() {
+  if (!started_) return;
+  bool done = dirty_sinks_ == 0 && dirty_sources_.empty();
+  ForEachSource([&](Source* s) {
+    if (s->waiting || s->commit_pending) done = false;
+    if (s->kind == Source::Kind::kPipe && !s->eof) done = false;
+  });
+  if (syslog_ && done) {
+    char b;
+    if (syslog_->datagram_peeked || recv(syslog_->fd.get(), &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0) {
+      done = false;
+      Kick();
+    }
+  }
+  for (const auto& s : sinks_) {
+    if (s && !s->Idle()) done = false;
+  }
+  if (done) ev_break(loop_, EVBREAK_ALL);
+}
+
+}  // namespace
+
+int RunForwarder(const LogConfig& cfg, const std::string& runtime_dir, int control_fd) {
+  struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
+  if (!loop) {
+    Error("log forwarder: cannot create its event loop");
+    return 1;
+  }
+  int status;
+  {
+    Forwarder f(loop, cfg, runtime_dir, control_fd);
+    ev_run(loop, 0);
+    status = f.exit_status();
+  }
+  ev_loop_destroy(loop);
+  return status;
+}
+
+}  // namespace steward::log

@@ -1,0 +1,118 @@
+#include "steward/log/protocol.hpp"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+namespace steward::log {
+
+namespace {
+
+constexpr size_t kMaxFds = 8;
+constexpr size_t kMaxMessage = 64 << 10;
+
+void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+
+bool GetU32(const char** p, const char* end, uint32_t* v) {
+  if (end - *p < 4) return false;
+  memcpy(v, *p, 4);
+  *p += 4;
+  return true;
+}
+
+}  // namespace
+
+// Layout: type(1) id(4) value(8) count(4), then count x (len(4) bytes).
+int SendMessage(int sock, const Message& m) {
+  std::string buf;
+  buf.push_back(char(m.type));
+  PutU32(&buf, m.id);
+  buf.append(reinterpret_cast<const char*>(&m.value), 8);
+  PutU32(&buf, uint32_t(m.strings.size()));
+  for (const std::string& s : m.strings) {
+    PutU32(&buf, uint32_t(s.size()));
+    buf.append(s);
+  }
+  if (buf.size() > kMaxMessage || m.fds.size() > kMaxFds) {
+    errno = EMSGSIZE;
+    return -1;
+  }
+  struct iovec iov = {buf.data(), buf.size()};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  if (!m.fds.empty()) {
+    size_t len = sizeof(int) * m.fds.size();
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(len);
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(len);
+    memcpy(CMSG_DATA(c), m.fds.data(), len);
+  }
+  for (;;) {
+    // MSG_NOSIGNAL: PID 1 must never get SIGPIPE from a dead forwarder.
+    ssize_t n = sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) return 1;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  }
+}
+
+int ReceiveMessage(int sock, Message* m, std::vector<UniqueFd>* fds) {
+  std::string buf(kMaxMessage, '\0');  // messages are rare: no need to keep it
+  struct iovec iov = {buf.data(), buf.size()};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return int(n);
+  fds->clear();
+  m->fds.clear();
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      fds->emplace_back(fd);
+      m->fds.push_back(fd);
+    }
+  }
+  const char* p = buf.data();
+  const char* end = p + n;
+  uint32_t count;
+  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || end - p < 13) {
+    errno = EBADMSG;
+    return -1;
+  }
+  m->type = MsgType(uint8_t(*p++));
+  GetU32(&p, end, &m->id);
+  memcpy(&m->value, p, 8);
+  p += 8;
+  m->strings.clear();
+  if (!GetU32(&p, end, &count)) {
+    errno = EBADMSG;
+    return -1;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t len;
+    if (!GetU32(&p, end, &len) || uint32_t(end - p) < len) {
+      errno = EBADMSG;
+      return -1;
+    }
+    m->strings.emplace_back(p, len);
+    p += len;
+  }
+  return 1;
+}
+
+}  // namespace steward::log

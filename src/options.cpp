@@ -38,6 +38,7 @@ Options:
   -w                       log every reaped orphan
   -v, -q                   more / less of steward's own messages (STEWARD_VERBOSITY 0-3)
   --check                  validate everything, print the start order, exit 0 or 2
+                           (STEWARD_PROFILE=NAME applies [profile.NAME] tables)
   --version                print the version and exit
   -h, --help               print this help and exit
 

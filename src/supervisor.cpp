@@ -265,35 +265,9 @@ void Supervisor::StateChanged(Service& s, State old) {
   dirty_ = true;
   if (old == State::kRunning) slot->ready->End();
   if (old == State::kReady) slot->health->End();
-  switch (now) {
-    case State::kRunning:
-      Info("{}: started (pid {})", s.name(), s.pid());
-      break;
-    case State::kReady:
-      if (s.config().ready.kind != ReadyCheck::Kind::kNone) Info("{}: ready", s.name());
-      slot->health->Begin(slot->req);
-      break;
-    case State::kExited:
-      Info("{}: {}", s.name(), DescribeWaitStatus(s.last_status()));
-      break;
-    case State::kBackoff:
-      if (!(s.config().main && phase_ == Phase::kRunning))
-        Warning("{}: {}; restarting", s.name(), DescribeWaitStatus(s.last_status()));
-      break;
-    case State::kFailed:
-      Error("{}: failed for good: {}", s.name(),
-            s.has_exited() ? DescribeWaitStatus(s.last_status()) : "never started");
-      break;
-    case State::kBlocked:
-      Warning("{}: blocked: dependency '{}' failed", s.name(), slot->blocked_by);
-      break;
-    case State::kStopped:
-      if (old == State::kStopping) Info("{}: stopped ({})", s.name(), DescribeWaitStatus(s.last_status()));
-      break;
-    case State::kStarting:
-    case State::kStopping:
-      break;
-  }
+  if (now == State::kReady) slot->health->Begin(slot->req);
+  // As under tini, wrapper mode says nothing about its one program.
+  if (!settings_.wrapper_mode) LogTransition(*slot, old);
   bool gone = now == State::kExited || now == State::kBackoff || now == State::kFailed;
   int code = s.has_exited() ? ExitCodeOf(s.last_status()) : 1;
   if (s.config().main) {
@@ -310,6 +284,38 @@ void Supervisor::StateChanged(Service& s, State old) {
     }
   } else if (now == State::kFailed && s.config().on_failure == OnFailure::kShutdown) {
     BeginShutdown(code, fmt::format("{} failed and has on_failure = \"shutdown\"", s.name()));
+  }
+}
+
+void Supervisor::LogTransition(const Slot& slot, State old) {
+  const Service& s = *slot.svc;
+  switch (s.state()) {
+    case State::kRunning:
+      Info("{}: started (pid {})", s.name(), s.pid());
+      break;
+    case State::kReady:
+      if (s.config().ready.kind != ReadyCheck::Kind::kNone) Info("{}: ready", s.name());
+      break;
+    case State::kExited:
+      Info("{}: {}", s.name(), DescribeWaitStatus(s.last_status()));
+      break;
+    case State::kBackoff:
+      if (!(s.config().main && phase_ == Phase::kRunning))
+        Warning("{}: {}; restarting", s.name(), DescribeWaitStatus(s.last_status()));
+      break;
+    case State::kFailed:
+      Error("{}: failed for good: {}", s.name(),
+            s.has_exited() ? DescribeWaitStatus(s.last_status()) : "never started");
+      break;
+    case State::kBlocked:
+      Warning("{}: blocked: dependency '{}' failed", s.name(), slot.blocked_by);
+      break;
+    case State::kStopped:
+      if (old == State::kStopping) Info("{}: stopped ({})", s.name(), DescribeWaitStatus(s.last_status()));
+      break;
+    case State::kStarting:
+    case State::kStopping:
+      break;
   }
 }
 
@@ -376,7 +382,8 @@ void Supervisor::BeginLeftovers() {
     return;
   }
   SignalDescendants(SIGCONT, ForwarderPid());
-  Info("{} leftover process{}; sent {}", n, n == 1 ? "" : "es", SignalName(sig));
+  if (!settings_.wrapper_mode)
+    Info("{} leftover process{}; sent {}", n, n == 1 ? "" : "es", SignalName(sig));
   if (!killed_) {
     ev_timer_set(&grace_, Seconds(settings_.grace), 0.);
     ev_timer_start(loop_, &grace_);

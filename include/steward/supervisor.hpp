@@ -85,6 +85,7 @@ class Supervisor : public ServiceHost, public HelperRunner {
   void Finish();
   void Exit();
   void OnMainGone(Service& s);
+  void LogTransition(const Slot& slot, State old);
   SpawnRequest BuildRequest(const Service& s, bool* ok);
   bool AttachLogs(const Service& s, SpawnRequest* req);
   pid_t ForwarderPid() const;

@@ -410,7 +410,11 @@ void LogHub::OnForwarderExit(pid_t pid, int status) {
     return;
   }
   Warning("log forwarder (pid {}) {}; restarting it", pid, DescribeWaitStatus(status));
-  if (Clock::now() - started_at_ < std::chrono::seconds(1)) {
+  // At once; but a forwarder that keeps dying within a second of its start
+  // (a bug on some input it replays) is restarted once a second, not in a
+  // tight loop.
+  quick_deaths_ = Clock::now() - started_at_ < std::chrono::seconds(1) ? quick_deaths_ + 1 : 0;
+  if (quick_deaths_ >= 2) {
     ScheduleRestart();
     return;
   }

@@ -106,6 +106,25 @@ class LogHubTest : public ::testing::Test {
     return s;
   }
 
+  void SpoolCrash(bool in_memory) {
+    cfg_.sinks = {Syslog("tcp")};  // nobody listens yet
+    cfg_.console = LogConfig::Console::kOff;
+    // A runtime directory under a regular file cannot be created.
+    WriteFile(dir_ / "file", "");
+    StartHub(in_memory ? dir_ / "file/run" : "");
+    Fds web = Attach("web");
+    WaitAll({WriteLines(web.out, "n", 3000)});
+    driver_.RunFor(std::chrono::milliseconds(300));
+    pid_t victim = hub_->forwarder_pid();
+    kill(victim, SIGKILL);
+    ASSERT_TRUE(driver_.RunUntil([&] { return hub_->forwarder_pid() > 0 && hub_->forwarder_pid() != victim; }));
+    std::string err;
+    ASSERT_TRUE(rsyslog_->Start(&err)) << err;
+    ASSERT_TRUE(Drain(std::chrono::seconds(60)));
+    EXPECT_EQ("", CheckSequence(Numbers(rsyslog_->ReceivedLines(), "n"), 3000, true));
+    EXPECT_EQ(in_memory, !Exists(dir_ / "run/log/central.spool"));
+  }
+
   TempDir dir_;
   LoopDriver driver_;
   LogConfig cfg_;
@@ -439,6 +458,12 @@ TEST_F(LogHubTest, CollectorDownThenBackGetsTheBacklogInOrder) {
       << Stderr();
   EXPECT_EQ(1u, Grep(Stderr(), "central: connected to").size()) << Stderr();
 }
+
+// Records waiting in a spool for a collector that is down survive a
+// forwarder crash: the spool is a file in the runtime directory, or, when
+// there is no writable one, a memfd that PID 1 holds.
+TEST_F(LogHubTest, SpoolOnDiskSurvivesAForwarderCrash) { SpoolCrash(false); }
+TEST_F(LogHubTest, SpoolInMemorySurvivesAForwarderCrash) { SpoolCrash(true); }
 
 TEST_F(LogHubTest, TinyBufferWithCollectorDownCountsAndAnnouncesDrops) {
   SinkConfig central = Syslog("tcp");  // nobody listens on that port yet

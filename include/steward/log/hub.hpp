@@ -68,9 +68,10 @@ class LogHub {
   bool IsForwarder(pid_t pid) const { return pid > 0 && pid == forwarder_; }
   pid_t forwarder_pid() const { return forwarder_; }
 
-  // From the supervisor's reaper. Restarts the forwarder at once (after a
-  // second if it died within a second of its start, so a forwarder that
-  // crashes on some input cannot spin), unless draining.
+  // From the supervisor's reaper. Restarts the forwarder at once (once a
+  // second when it keeps dying within a second of its start, so a forwarder
+  // that crashes on some input cannot spin). While draining, a forwarder
+  // that died before finishing is restarted too, until the deadline.
   void OnForwarderExit(pid_t pid, int status);
 
   // SPEC §4 step 5, after every service is gone: closes the write ends,
@@ -138,6 +139,7 @@ class LogHub {
   bool started_ = false;
   bool draining_ = false;
   bool killed_at_deadline_ = false;
+  int quick_deaths_ = 0;  // consecutive exits within a second of the start
   std::chrono::steady_clock::time_point deadline_;
   std::function<void()> done_;
 };

@@ -15,6 +15,7 @@
 
 #include "steward/check.hpp"
 #include "steward/config.hpp"
+#include "steward/config_volume.hpp"
 #include "steward/diag.hpp"
 #include "steward/options.hpp"
 #include "steward/procs.hpp"
@@ -64,6 +65,25 @@ bool Load(const Options& o, Config* config) {
   return false;
 }
 
+// SPEC §7: the volume's tree goes over the image's root before anything
+// starts. It may bring service files or the global file of its own, so the
+// configuration is read again afterwards.
+bool InstallVolume(const Options& o, Config* config) {
+  const char* env = getenv("STEWARD_CONFIG_VOLUME");
+  std::string volume = env && *env ? env : config->global.config_volume;
+  if (volume.empty()) return true;
+  VolumeResult r = InstallConfigVolume(volume, "/", EnvironmentMap());
+  for (const std::string& path : r.installed) Info("config volume: installed {}", path);
+  for (const std::string& e : r.errors) Error("{}", e);
+  if (!r.errors.empty()) {
+    Error("config volume {}: {} file{} not installed; nothing was started", volume,
+          r.errors.size(), r.errors.size() == 1 ? "" : "s");
+    return false;
+  }
+  *config = Config();
+  return Load(o, config);
+}
+
 SupervisorSettings Settings(const Options& o, const Config& config, bool wrapper) {
   SupervisorSettings s;
   const GlobalConfig& g = config.global;
@@ -110,6 +130,7 @@ int main(int argc, char** argv) {
   Config config;
   if (!Load(o, &config)) return 2;
   if (o.mode == Options::Mode::kCheck) return PrintCheck(config, STDOUT_FILENO) ? 0 : 2;
+  if (!InstallVolume(o, &config)) return 2;
 
   bool wrapper = !config.services_dir_exists && config.global.path.empty();
   if (!config.HasServices()) {

@@ -135,7 +135,12 @@ void ReadinessProbe::Begin() {
     case ReadyCheck::Kind::kTcp:
     case ReadyCheck::Kind::kCommand:
     case ReadyCheck::Kind::kFile:
-      Poll();  // at once; then every interval
+      // The first poll on the next turn of the loop, then every interval.
+      // Not from here: Begin() runs inside the launch, before the service
+      // is `running`, and a service quick enough to be ready already would
+      // have its readiness ignored (and the probe ended) in `starting`.
+      ev_timer_set(&tick_, 0., 0.);
+      ev_timer_start(loop_, &tick_);
       break;
     case ReadyCheck::Kind::kNone:
       break;

@@ -42,6 +42,7 @@ struct Supervisor::Slot {
   std::vector<Slot*> dependents;    // services whose depends_on names this one
   std::vector<Slot*> dependencies;
   std::string blocked_by;           // the failed dependency, when blocked
+  bool stop_requested = false;      // `ctl stop`: down, in reverse order, until started again
 };
 
 Supervisor::Supervisor(struct ev_loop* loop, SupervisorSettings settings, Config config,
@@ -121,6 +122,12 @@ int Supervisor::Run() {
   // /dev/log is bound and the forwarder runs before any service starts, so
   // not even a service's first line can be lost.
   if (logs_) {
+    // Console prefixes are padded to the longest name from the first line.
+    std::vector<std::pair<std::string, ServiceLogConfig>> expected;
+    for (auto& slot : slots_) {
+      if (slot->svc->config().enabled) expected.emplace_back(slot->svc->name(), slot->svc->config().log);
+    }
+    logs_->Expect(expected);
     std::string err;
     if (!logs_->Start(&err)) Warning("logs: {}; services write to steward's stdout instead", err);
   }
@@ -219,13 +226,14 @@ void Supervisor::Settle() {
     for (auto& slot : slots_) SettleOne(*slot);
   } while (dirty_);
   settling_ = false;
+  CheckPending();
   if (phase_ == Phase::kStopping) CheckStopDone();
 }
 
 bool Supervisor::SettleOne(Slot& slot) {
   Service& s = *slot.svc;
   if (!s.config().enabled) return false;
-  if (phase_ == Phase::kRunning && s.state() == State::kStarting) {
+  if (phase_ == Phase::kRunning && !slot.stop_requested && s.state() == State::kStarting) {
     bool all_ready = true;
     for (Slot* d : slot.dependencies) {
       State ds = d->svc->state();
@@ -244,7 +252,8 @@ bool Supervisor::SettleOne(Slot& slot) {
     }
     return false;
   }
-  if (phase_ != Phase::kRunning && !s.IsDown() && s.state() != State::kStopping) {
+  bool stopping = phase_ != Phase::kRunning || slot.stop_requested;
+  if (stopping && !s.IsDown() && s.state() != State::kStopping) {
     // Reverse order: only once everything that depends on it is down.
     for (Slot* d : slot.dependents) {
       if (!d->svc->IsDown()) return false;
@@ -564,6 +573,202 @@ void Supervisor::CancelHelper(pid_t pid) {
   if (it == helpers_.end()) return;
   it->second = nullptr;  // still reaped here, but nobody listens
   Kill(pid, true, SIGKILL);
+}
+
+}  // namespace steward
+
+// ---- control (SPEC §6) --------------------------------------------------------
+
+namespace steward {
+
+std::vector<ServiceStatus> Supervisor::Status() const {
+  std::vector<ServiceStatus> out;
+  Clock::time_point now = Clock::now();
+  for (const auto& slot : slots_) {
+    const Service& s = *slot->svc;
+    if (!s.config().enabled) continue;
+    ServiceStatus st;
+    st.name = s.name();
+    st.state = s.state();
+    st.pid = s.pid();
+    bool running = s.pid() > 0 && (s.state() == State::kRunning || s.state() == State::kReady ||
+                                   s.state() == State::kStopping);
+    if (running) st.uptime = now - s.started_at();
+    st.restarts = s.restarts();
+    st.ready = s.SatisfiesDependents();
+    st.health = slot->health->health();
+    st.has_exited = s.has_exited();
+    st.last_status = s.last_status();
+    st.blocked_by = s.state() == State::kBlocked ? slot->blocked_by : "";
+    st.main = s.config().main;
+    st.type = s.config().type;
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+uint64_t Supervisor::Dropped(const std::string& sink) const {
+  return logs_ ? logs_->Dropped(sink) : 0;
+}
+
+bool Supervisor::ResolveNames(const std::vector<std::string>& names, std::vector<Slot*>* out,
+                              ControlDone* done) {
+  std::string unknown;
+  for (const std::string& n : names) {
+    Slot* slot = Find(n);
+    if (!slot) {
+      unknown += (unknown.empty() ? "" : ", ") + n;
+    } else if (std::find(out->begin(), out->end(), slot) == out->end()) {
+      out->push_back(slot);
+    }
+  }
+  if (!unknown.empty()) {
+    (*done)(2, fmt::format("unknown service: {} (see steward ctl status)\n", unknown));
+    return false;
+  }
+  if (out->empty()) {
+    (*done)(2, "no service named\n");
+    return false;
+  }
+  return true;
+}
+
+// The set closed under dependencies (for a start) or dependents (for a stop).
+std::vector<Supervisor::Slot*> Supervisor::WithDependencies(const std::vector<Slot*>& slots,
+                                                           bool dependents) const {
+  std::vector<Slot*> set = slots;
+  for (size_t i = 0; i < set.size(); ++i) {
+    for (Slot* next : dependents ? set[i]->dependents : set[i]->dependencies) {
+      if (std::find(set.begin(), set.end(), next) == set.end()) set.push_back(next);
+    }
+  }
+  return set;
+}
+
+void Supervisor::ControlStart(const std::vector<std::string>& names, bool wait, ControlDone done) {
+  std::vector<Slot*> slots;
+  if (!ResolveNames(names, &slots, &done)) return;
+  if (phase_ != Phase::kRunning) return done(1, "steward is stopping\n");
+  StartSet(WithDependencies(slots, false), wait, std::move(done));
+}
+
+void Supervisor::ControlStop(const std::vector<std::string>& names, bool wait, ControlDone done) {
+  std::vector<Slot*> slots;
+  if (!ResolveNames(names, &slots, &done)) return;
+  std::vector<Slot*> set = WithDependencies(slots, true);
+  for (Slot* s : set) {
+    if (s->svc->config().main)
+      return done(2, fmt::format("{} is the main program; use steward ctl shutdown\n", s->svc->name()));
+  }
+  StopSet(set, wait, std::move(done), {});
+}
+
+void Supervisor::ControlRestart(const std::vector<std::string>& names, bool wait,
+                                ControlDone done) {
+  std::vector<Slot*> slots;
+  if (!ResolveNames(names, &slots, &done)) return;
+  if (phase_ != Phase::kRunning) return done(1, "steward is stopping\n");
+  std::vector<Slot*> set = WithDependencies(slots, true);
+  for (Slot* s : set) {
+    if (s->svc->config().main)
+      return done(2, fmt::format("{} is the main program; it cannot be restarted\n", s->svc->name()));
+  }
+  // Dependents come back too: they were stopped for the restart.
+  StopSet(set, wait, std::move(done), WithDependencies(set, false));
+}
+
+void Supervisor::StartSet(const std::vector<Slot*>& set, bool wait, ControlDone done) {
+  for (Slot* s : set) {
+    s->stop_requested = false;
+    s->svc->Handle(Event::kStart);
+  }
+  if (wait) pending_.push_back({true, set, std::move(done), {}});
+  Settle();
+  if (!wait && done) done(0, "");
+}
+
+void Supervisor::StopSet(const std::vector<Slot*>& set, bool wait, ControlDone done,
+                         std::vector<Slot*> then_start) {
+  for (Slot* s : set) s->stop_requested = true;
+  bool restart = !then_start.empty();
+  if (wait || restart) pending_.push_back({false, set, wait ? std::move(done) : nullptr, std::move(then_start)});
+  Settle();
+  if (!wait && done) done(0, "");
+}
+
+// Runs after every Settle(): a request is done when each of its services
+// has settled — up or failed for a start, down for a stop.
+void Supervisor::CheckPending() {
+  for (size_t i = 0; i < pending_.size();) {
+    PendingOp& op = pending_[i];
+    bool settled = true;
+    std::string failed;
+    for (Slot* s : op.targets) {
+      State st = s->svc->state();
+      if (op.start) {
+        bool up = s->svc->SatisfiesDependents();
+        bool bad = st == State::kFailed || st == State::kBlocked || st == State::kStopped ||
+                   (st == State::kExited && !up);
+        settled = settled && (up || bad);
+        if (bad) failed += fmt::format("{}: {}\n", s->svc->name(), StateName(st));
+      } else {
+        settled = settled && s->svc->IsDown();
+      }
+    }
+    if (!settled && phase_ == Phase::kRunning) {
+      ++i;
+      continue;
+    }
+    PendingOp done = std::move(op);
+    pending_.erase(pending_.begin() + long(i));
+    if (!done.then_start.empty() && phase_ == Phase::kRunning) {
+      StartSet(done.then_start, bool(done.done), std::move(done.done));
+      return;  // StartSet settled again, which re-entered this check
+    }
+    if (!done.done) continue;
+    if (phase_ != Phase::kRunning && !settled) {
+      done.done(1, "steward is stopping\n");
+    } else {
+      done.done(failed.empty() ? 0 : 1, failed);
+    }
+  }
+}
+
+void Supervisor::ControlSignal(int sig, const std::vector<std::string>& names, ControlDone done) {
+  std::vector<Slot*> slots;
+  if (!ResolveNames(names, &slots, &done)) return;
+  std::string not_running;
+  for (Slot* s : slots) {
+    if (s->svc->pid() > 0) {
+      Kill(s->svc->pid(), s->svc->group_kill(), sig);
+    } else {
+      not_running += fmt::format("{}: not running\n", s->svc->name());
+    }
+  }
+  done(not_running.empty() ? 0 : 1, not_running);
+}
+
+void Supervisor::ControlShutdown(std::optional<int> exit_code) {
+  BeginShutdown(exit_code, "steward ctl shutdown");
+  Settle();
+}
+
+void Supervisor::ControlHealth(ControlDone done) const {
+  std::string bad;
+  int total = 0;
+  for (const ServiceStatus& st : Status()) {
+    ++total;
+    if (!st.ready) {
+      bad += fmt::format("{}: {}\n", st.name, StateName(st.state));
+    } else if (st.health == Health::kUnhealthy) {
+      bad += fmt::format("{}: unhealthy\n", st.name);
+    }
+  }
+  if (bad.empty()) {
+    done(0, fmt::format("healthy: {} service{} up and ready\n", total, total == 1 ? "" : "s"));
+  } else {
+    done(1, bad);
+  }
 }
 
 }  // namespace steward

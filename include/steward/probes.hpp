@@ -47,7 +47,8 @@ class ReadinessProbe {
   // environment variable) and removes a stale ready file. `base` is the
   // service's own request, reused for check commands.
   bool Arm(SpawnRequest* req, std::string* err);
-  // After launch: begin waiting or polling.
+  // After launch: begin waiting or polling. Readiness is reported from the
+  // event loop only, never from within Begin().
   void Begin();
   // Leaving `running`: release everything. Idempotent.
   void End();

@@ -39,6 +39,26 @@ struct SupervisorSettings {
   bool stdout_is_terminal = false;  // PROGRAM then writes to it directly (SPEC §3)
 };
 
+// One service as `steward ctl status` shows it.
+struct ServiceStatus {
+  std::string name;
+  State state = State::kStopped;
+  pid_t pid = 0;                    // 0 when not running
+  Clock::duration uptime{};         // since the current run started; 0 when not running
+  int restarts = 0;
+  bool ready = false;               // ready (longrun) or completed with 0 (oneshot)
+  Health health = Health::kNone;
+  bool has_exited = false;          // last_status is valid
+  int last_status = 0;              // wait status of the last run
+  std::string blocked_by;           // the failed dependency, when blocked
+  bool main = false;
+  ServiceType type = ServiceType::kLongrun;
+};
+
+// What a control request reports when it is done: an exit status for
+// `steward ctl` and the text to print.
+using ControlDone = std::function<void(int exit_code, const std::string& text)>;
+
 class Supervisor : public ServiceHost, public HelperRunner {
  public:
   Supervisor(struct ev_loop* loop, SupervisorSettings settings, Config config,
@@ -48,6 +68,29 @@ class Supervisor : public ServiceHost, public HelperRunner {
   // Starts the enabled services and runs until the stop sequence is over.
   // Returns steward's exit status (SPEC §1 table).
   int Run();
+
+  // ---- control (SPEC §6), for the control socket ----
+  // Enabled services in name order.
+  std::vector<ServiceStatus> Status() const;
+  // Records dropped by a log sink so far; 0 without a log pipeline.
+  uint64_t Dropped(const std::string& sink) const;
+  const Config& config() const { return config_; }
+  // Unknown names are refused with exit 2 and nothing done. start brings up
+  // the services and their dependencies, in order; stop brings down the
+  // services and everything that depends on them, in reverse order; restart
+  // is stop then start of that same set. done() runs once every service
+  // concerned has settled (or at once with wait = false); exit 1 when one of
+  // them failed or is blocked.
+  void ControlStart(const std::vector<std::string>& names, bool wait, ControlDone done);
+  void ControlStop(const std::vector<std::string>& names, bool wait, ControlDone done);
+  void ControlRestart(const std::vector<std::string>& names, bool wait, ControlDone done);
+  // Sends sig to each running service (its group in group mode).
+  void ControlSignal(int sig, const std::vector<std::string>& names, ControlDone done);
+  // Starts the stop sequence; steward exits with exit_code when given.
+  void ControlShutdown(std::optional<int> exit_code);
+  // Exit 0 when every enabled service is up, ready and healthy (oneshots:
+  // completed with 0), else exit 1 naming the ones that are not.
+  void ControlHealth(ControlDone done) const;
 
   // ServiceHost
   pid_t Launch(Service& s, int* failed_exit_code) override;
@@ -86,6 +129,21 @@ class Supervisor : public ServiceHost, public HelperRunner {
   void Exit();
   void OnMainGone(Service& s);
   void LogTransition(const Slot& slot, State old);
+
+  // A control request waiting for its services to settle.
+  struct PendingOp {
+    bool start;                 // start (settled: up, or failed) / stop (settled: down)
+    std::vector<Slot*> targets;
+    ControlDone done;
+    std::vector<Slot*> then_start;  // restart: the set to start once stopped
+  };
+  bool ResolveNames(const std::vector<std::string>& names, std::vector<Slot*>* out,
+                    ControlDone* done);
+  std::vector<Slot*> WithDependencies(const std::vector<Slot*>& slots, bool dependents) const;
+  void StartSet(const std::vector<Slot*>& set, bool wait, ControlDone done);
+  void StopSet(const std::vector<Slot*>& set, bool wait, ControlDone done,
+               std::vector<Slot*> then_start);
+  void CheckPending();
   SpawnRequest BuildRequest(const Service& s, bool* ok);
   bool AttachLogs(const Service& s, SpawnRequest* req);
   pid_t ForwarderPid() const;
@@ -100,6 +158,7 @@ class Supervisor : public ServiceHost, public HelperRunner {
   std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
   std::map<pid_t, Slot*> by_pid_;             // service main processes
   std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
+  std::vector<PendingOp> pending_;
   std::vector<std::unique_ptr<ev_signal>> signal_watchers_;
   ev_child child_watcher_{};
   ev_timer deadline_{};  // --shutdown-timeout, while stopping

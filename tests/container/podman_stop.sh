@@ -68,12 +68,16 @@ if ! podman run -d "${runtime[@]}" --name "$name" --ulimit nofile=20000:20000 \
   exit 77
 fi
 
+# Logs are captured before grep: with pipefail, `podman logs | grep -q`
+# fails whenever grep exits before podman has written everything.
+up=false
 for _ in $(seq 600); do  # up to 60 s: podman is slow on a loaded machine
-  podman logs "$name" 2>&1 | grep -q "web: up" && break
+  logs=$(podman logs "$name" 2>&1 || true)
+  grep -q "web: up" <<<"$logs" && { up=true; break; }
   [ "$(podman inspect "$name" --format '{{.State.Running}}')" = true ] || break
   sleep 0.1
 done
-podman logs "$name" 2>&1 | grep -q "web: up" || { echo "FAIL: web never came up"; podman logs "$name"; exit 1; }
+$up || { echo "FAIL: web never came up"; echo "$logs"; exit 1; }
 
 start=$(date +%s%N)
 podman stop -t 10 "$name" >/dev/null

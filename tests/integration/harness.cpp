@@ -49,6 +49,32 @@ void LoopbackUp() {
   close(s);
 }
 
+// A /dev of steward's own, so that binding /dev/log never touches the
+// machine's: a tmpfs with the real device nodes bind-mounted into it.
+void PrivateDev() {
+  char old[] = "/tmp/steward-olddev-XXXXXX";
+  if (!mkdtemp(old) || mount("/dev", old, nullptr, MS_BIND | MS_REC, nullptr) < 0) return;
+  if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=0755") == 0) {
+    for (const char* node : {"null", "zero", "full", "random", "urandom", "tty", "ptmx"}) {
+      std::string from = std::string(old) + "/" + node, to = std::string("/dev/") + node;
+      int fd = open(to.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+      if (fd >= 0) close(fd);
+      mount(from.c_str(), to.c_str(), nullptr, MS_BIND, nullptr);
+    }
+    for (const char* dir : {"pts", "shm", "mqueue"}) {
+      std::string from = std::string(old) + "/" + dir, to = std::string("/dev/") + dir;
+      mkdir(to.c_str(), 0755);
+      mount(from.c_str(), to.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+    }
+    symlink("/proc/self/fd", "/dev/fd");
+    symlink("/proc/self/fd/0", "/dev/stdin");
+    symlink("/proc/self/fd/1", "/dev/stdout");
+    symlink("/proc/self/fd/2", "/dev/stderr");
+  }
+  umount2(old, MNT_DETACH);
+  rmdir(old);
+}
+
 [[noreturn]] void ExecSteward(const std::vector<std::string>& args, char** envp) {
   std::vector<char*> argv;
   std::string bin = StewardBin();
@@ -113,6 +139,7 @@ Process::Process(const std::vector<std::string>& args, const RunOptions& opts) {
       // PID 1 of the new namespace: a private /proc of its own.
       mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
       mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+      PrivateDev();
       ExecSteward(args, envp.data());
     }
     (void)!write(report[1], &inner, sizeof inner);

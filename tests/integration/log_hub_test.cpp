@@ -4,7 +4,12 @@
 // forwarder's stderr go to files of the test.
 #include "steward/log/hub.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +21,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "harness.hpp"
 #include "log_support.hpp"
@@ -464,6 +470,90 @@ TEST_F(LogHubTest, CollectorDownThenBackGetsTheBacklogInOrder) {
 // there is no writable one, a memfd that PID 1 holds.
 TEST_F(LogHubTest, SpoolOnDiskSurvivesAForwarderCrash) { SpoolCrash(false); }
 TEST_F(LogHubTest, SpoolInMemorySurvivesAForwarderCrash) { SpoolCrash(true); }
+
+// The json sink: NDJSON over TCP, as Fluent Bit's in_tcp or Vector's
+// socket source read it. The receiver here is a plain listening socket.
+TEST_F(LogHubTest, JsonSinkSendsOneParsableObjectPerLine) {
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in sin = {};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(0, bind(ls, reinterpret_cast<struct sockaddr*>(&sin), sizeof sin));
+  socklen_t len = sizeof sin;
+  getsockname(ls, reinterpret_cast<struct sockaddr*>(&sin), &len);
+  ASSERT_EQ(0, listen(ls, 4));
+  std::string received;
+  std::thread server([&] {
+    int c = accept(ls, nullptr, nullptr);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(c, buf, sizeof buf)) > 0) received.append(buf, size_t(n));
+    close(c);
+  });
+  SinkConfig json;
+  json.name = "vector";
+  json.type = SinkConfig::Type::kJson;
+  json.url = fmt::format("tcp://127.0.0.1:{}", ntohs(sin.sin_port));
+  cfg_.sinks = {json};
+  cfg_.console = LogConfig::Console::kOff;
+  StartHub();
+  Fds web = Attach("web");
+  WaitAll({WriteLines(web.out, "o", 1000), WriteData(web.err, "tricky \"\x01\xff\n")});
+  ASSERT_TRUE(Drain());
+  hub_.reset();  // the forwarder has exited: the connection is closed
+  server.join();
+  close(ls);
+  std::vector<std::string> lines = Lines(received);
+  ASSERT_EQ(1001u, lines.size());
+  std::vector<std::string> msgs;
+  for (const std::string& l : lines) {
+    std::map<std::string, std::string> obj;
+    ASSERT_TRUE(ParseFlatJson(l, &obj)) << l;
+    EXPECT_EQ("web", obj["service"]);
+    msgs.push_back(obj["msg"]);
+    if (obj["stream"] == "stderr") {
+      EXPECT_EQ("tricky \"\x01\xef\xbf\xbd", obj["msg"]);
+    }
+  }
+  EXPECT_EQ("", CheckSequence(Numbers(msgs, "o"), 1000, false));
+}
+
+// unix:// to a datagram socket (another syslogd's /dev/log): one datagram
+// per record, no framing.
+TEST_F(LogHubTest, UnixDatagramSinkSendsOneDatagramPerRecord) {
+  std::string path = dir_ / "collector.sock";
+  int rs = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sun = {};
+  sun.sun_family = AF_UNIX;
+  memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(0, bind(rs, reinterpret_cast<struct sockaddr*>(&sun), sizeof sun));
+  SinkConfig local;
+  local.name = "local";
+  local.type = SinkConfig::Type::kSyslog;
+  local.url = "unix://" + path;
+  local.rfc3164 = true;
+  cfg_.sinks = {local};
+  cfg_.console = LogConfig::Console::kOff;
+  // A datagram socket queues only a few datagrams (net.unix.max_dgram_qlen):
+  // the collector reads as they come, as a real one does.
+  std::vector<std::string> got;
+  std::thread reader([&] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(rs, buf, sizeof buf, 0)) > 0 && got.size() < 100) got.emplace_back(buf, size_t(n));
+  });
+  StartHub();
+  Fds web = Attach("web");
+  WaitAll({WriteLines(web.out, "d", 100)});
+  ASSERT_TRUE(Drain());
+  shutdown(rs, SHUT_RDWR);
+  reader.join();
+  close(rs);
+  ASSERT_EQ(100u, got.size());
+  EXPECT_EQ(0u, got[0].find("<30>")) << got[0];
+  EXPECT_EQ(" web: d-1", got[0].substr(got[0].size() - 9)) << got[0];
+  EXPECT_EQ("", CheckSequence(Numbers(got, "d"), 100, false));
+}
 
 TEST_F(LogHubTest, TinyBufferWithCollectorDownCountsAndAnnouncesDrops) {
   SinkConfig central = Syslog("tcp");  // nobody listens on that port yet

@@ -71,27 +71,29 @@ class Set {
   TempDir dir_;
 };
 
-// A longrun that records its start and, on SIGTERM, its stop.
+// A longrun that records its start and, on SIGTERM, its stop. It is ready
+// only once its trap is set and its start recorded, so nothing depending on
+// it, and no signal a test sends after waiting for it, can overtake that.
 std::string Recorder(const std::string& name, const std::string& extra = "") {
   return "command = \"\"\"\n"
          "trap 'echo stop " + name + " >> @LOG; exit 0' TERM\n"
          "echo start " + name + " >> @LOG\n"
-         "while :; do sleep 1 & wait $$!; done\n\"\"\"\n" + extra;
+         "touch @DIR/" + name + ".ready\n"
+         "while :; do sleep 1 & wait $$!; done\n\"\"\"\n" + extra +
+         "[ready]\nfile = \"@DIR/" + name + ".ready\"\ninterval = \"20ms\"\n";
 }
 
 TEST(Supervisor, StartsInDependencyOrderAfterReadiness) {
   Set set;
-  // db becomes ready only 0.5 s after it started, through a file.
-  set.Add("db", "command = \"echo start db >> @LOG; sleep 0.5; echo db-ready >> @LOG; "
-                "touch @DIR/db.ready; exec sleep 1000\"\n"
+  // db becomes ready, through a file, only once cron has started: were the
+  // independent cron held back behind db, db would never be ready.
+  set.Add("db", "command = \"echo start db >> @LOG; "
+                "until grep -q 'start cron' @LOG; do sleep 0.05; done; sleep 0.2; "
+                "echo db-ready >> @LOG; touch @DIR/db.ready; exec sleep 1000\"\n"
                 "[ready]\nfile = \"@DIR/db.ready\"\n");
   set.Add("migrate", "type = \"oneshot\"\ndepends_on = [\"db\"]\n"
                      "command = \"echo start migrate >> @LOG; sleep 0.3; echo migrated >> @LOG\"\n");
-  // app is ready once it has recorded its start (without a [ready] check,
-  // "started" is ready, and web could win the race to the log).
-  set.Add("app", "depends_on = [\"migrate\", \"db\"]\n"
-                 "command = \"echo start app >> @LOG; touch @DIR/app.ready; exec sleep 1000\"\n"
-                 "[ready]\nfile = \"@DIR/app.ready\"\n");
+  set.Add("app", Recorder("app", "depends_on = [\"migrate\", \"db\"]\n"));
   set.Add("web", Recorder("web", "depends_on = [\"app\"]\n"));
   set.Add("cron", Recorder("cron"));  // independent: starts at once
   Process p(set.Args({}, {"/bin/sh", "-c", "echo start main >> " + set.log()}));

@@ -10,6 +10,24 @@ cd "$(dirname "$0")/.."
 # uidmap/slirp4netns/fuse-overlayfs: podman's.
 steward_install_deps rsyslog podman runc uidmap slirp4netns fuse-overlayfs dpkg-dev
 
+# syslog-ng, the second receiver of the log tests, conflicts with rsyslog
+# as a Debian package: unpack it (and the libraries it needs) into a tree
+# of its own instead of installing it.
+syslog_ng_root=${STEWARD_SYSLOG_NG_ROOT:-/var/cache/steward-test/syslog-ng}
+if [ ! -x "$syslog_ng_root/usr/sbin/syslog-ng" ]; then
+  echo "unpacking syslog-ng into $syslog_ng_root"
+  mkdir -p "$syslog_ng_root" && tmp=$(mktemp -d)
+  chmod 755 "$tmp"  # apt downloads as _apt
+  fetch() { (cd "$tmp" && apt-get download -qq syslog-ng-core libivykis0 libnet1 libwrap0 >/dev/null 2>&1); }
+  if fetch || { apt-get update -qq >/dev/null 2>&1 && fetch; }; then
+    for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$syslog_ng_root"; done
+  else
+    echo "warning: could not download syslog-ng; its test will be skipped" >&2
+  fi
+  rm -rf "$tmp"
+fi
+[ -x "$syslog_ng_root/usr/sbin/syslog-ng" ] && export STEWARD_SYSLOG_NG_ROOT=$syslog_ng_root
+
 jobs=$(nproc)
 run_suite() {
   local dir=$1; shift

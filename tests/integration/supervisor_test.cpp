@@ -435,9 +435,14 @@ TEST(Supervisor, ExampleWebappRunsAndStopsInOrder) {
   o.new_net_namespace = true;
   o.env["WEB_ROOT"] = std::string(STEWARD_SOURCE_DIR) + "/examples/webapp/www";
   o.env["STATE_DIR"] = state.path();
-  Process p({"--services", std::string(STEWARD_SOURCE_DIR) + "/examples/webapp/services",
-             "--config", "", "--runtime-dir", state.path(), "--",
-             "/bin/busybox", "wget", "-q", "-O", state / "page", "http://127.0.0.1:18080/"}, o);
+  o.env["LOG_DIR"] = state / "logs";
+  std::string example = std::string(STEWARD_SOURCE_DIR) + "/examples/webapp";
+  // main waits for cron's first syslog line to reach its file.
+  Process p({"--services", example + "/services", "--config", example + "/steward.toml",
+             "--runtime-dir", state.path(), "--", "/bin/sh", "-c",
+             "/bin/busybox wget -q -O " + state / "page" + " http://127.0.0.1:18080/ && "
+             "until grep -q 'tick 1' " + state / "logs/cron.log" + " 2>/dev/null; do sleep 0.1; done"},
+            o);
   EXPECT_EQ(0, p.Wait()) << p.Stderr();
   EXPECT_NE(std::string::npos, ReadFile(state / "page").find("supervised by steward"));
   EXPECT_EQ("schema at version 42\n", ReadFile(state / "webapp-schema"));
@@ -449,6 +454,11 @@ TEST(Supervisor, ExampleWebappRunsAndStopsInOrder) {
   EXPECT_LT(at("web: stopped"), at("app: stopped"));
   EXPECT_LT(at("app: stopped"), at("db: stopped"));
   EXPECT_NE(std::string::npos, p.Stdout().find("app: clean exit"));
+  // The syslog(3) daemon, on the console under its tag and in its file.
+  EXPECT_EQ(1u, Grep(p.Stdout(), "cron    | tick 1: nothing to do").size()) << p.Stdout();
+  EXPECT_EQ(1u, Grep(ReadFile(state / "logs/cron.log"), "tick 1: nothing to do").size());
+  // Lines written while stopping were drained into the file sink too.
+  EXPECT_EQ(1u, Grep(ReadFile(state / "logs/app.log"), "app: clean exit").size());
 }
 
 }  // namespace

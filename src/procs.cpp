@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <string>
 
 #include "steward/parse.hpp"
 
@@ -20,9 +21,9 @@ namespace {
 
 // ppid from /proc/PID/stat: "pid (comm) S ppid ..."; comm may contain ')'.
 pid_t ReadParent(pid_t pid) {
-  char path[32], buf[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  char buf[512];
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   ssize_t n = read(fd, buf, sizeof buf - 1);
   close(fd);
@@ -30,16 +31,32 @@ pid_t ReadParent(pid_t pid) {
   buf[n] = '\0';
   char* close_paren = strrchr(buf, ')');
   if (!close_paren) return -1;
-  char state;
-  int ppid;
-  if (sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2) return -1;
+  // " S 1234 ...": skip the state, read the number. By hand: sscanf would
+  // link glibc's whole scanf and strtod family into the static binary.
+  const char* p = close_paren + 1;
+  while (*p == ' ') ++p;
+  if (!*p) return -1;
+  ++p;  // the state letter
+  while (*p == ' ') ++p;
+  pid_t ppid = 0;
+  if (*p < '0' || *p > '9') return -1;
+  for (; *p >= '0' && *p <= '9'; ++p) ppid = ppid * 10 + (*p - '0');
   return ppid;
+}
+
+// True when this process has no child at all, reaped or not: then it has no
+// descendant either, and /proc need not be read (wrapper mode's common case,
+// and the most expensive part of its exit on a busy machine).
+bool NoChildren() {
+  siginfo_t info = {};
+  return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
 }
 
 }  // namespace
 
 std::vector<pid_t> Descendants(pid_t spare) {
   std::vector<pid_t> out;
+  if (NoChildren()) return out;
   DIR* d = opendir("/proc");
   if (!d) {
     siginfo_t info = {};

@@ -1,7 +1,7 @@
 #include "steward/signals.hpp"
 
 #include <fmt/format.h>
-#include <strings.h>
+#include <string.h>
 
 #include "steward/parse.hpp"
 
@@ -10,6 +10,18 @@ namespace steward {
 namespace {
 
 struct NamedSignal { int number; const char* name; };
+
+// ASCII case-insensitive compare. Not strncasecmp: that is locale
+// aware and links glibc's locale tables into the static binary.
+bool EqualFold(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'a' && a[i] <= 'z' ? char(a[i] - 32) : a[i];
+    char y = b[i] >= 'a' && b[i] <= 'z' ? char(b[i] - 32) : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
 
 const NamedSignal kSignals[] = {
     {SIGHUP, "HUP"},       {SIGINT, "INT"},       {SIGQUIT, "QUIT"},
@@ -28,9 +40,9 @@ const NamedSignal kSignals[] = {
 
 bool ParseRealtime(std::string_view s, int* out) {
   int base;
-  if (strncasecmp(s.data(), "RTMIN", 5) == 0 && s.size() >= 5) {
+  if (s.size() >= 5 && EqualFold(s.substr(0, 5), "RTMIN")) {
     base = SIGRTMIN;
-  } else if (strncasecmp(s.data(), "RTMAX", 5) == 0 && s.size() >= 5) {
+  } else if (s.size() >= 5 && EqualFold(s.substr(0, 5), "RTMAX")) {
     base = SIGRTMAX;
   } else {
     return false;
@@ -53,10 +65,9 @@ bool ParseRealtime(std::string_view s, int* out) {
 int SignalNumber(std::string_view name) {
   uint64_t n;
   if (ParseUnsigned(name, &n)) return n >= 1 && n < uint64_t(NSIG) ? int(n) : 0;
-  if (name.size() > 3 && strncasecmp(name.data(), "SIG", 3) == 0) name.remove_prefix(3);
+  if (name.size() > 3 && EqualFold(name.substr(0, 3), "SIG")) name.remove_prefix(3);
   for (const NamedSignal& s : kSignals) {
-    if (name.size() == strlen(s.name) && strncasecmp(name.data(), s.name, name.size()) == 0)
-      return s.number;
+    if (EqualFold(name, s.name)) return s.number;
   }
   int rt;
   if (ParseRealtime(name, &rt)) return rt;

@@ -16,6 +16,7 @@
 #include "steward/check.hpp"
 #include "steward/config.hpp"
 #include "steward/config_volume.hpp"
+#include "steward/ctl.hpp"
 #include "steward/diag.hpp"
 #include "steward/options.hpp"
 #include "steward/procs.hpp"
@@ -117,8 +118,10 @@ int main(int argc, char** argv) {
     case Options::Mode::kHelp: Print(STDOUT_FILENO, HelpText()); return 0;
     case Options::Mode::kVersion: Print(STDOUT_FILENO, VersionText() + "\n"); return 0;
     case Options::Mode::kCtl:
-      Error("ctl: the control socket is not available in this version of steward");
-      return 1;
+      // The client is an ordinary program: it gets the signals it was
+      // started with back (Ctrl-C ends a waiting `ctl start`).
+      inherited.RestoreInChild();
+      return RunCtl(o.ctl_args, o.runtime_dir);
     case Options::Mode::kInit:
     case Options::Mode::kCheck:
       break;

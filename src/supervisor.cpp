@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "steward/control.hpp"
 #include "steward/diag.hpp"
 #include "steward/env_file.hpp"
 #include "steward/exit_status.hpp"
@@ -130,6 +131,17 @@ int Supervisor::Run() {
     logs_->Expect(expected);
     std::string err;
     if (!logs_->Start(&err)) Warning("logs: {}; services write to steward's stdout instead", err);
+  }
+
+  // `steward ctl` works from the first moment, also while stopping.
+  if (!settings_.wrapper_mode && !settings_.runtime_dir.empty()) {
+    control_ = std::make_unique<ControlServer>(loop_, this, settings_.runtime_dir + "/control.sock",
+                                               config_.global.control_gid);
+    std::string err;
+    if (!control_->Start(&err)) {
+      Warning("control socket: {}; steward ctl will not work", err);
+      control_.reset();
+    }
   }
 
   bool any = false;
@@ -722,7 +734,8 @@ void Supervisor::CheckPending() {
     PendingOp done = std::move(op);
     pending_.erase(pending_.begin() + long(i));
     if (!done.then_start.empty() && phase_ == Phase::kRunning) {
-      StartSet(done.then_start, bool(done.done), std::move(done.done));
+      bool wait = bool(done.done);  // before the move: argument order is unspecified
+      StartSet(done.then_start, wait, std::move(done.done));
       return;  // StartSet settled again, which re-entered this check
     }
     if (!done.done) continue;

@@ -39,6 +39,8 @@ struct SupervisorSettings {
   bool stdout_is_terminal = false;  // PROGRAM then writes to it directly (SPEC §3)
 };
 
+class ControlServer;
+
 // One service as `steward ctl status` shows it.
 struct ServiceStatus {
   std::string name;
@@ -155,6 +157,7 @@ class Supervisor : public ServiceHost, public HelperRunner {
   Config config_;
   const InheritedSignals* signals_;
   std::unique_ptr<log::LogHub> logs_;  // null in wrapper mode
+  std::unique_ptr<ControlServer> control_;  // null without a runtime directory
   std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
   std::map<pid_t, Slot*> by_pid_;             // service main processes
   std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands

@@ -50,8 +50,8 @@ struct Source {
   LineSplitter splitter;
   uint64_t fed = 0;         // journal offset fed to the splitter so far
   uint64_t target = 0;      // journal cursor once this turn's records are safe
-  ev_io io;
-  ev_timer partial;         // log.partial_flush of silence
+  ev_io io{};               // zeroed: inactive, so stopping an unopened source is a no-op
+  ev_timer partial{};       // log.partial_flush of silence
   bool eof = false;
   uint64_t routes = 0;      // sinks it can feed (blocked while one is outstanding)
   uint64_t added = 0;       // sinks fed this turn
@@ -136,10 +136,10 @@ class Forwarder {
   LogConfig cfg_;
   std::string runtime_dir_;
   UniqueFd control_;
-  ev_io control_io_;
+  ev_io control_io_{};
   std::deque<Message> outbox_;
-  ev_prepare prepare_;
-  ev_timer announce_, drain_deadline_, drain_poll_;
+  ev_prepare prepare_{};
+  ev_timer announce_{}, drain_deadline_{}, drain_poll_{};
 
   std::vector<std::unique_ptr<Sink>> sinks_;  // by index; null when misconfigured
   ConsoleSink* console_ = nullptr;

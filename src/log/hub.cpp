@@ -40,7 +40,14 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
                                  int out_fd, int err_fd) {
   struct sigaction dfl = {};
   dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+#if defined(__SANITIZE_ADDRESS__)
+    // A sanitizer build keeps the sanitizer's fault handlers, so that a
+    // crash of the forwarder comes with its report rather than a bare signal.
+    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL) continue;
+#endif
+    sigaction(sig, &dfl, nullptr);
+  }
   struct sigaction ign = {};
   ign.sa_handler = SIG_IGN;
   for (int sig : {SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGTSTP, SIGTTIN,

@@ -43,7 +43,7 @@ class ConsoleSink : public Sink {
   LogConfig::Console mode_;
   bool drop_oldest_;
   UniqueFd fd_;
-  ev_io io_;
+  ev_io io_{};
   size_t width_ = 0;
   std::string pending_;        // formatted bytes not yet written
   std::deque<size_t> sizes_;   // drop-oldest: size of each record in pending_

@@ -88,8 +88,8 @@ class DnsLookup {
   bool immediate_ = false;
   UniqueFd sock_;
   uint16_t id_ = 0;
-  ev_io io_;
-  ev_timer timer_;
+  ev_io io_{};
+  ev_timer timer_{};
 };
 
 }  // namespace steward::log

@@ -46,7 +46,7 @@ class FileSink : public Sink {
   SinkConfig cfg_;
   bool per_service_;  // the path has {service}
   std::map<std::string, File> files_;
-  ev_timer retry_;
+  ev_timer retry_{};
   Backoff backoff_;
 };
 

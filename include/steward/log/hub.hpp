@@ -122,8 +122,8 @@ class LogHub {
   LogConfig cfg_;
   std::string runtime_dir_;
   UniqueFd control_;  // our end of the socketpair with the current forwarder
-  ev_io control_io_;
-  ev_timer restart_timer_, drain_timer_, done_timer_;
+  ev_io control_io_{};
+  ev_timer restart_timer_{}, drain_timer_{}, done_timer_{};
   std::deque<Message> outbox_;  // for the current forwarder; fds borrowed from below
   UniqueFd syslog_;             // the bound /dev/log socket
   std::string syslog_created_;  // its path, unlinked on destruction

@@ -81,8 +81,8 @@ class NetSink : public Sink {
   UniqueFd sock_;
   bool stream_ = true;  // false for udp and unix datagram sockets
   State state_ = State::kWaiting;
-  ev_io io_;
-  ev_timer timer_;
+  ev_io io_{};
+  ev_timer timer_{};
   DnsLookup dns_;
   Backoff backoff_;
   bool outage_reported_ = false;

@@ -34,6 +34,14 @@ std::string FileSink::Expand(const std::string& pattern, std::string_view servic
 }
 
 FileSink::File& FileSink::FileFor(std::string_view service) {
+  if (last_file_ && service == last_service_) return *last_file_;
+  File& f = FileForSlow(service);
+  last_service_.assign(service);
+  last_file_ = &f;
+  return f;
+}
+
+FileSink::File& FileSink::FileForSlow(std::string_view service) {
   std::string path = per_service_ ? Expand(cfg_.path, service) : cfg_.path;
   auto it = files_.find(path);
   if (it != files_.end()) return it->second;
@@ -54,6 +62,7 @@ FileSink::File& FileSink::FileFor(std::string_view service) {
 // under random tags would open files without end. Files with nothing
 // pending are closed; they are reopened (appending) when needed again.
 void FileSink::ForgetIdleFiles() {
+  last_file_ = nullptr;
   for (auto it = files_.begin(); it != files_.end();) {
     if (!it->second.file->pending() && it->second.batch.empty()) {
       it = files_.erase(it);

@@ -1,5 +1,6 @@
 #include "steward/log/format.hpp"
 
+#include <string.h>
 #include <time.h>
 
 namespace steward::log {
@@ -42,22 +43,37 @@ void AppendRfc3339(int64_t time_us, std::string* out) {
     micros += 1000000;
     --secs;
   }
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  AppendDigits(unsigned(tm.tm_year + 1900), 4, out);
-  out->push_back('-');
-  AppendDigits(unsigned(tm.tm_mon + 1), 2, out);
-  out->push_back('-');
-  AppendDigits(unsigned(tm.tm_mday), 2, out);
-  out->push_back('T');
-  AppendDigits(unsigned(tm.tm_hour), 2, out);
-  out->push_back(':');
-  AppendDigits(unsigned(tm.tm_min), 2, out);
-  out->push_back(':');
-  AppendDigits(unsigned(tm.tm_sec), 2, out);
-  out->push_back('.');
-  AppendDigits(unsigned(micros), 6, out);
-  out->push_back('Z');
+  // One gmtime_r a second, not one a line (the forwarder is single-threaded).
+  static time_t cached_secs = -1;
+  static char prefix[20];  // "YYYY-MM-DDTHH:MM:SS."
+  if (secs != cached_secs) {
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    std::string p;
+    AppendDigits(unsigned(tm.tm_year + 1900), 4, &p);
+    p.push_back('-');
+    AppendDigits(unsigned(tm.tm_mon + 1), 2, &p);
+    p.push_back('-');
+    AppendDigits(unsigned(tm.tm_mday), 2, &p);
+    p.push_back('T');
+    AppendDigits(unsigned(tm.tm_hour), 2, &p);
+    p.push_back(':');
+    AppendDigits(unsigned(tm.tm_min), 2, &p);
+    p.push_back(':');
+    AppendDigits(unsigned(tm.tm_sec), 2, &p);
+    p.push_back('.');
+    memcpy(prefix, p.data(), 20);
+    cached_secs = secs;
+  }
+  char b[27];
+  memcpy(b, prefix, 20);
+  unsigned m = unsigned(micros);
+  for (int i = 25; i >= 20; --i) {
+    b[i] = char('0' + m % 10);
+    m /= 10;
+  }
+  b[26] = 'Z';
+  out->append(b, 27);
 }
 
 std::string SanitizeAppName(std::string_view name) { return Sanitize(name, 48); }

@@ -127,6 +127,19 @@ bool RotatingFile::WritePending() {
 }
 
 bool RotatingFile::Append(std::string_view lines) {
+  // Fast path, the common case: the file is open (so size_ is its real
+  // size), nothing waits, and the whole batch fits before the next rotation:
+  // write it straight from the caller's buffer.
+  if (fd_ && pending_.empty() && !mid_line_ && !lines.empty() && lines.back() == '\n' &&
+      (rotate_size_ == 0 || size_ + lines.size() <= rotate_size_)) {
+    ssize_t w = write(fd_.get(), lines.data(), lines.size());
+    if (w > 0) {
+      size_ += uint64_t(w);
+      mid_line_ = lines[size_t(w) - 1] != '\n';
+      lines.remove_prefix(size_t(w));
+    }
+    if (lines.empty()) return true;
+  }
   pending_.append(lines);
   return WritePending();
 }

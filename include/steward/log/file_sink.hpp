@@ -39,13 +39,16 @@ class FileSink : public Sink {
     std::string batch;
   };
   static void OnRetry(struct ev_loop* loop, ev_timer* w, int revents);
-  File& FileFor(std::string_view service);
+  File& FileFor(std::string_view service);  // cached: lines come in runs per service
+  File& FileForSlow(std::string_view service);
   void ForgetIdleFiles();
 
   struct ev_loop* loop_;
   SinkConfig cfg_;
   bool per_service_;  // the path has {service}
   std::map<std::string, File> files_;
+  std::string last_service_;  // FileFor's cache; cleared with the files it points into
+  File* last_file_ = nullptr;
   ev_timer retry_{};
   Backoff backoff_;
 };

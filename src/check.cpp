@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "steward/fd.hpp"
 #include "steward/graph.hpp"
 
 namespace steward {
@@ -37,8 +38,7 @@ std::string CheckText(const Config& config) {
 }
 
 bool PrintCheck(const Config& config, int fd) {
-  std::string text = CheckText(config);
-  (void)!write(fd, text.data(), text.size());
+  WriteAll(fd, CheckText(config));
   return true;
 }
 

@@ -37,16 +37,6 @@ bool MakeParents(const std::string& path, std::string* err) {
   return true;
 }
 
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    data.remove_prefix(size_t(n));
-  }
-  return true;
-}
-
 // Writes content to a temporary file beside dest, then renames it over
 // dest: atomic for every reader of dest.
 bool InstallFile(const std::string& dest, std::string_view content, mode_t mode,

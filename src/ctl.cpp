@@ -22,14 +22,7 @@ namespace {
 // Answers are tables of services; anything this large is not one.
 constexpr size_t kMaxResponseBytes = 64 << 20;
 
-void Print(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    text.remove_prefix(size_t(n));
-  }
-}
+void Print(int fd, std::string_view text) { WriteAll(fd, text); }
 
 int Fail(int code, const std::string& message) {
   Print(STDERR_FILENO, "steward ctl: " + message + "\n");

@@ -1,5 +1,7 @@
 #include "steward/diag.hpp"
 
+#include "steward/fd.hpp"
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,18 +22,8 @@ bool Enabled(Level level) { return int(level) <= g_verbosity + 1; }
 void Emit(Level level, std::string_view text) {
   static const char* const kNames[] = {"error", "warning", "info", "debug"};
   std::string line = fmt::format("steward: {}: {}\n", kNames[int(level)], text);
-  const char* p = line.data();
-  size_t left = line.size();
   int saved = errno;
-  while (left > 0) {
-    ssize_t n = write(STDERR_FILENO, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;  // stderr gone: nothing sensible left to do with a message
-    }
-    p += n;
-    left -= size_t(n);
-  }
+  WriteAll(STDERR_FILENO, line);  // stderr gone: nothing sensible left to do
   errno = saved;
 }
 

@@ -18,6 +18,7 @@
 #include "steward/config_volume.hpp"
 #include "steward/ctl.hpp"
 #include "steward/diag.hpp"
+#include "steward/fd.hpp"
 #include "steward/options.hpp"
 #include "steward/procs.hpp"
 #include "steward/runtime.hpp"
@@ -29,18 +30,6 @@ extern char** environ;
 using namespace steward;
 
 namespace {
-
-void Print(int fd, const std::string& text) {
-  const char* p = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    left -= size_t(n);
-  }
-}
 
 std::map<std::string, std::string> EnvironmentMap() {
   std::map<std::string, std::string> env;
@@ -115,8 +104,8 @@ int main(int argc, char** argv) {
   }
   SetVerbosity(o.verbosity);
   switch (o.mode) {
-    case Options::Mode::kHelp: Print(STDOUT_FILENO, HelpText()); return 0;
-    case Options::Mode::kVersion: Print(STDOUT_FILENO, VersionText() + "\n"); return 0;
+    case Options::Mode::kHelp: WriteAll(STDOUT_FILENO, HelpText()); return 0;
+    case Options::Mode::kVersion: WriteAll(STDOUT_FILENO, VersionText() + "\n"); return 0;
     case Options::Mode::kCtl:
       // The client is an ordinary program: it gets the signals it was
       // started with back (Ctrl-C ends a waiting `ctl start`).

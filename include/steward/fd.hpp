@@ -1,8 +1,10 @@
 // RAII owner of one file descriptor. Closes it on destruction; move-only.
 #pragma once
 
+#include <errno.h>
 #include <unistd.h>
 
+#include <string_view>
 #include <utility>
 
 namespace steward {
@@ -32,5 +34,17 @@ class UniqueFd {
  private:
   int fd_ = -1;  // -1 when empty
 };
+
+// Writes all of data to a blocking fd, retrying on EINTR and short writes.
+// False on the first real error (errno set), e.g. stdout gone.
+inline bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(size_t(n));
+  }
+  return true;
+}
 
 }  // namespace steward

@@ -99,6 +99,14 @@ Supervisor::Slot* Supervisor::Find(const std::string& name) {
   return nullptr;
 }
 
+// The slot of a Service this supervisor owns (every ServiceHost call).
+Supervisor::Slot* Supervisor::SlotOf(const Service& s) {
+  for (auto& slot : slots_) {
+    if (slot->svc.get() == &s) return slot.get();
+  }
+  return nullptr;  // impossible: every Service is created here
+}
+
 Supervisor::Slot* Supervisor::MainSlot() {
   for (auto& slot : slots_) {
     if (slot->svc->config().main && slot->svc->config().enabled) return slot.get();
@@ -278,10 +286,7 @@ bool Supervisor::SettleOne(Slot& slot) {
 }
 
 void Supervisor::StateChanged(Service& s, State old) {
-  Slot* slot = nullptr;
-  for (auto& p : slots_) {
-    if (p->svc.get() == &s) slot = p.get();
-  }
+  Slot* slot = SlotOf(s);
   State now = s.state();
   dirty_ = true;
   if (old == State::kRunning) slot->ready->End();
@@ -505,7 +510,7 @@ bool Supervisor::AttachLogs(const Service& s, SpawnRequest* req) {
 }
 
 pid_t Supervisor::Launch(Service& s, int* failed_exit_code) {
-  Slot* slot = Find(s.name());
+  Slot* slot = SlotOf(s);
   bool ok;
   SpawnRequest req = BuildRequest(s, &ok);
   if (!ok) {
@@ -548,7 +553,7 @@ void Supervisor::Kill(pid_t pid, bool group, int sig) {
 }
 
 bool Supervisor::RunStopCommand(Service& s) {
-  Slot* slot = Find(s.name());
+  Slot* slot = SlotOf(s);
   SpawnRequest req = HelperRequest(slot->req, s.config().stop_command.argv);
   SetEnv(&req.env, "MAINPID", std::to_string(s.pid()));
   return RunHelper(std::move(req), nullptr) > 0;
@@ -557,13 +562,13 @@ bool Supervisor::RunStopCommand(Service& s) {
 bool Supervisor::GroupAlive(pid_t pgid) { return steward::GroupAlive(pgid); }
 
 void Supervisor::SetTimer(Service& s, Clock::duration after) {
-  Slot* slot = Find(s.name());
+  Slot* slot = SlotOf(s);
   ev_timer_stop(loop_, &slot->timer);
   ev_timer_set(&slot->timer, Seconds(after), 0.);
   ev_timer_start(loop_, &slot->timer);
 }
 
-void Supervisor::CancelTimer(Service& s) { ev_timer_stop(loop_, &Find(s.name())->timer); }
+void Supervisor::CancelTimer(Service& s) { ev_timer_stop(loop_, &SlotOf(s)->timer); }
 
 Clock::time_point Supervisor::Now() { return Clock::now(); }
 

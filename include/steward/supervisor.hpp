@@ -151,6 +151,7 @@ class Supervisor : public ServiceHost, public HelperRunner {
   pid_t ForwarderPid() const;
   Slot* Find(const std::string& name);
   Slot* MainSlot();
+  Slot* SlotOf(const Service& s);
 
   struct ev_loop* loop_;
   SupervisorSettings settings_;

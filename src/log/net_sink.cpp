@@ -164,18 +164,23 @@ void NetSink::ConnectTo(const std::string& address) {
   Watch(EV_WRITE);
 }
 
-void NetSink::ConnectFailed(const std::string& why) {
-  if (!outage_reported_) {
-    outage_reported_ = true;
-    Warning("{}: cannot connect to {}: {}; retrying with back-off, records wait in the spool",
-            name(), cfg_.url, why);
-  }
+// The socket is gone: wait out the next back-off delay, then connect again.
+void NetSink::ScheduleReconnect() {
   sock_.Reset();
   Watch(0);
   state_ = State::kWaiting;
   ev_timer_stop(loop_, &timer_);
   ev_timer_set(&timer_, Seconds(backoff_.Next()), 0);
   ev_timer_start(loop_, &timer_);
+}
+
+void NetSink::ConnectFailed(const std::string& why) {
+  if (!outage_reported_) {
+    outage_reported_ = true;
+    Warning("{}: cannot connect to {}: {}; retrying with back-off, records wait in the spool",
+            name(), cfg_.url, why);
+  }
+  ScheduleReconnect();
 }
 
 void NetSink::Connected() {
@@ -204,12 +209,7 @@ void NetSink::Disconnect(const std::string& why) {
   // what was only partly written is still in the spool.
   for (auto it = unacked_.rbegin(); it != unacked_.rend(); ++it) resend_.push_front(std::move(*it));
   unacked_.clear();
-  sock_.Reset();
-  Watch(0);
-  state_ = State::kWaiting;
-  ev_timer_stop(loop_, &timer_);
-  ev_timer_set(&timer_, Seconds(backoff_.Next()), 0);
-  ev_timer_start(loop_, &timer_);
+  ScheduleReconnect();
 }
 
 void NetSink::OnTimer(struct ev_loop*, ev_timer* w, int) {

@@ -61,6 +61,7 @@ class NetSink : public Sink {
   static void OnTimer(struct ev_loop* loop, ev_timer* w, int revents);
   void Connect();
   void ConnectTo(const std::string& address);
+  void ScheduleReconnect();
   void ConnectFailed(const std::string& why);
   void Connected();
   void Disconnect(const std::string& why);

@@ -13,17 +13,17 @@
 
 #include <ev.h>
 
-#include "steward/check.hpp"
-#include "steward/config.hpp"
-#include "steward/config_volume.hpp"
-#include "steward/ctl.hpp"
-#include "steward/diag.hpp"
-#include "steward/fd.hpp"
-#include "steward/options.hpp"
-#include "steward/procs.hpp"
-#include "steward/runtime.hpp"
-#include "steward/signals.hpp"
-#include "steward/supervisor.hpp"
+#include "steward/config/check.hpp"
+#include "steward/config/config.hpp"
+#include "steward/config/config_volume.hpp"
+#include "steward/control/ctl.hpp"
+#include "steward/util/diag.hpp"
+#include "steward/util/fd.hpp"
+#include "steward/config/options.hpp"
+#include "steward/pid1/procs.hpp"
+#include "steward/pid1/runtime.hpp"
+#include "steward/pid1/signals.hpp"
+#include "steward/pid1/supervisor.hpp"
 
 extern char** environ;
 

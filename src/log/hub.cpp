@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "steward/diag.hpp"
-#include "steward/exit_status.hpp"
-#include "steward/log/forwarder.hpp"
+#include "steward/util/diag.hpp"
+#include "steward/pid1/exit_status.hpp"
+#include "steward/log/forwarder/forwarder.hpp"
 #include "steward/log/journal.hpp"
 
 namespace steward::log {

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "steward/diag.hpp"
+#include "steward/util/diag.hpp"
 
 namespace steward::log {
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The man page cannot drift from `steward --help` (the same source as the
-# option parser, src/options.cpp):
+# option parser, src/config/options.cpp):
 #
 #   tests/packaging/man_help_test.sh STEWARD [MANPAGE]
 #

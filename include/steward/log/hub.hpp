@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "steward/config.hpp"
-#include "steward/fd.hpp"
+#include "steward/config/config.hpp"
+#include "steward/util/fd.hpp"
 #include "steward/log/protocol.hpp"
 
 namespace steward::log {

@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <string>
 
-#include "steward/fd.hpp"
+#include "steward/util/fd.hpp"
 
 namespace steward::log {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "steward/fd.hpp"
+#include "steward/util/fd.hpp"
 
 namespace steward::log {
 

@@ -1,0 +1,30 @@
+// The configuration volume (SPEC §7): a tree, e.g. /config, installed over
+// the image's root before anything starts, so that one image serves every
+// environment. /config/etc/nginx/nginx.conf replaces /etc/nginx/nginx.conf;
+// a file ending in .tmpl is interpolated like a service file (${VAR},
+// ${VAR:-default}, $$) and installed without the suffix. Each file is
+// written to a temporary name beside its destination and renamed over it,
+// so a reader never sees half a file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "steward/config/interpolate.hpp"
+
+namespace steward {
+
+struct VolumeResult {
+  std::vector<std::string> installed;  // destination paths, in tree order
+  std::vector<std::string> errors;     // "PATH: message", one per file that failed
+};
+
+// Installs every regular file below `volume` at the same path below `root`
+// ("/" in production). Directories are created as needed (0755); files keep
+// their mode. Symbolic links and special files are skipped with an error.
+// A file that fails does not stop the others; the caller refuses to start
+// when errors is not empty.
+VolumeResult InstallConfigVolume(const std::string& volume, const std::string& root,
+                                 const EnvMap& env);
+
+}  // namespace steward

@@ -1,0 +1,108 @@
+// A network sink: `type = "syslog"` (RFC 5424 or 3164) or `type = "json"`
+// (NDJSON) over tcp, udp or a unix socket (SPEC §5).
+//
+// Every record goes through the sink's Spool first (Flush() is the append),
+// and a sender drains the spool to the socket, so a collector that is down
+// or slow never slows anything else: only the spool fills, and then drops
+// its oldest records (counted) or, with overflow = "block", keeps the batch
+// outstanding so that the services routed here block.
+//
+// Connection: non-blocking connect, exponential back-off with jitter
+// (100 ms to 30 s) while it fails, one message per outage. On a stream
+// socket a record leaves the spool once written to the socket, but its frame
+// is kept in memory until the peer's kernel has acknowledged it (SIOCOUTQ):
+// when the connection breaks, those frames are sent again first, so a
+// collector restart loses nothing that was still in flight (it may see a
+// few records twice).
+//
+// Owns the socket and the spool descriptor.
+#pragma once
+
+#include <ev.h>
+
+#include <deque>
+
+#include "steward/config/config.hpp"
+#include "steward/util/fd.hpp"
+#include "steward/log/sinks/dns.hpp"
+#include "steward/log/sinks/endpoint.hpp"
+#include "steward/log/sinks/sink.hpp"
+#include "steward/log/sinks/spool.hpp"
+
+namespace steward::log {
+
+class NetSink : public Sink {
+ public:
+  NetSink(struct ev_loop* loop, int index, const SinkConfig& cfg, const Endpoint& ep,
+          std::string hostname, Ready ready);
+  ~NetSink() override;
+
+  // Before Start(): the spool, a file in the runtime directory or a memfd.
+  bool OpenSpool(UniqueFd fd, std::string* err);
+  // Connects (and keeps reconnecting).
+  void Start();
+
+  void Add(const Record& r, std::string_view display) override;
+  bool Flush() override;
+  bool Idle() const override;
+  uint64_t dropped() const override { return spool_.dropped() + too_big_; }
+
+  // One record as this sink sends it, framing included (for tests).
+  void Format(const Record& r, std::string* out) const;
+
+ private:
+  enum class State { kWaiting, kResolving, kConnecting, kConnected };
+  struct Frame {
+    size_t end;         // end offset of the frame in out_
+    uint64_t pop_to;    // spool position after its entry; 0 for a resent frame
+  };
+
+  static void OnIo(struct ev_loop* loop, ev_io* w, int revents);
+  static void OnTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  void Connect();
+  void ConnectTo(const std::string& address);
+  void ScheduleReconnect();
+  void ConnectFailed(const std::string& why);
+  void Connected();
+  void Disconnect(const std::string& why);
+  void Pump();
+  void PumpStream();
+  void PumpDatagram();
+  bool FillOut();
+  void TrimAcked();
+  void RetryBatch();
+  void Watch(int events);
+
+  struct ev_loop* loop_;
+  SinkConfig cfg_;
+  Endpoint ep_;
+  std::string hostname_;
+  Spool spool_;
+  std::string batch_;  // framed spool entries added since the last Flush
+  UniqueFd sock_;
+  bool stream_ = true;  // false for udp and unix datagram sockets
+  State state_ = State::kWaiting;
+  ev_io io_{};
+  ev_timer timer_{};
+  DnsLookup dns_;
+  Backoff backoff_;
+  bool outage_reported_ = false;
+  bool spool_error_reported_ = false;
+  uint64_t too_big_ = 0;  // datagrams the kernel refused as too large
+
+  // Stream sending. out_ holds formatted frames; out_off_ bytes of it are
+  // written; frames_ lists the frames not yet completely written.
+  std::string out_;
+  size_t out_off_ = 0;
+  size_t frame_start_ = 0;  // start of frames_.front() in out_
+  std::deque<Frame> frames_;
+  uint64_t send_pos_ = 0;  // spool position of the next entry to format
+  // Frames completely written on this connection and maybe not yet acked,
+  // starting at stream offset acked_base_; written_ counts stream bytes.
+  std::deque<std::string> unacked_;
+  uint64_t acked_base_ = 0;
+  uint64_t written_ = 0;
+  std::deque<std::string> resend_;  // unacked frames of the previous connection
+};
+
+}  // namespace steward::log

@@ -1,0 +1,115 @@
+// Readiness (SPEC §3 [ready]) and health ([healthcheck]) of one service.
+//
+// A ReadinessProbe lives while its service is `running`: it is armed before
+// the launch (it may add a descriptor or NOTIFY_SOCKET to the child), then
+// either waits to be notified (systemd notify, s6 notify fd: no wake-up
+// until the service speaks) or polls every `interval` (tcp, command, file)
+// until ready. The readiness *timeout* belongs to the Service. A HealthProbe
+// lives while its service is `ready` and runs the test every `interval`.
+//
+// Probes own their sockets, pipes and watchers; helper processes they start
+// are reaped by the supervisor, which calls back through HelperRunner.
+#pragma once
+
+#include <ev.h>
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "steward/config/config.hpp"
+#include "steward/util/fd.hpp"
+#include "steward/pid1/spawn.hpp"
+
+namespace steward {
+
+// Starts short-lived helper processes (check commands) and reports their
+// exit. Implemented by the Supervisor, which reaps everything.
+class HelperRunner {
+ public:
+  virtual ~HelperRunner() = default;
+  // Returns the pid, or -1 when it could not start (already logged).
+  virtual pid_t RunHelper(SpawnRequest req, std::function<void(int status)> on_exit) = 0;
+  // SIGKILLs the helper's group and drops its callback.
+  virtual void CancelHelper(pid_t pid) = 0;
+};
+
+class ReadinessProbe {
+ public:
+  ReadinessProbe(struct ev_loop* loop, const ServiceConfig& cfg, std::string runtime_dir,
+                 HelperRunner* runner, std::function<void()> on_ready);
+  ~ReadinessProbe();
+  ReadinessProbe(const ReadinessProbe&) = delete;
+  ReadinessProbe& operator=(const ReadinessProbe&) = delete;
+
+  // Before launch: adds what the child needs to *req (a descriptor, an
+  // environment variable) and removes a stale ready file. `base` is the
+  // service's own request, reused for check commands.
+  bool Arm(SpawnRequest* req, std::string* err);
+  // After launch: begin waiting or polling. Readiness is reported from the
+  // event loop only, never from within Begin().
+  void Begin();
+  // Leaving `running`: release everything. Idempotent.
+  void End();
+
+ private:
+  static void OnNotify(struct ev_loop*, ev_io* w, int);
+  static void OnTick(struct ev_loop*, ev_timer* w, int);
+  static void OnConnect(struct ev_loop*, ev_io* w, int);
+  void Poll();
+  void TryConnect();
+  void Ready();
+
+  struct ev_loop* loop_;
+  const ServiceConfig& cfg_;
+  std::string runtime_dir_;
+  HelperRunner* runner_;
+  std::function<void()> on_ready_;
+  SpawnRequest check_req_;   // for the command kind: the service's identity and env
+  std::string socket_path_;  // systemd notify
+  UniqueFd notify_fd_;       // read end (notify_fd) or datagram socket (systemd)
+  UniqueFd notify_child_end_;  // write end handed to the child, closed after launch
+  UniqueFd connect_fd_;      // tcp: the attempt in flight
+  pid_t check_pid_ = -1;     // command: the check in flight
+  ev_io io_{};
+  ev_io connect_io_{};
+  ev_timer tick_{};
+  bool active_ = false;
+};
+
+enum class Health { kNone, kStarting, kHealthy, kUnhealthy };
+const char* HealthName(Health h);
+
+class HealthProbe {
+ public:
+  HealthProbe(struct ev_loop* loop, const ServiceConfig& cfg, HelperRunner* runner,
+              std::function<void()> on_unhealthy);
+  ~HealthProbe();
+  HealthProbe(const HealthProbe&) = delete;
+  HealthProbe& operator=(const HealthProbe&) = delete;
+
+  void Begin(const SpawnRequest& service_req);
+  void End();
+  Health health() const { return health_; }
+
+ private:
+  static void OnTick(struct ev_loop*, ev_timer* w, int);
+  static void OnTimeout(struct ev_loop*, ev_timer* w, int);
+  void RunTest();
+  void Result(bool ok);
+
+  struct ev_loop* loop_;
+  const ServiceConfig& cfg_;
+  HelperRunner* runner_;
+  std::function<void()> on_unhealthy_;
+  SpawnRequest test_req_;
+  Health health_ = Health::kNone;
+  int failures_ = 0;
+  ev_tstamp began_ = 0;
+  pid_t test_pid_ = -1;
+  ev_timer tick_{};
+  ev_timer timeout_{};
+};
+
+}  // namespace steward

@@ -1,0 +1,141 @@
+// One service's lifecycle as an explicit State x Event table (s6's model).
+//
+// A Service owns no OS resource itself: it asks its ServiceHost to launch,
+// signal and time, and reports every state change back to it. That seam is
+// what the unit tests fake (clock and launcher) to walk the table pair by
+// pair; the Supervisor is the real host.
+//
+// Who decides what: the Service decides what its own process's exit means
+// (restart, back-off, failed for good); the Supervisor decides *when* a
+// service may start (dependencies) and when it must stop (shutdown order).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+#include "steward/config/config.hpp"
+
+namespace steward {
+
+enum class State {
+  kStopped,   // not running, nothing pending
+  kStarting,  // wanted; waiting for its dependencies
+  kRunning,   // process started, not yet ready
+  kReady,     // started and ready (longrun)
+  kStopping,  // stop signal sent; waiting for the process (group) to end
+  kExited,    // ran to completion with status 0 (oneshot, or longrun not restarted)
+  kBackoff,   // exited; waiting out the restart delay
+  kFailed,    // failed for good: restarts exhausted or not wanted
+  kBlocked,   // a dependency failed for good
+};
+constexpr int kStateCount = 9;
+
+enum class Event {
+  kStart,      // the service is wanted up
+  kDepsReady,  // every dependency is ready or completed
+  kReady,      // the readiness check succeeded
+  kExit,       // its process exited (status in the event)
+  kReaped,     // some process was reaped: its group may now be empty
+  kTimer,      // the service's one deadline passed
+  kStop,       // the service is wanted down
+  kBlock,      // a dependency failed for good
+  kUnhealthy,  // the health check failed `retries` times
+};
+constexpr int kEventCount = 9;
+
+const char* StateName(State s);
+const char* EventName(Event e);
+
+using Clock = std::chrono::steady_clock;
+
+class Service;
+
+// The OS seam: everything a Service needs from the world.
+class ServiceHost {
+ public:
+  virtual ~ServiceHost() = default;
+  // Starts the service's process; returns its pid, or -1 with the exit code
+  // to count (127/126/1) and a message already logged.
+  virtual pid_t Launch(Service& s, int* failed_exit_code) = 0;
+  // Sends sig to the process, or to its whole group.
+  virtual void Kill(pid_t pid, bool group, int sig) = 0;
+  // Runs the service's stop_command; returns false when it could not start.
+  virtual bool RunStopCommand(Service& s) = 0;
+  // True while any process remains in process group pgid.
+  virtual bool GroupAlive(pid_t pgid) = 0;
+  // The service's single deadline (replaces any previous); Cancel removes it.
+  virtual void SetTimer(Service& s, Clock::duration after) = 0;
+  virtual void CancelTimer(Service& s) = 0;
+  virtual Clock::time_point Now() = 0;
+  // Called after every transition, with the state left.
+  virtual void StateChanged(Service& s, State old_state) = 0;
+};
+
+class Service {
+ public:
+  Service(ServiceConfig cfg, KillMode default_kill_mode, ServiceHost* host);
+
+  void Handle(Event e, int status = 0);
+
+  const ServiceConfig& config() const { return cfg_; }
+  const std::string& name() const { return cfg_.name; }
+  State state() const { return state_; }
+  pid_t pid() const { return pid_; }
+  bool has_exited() const { return has_exited_; }
+  int last_status() const { return last_status_; }  // wait status, valid if has_exited()
+  int restarts() const { return restarts_; }
+  Clock::time_point started_at() const { return started_at_; }
+  bool group_kill() const { return kill_mode_ == KillMode::kGroup; }
+  // True when the service is down and will not come back by itself.
+  bool IsDown() const;
+  // Down for dependents: a oneshot completed with 0 or a longrun ready.
+  bool SatisfiesDependents() const;
+  // Replaces the configuration (reload); takes effect at the next start.
+  void Reconfigure(ServiceConfig cfg, KillMode default_kill_mode);
+  // A failure that is final and caused by the service itself (not blocked).
+  bool failed_for_good() const { return state_ == State::kFailed; }
+  // Skip the grace: SIGKILL now (second SIGTERM, shutdown deadline).
+  void KillNow();
+
+ private:
+  using Handler = void (Service::*)(int status);
+  static const Handler kTable[kStateCount][kEventCount];
+
+  void Ignore(int) {}
+  void Want(int);
+  void Launch(int);
+  void BecomeReady(int);
+  void OnExit(int status);
+  void OnExitWhileStopping(int status);
+  void OnReapedWhileStopping(int);
+  void OnReadyTimeout(int);
+  void OnGraceElapsed(int);
+  void StopRunning(int);
+  void StopIdle(int);
+  void Block(int);
+  void RestartUnhealthy(int);
+
+  void Transition(State next);
+  void FinishStop();
+  void AfterFailure(int exit_code);
+  void SendStop();
+  Clock::duration BackoffDelay() const;
+
+  ServiceConfig cfg_;
+  KillMode kill_mode_;
+  ServiceHost* host_;
+  State state_ = State::kStopped;
+  pid_t pid_ = 0;           // 0 when no process; the pgid too in group mode
+  bool has_exited_ = false;
+  int last_status_ = 0;     // wait status of the last run
+  int restarts_ = 0;        // restarts since steward started (ctl status)
+  int failures_in_row_ = 0; // consecutive failed runs, for back-off and max_restarts
+  bool ready_timed_out_ = false;  // the coming exit is a failed start
+  bool main_exited_ = false;      // stopping: process gone, group may linger
+  bool start_after_stop_ = false; // restart requested while stopping
+  Clock::time_point started_at_{};
+};
+
+}  // namespace steward

@@ -1,0 +1,365 @@
+// LoadConfig: finds the files, reads each one (profiles merged, strings
+// interpolated), hands the tables to config_service.cpp and
+// config_global.cpp, then checks what spans services: depends_on, main,
+// cycles. Errors from everywhere are collected and reported together.
+#include "steward/config/config.hpp"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "config_read.hpp"
+#include "steward/util/diag.hpp"
+#include "steward/config/env_file.hpp"
+#include "steward/config/graph.hpp"
+#include "steward/config/interpolate.hpp"
+#include "steward/config/users.hpp"
+
+namespace steward {
+
+bool Config::HasServices() const {
+  return std::any_of(services.begin(), services.end(),
+                     [](const ServiceConfig& s) { return s.enabled && !s.from_command_line; });
+}
+
+const ServiceConfig* Config::Find(const std::string& name) const {
+  for (const ServiceConfig& s : services) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// [a-z0-9][a-z0-9_.-]*, so names are safe in paths, log prefixes and DOT.
+bool ValidServiceName(std::string_view name) {
+  auto lower_or_digit = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (name.empty() || !lower_or_digit(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return lower_or_digit(c) || c == '_' || c == '.' || c == '-'; });
+}
+
+std::vector<std::string> SplitProfiles(const std::string& list) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    std::string name = list.substr(start, comma - start);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (!name.empty()) names.push_back(std::move(name));
+    start = comma + 1;
+  }
+  return names;
+}
+
+// Tables merge key by key; anything else (arrays included) replaces. Nodes
+// are moved, not copied, because toml++ copies drop source positions and
+// errors in profile values must point into the profile.
+void MergeTable(toml::table* dst, toml::table* src) {
+  for (auto&& [k, v] : *src) {
+    toml::node* existing = dst->get(k.str());
+    if (existing && existing->is_table() && v.is_table()) {
+      MergeTable(existing->as_table(), v.as_table());
+    } else {
+      dst->insert_or_assign(k, std::move(v));
+    }
+  }
+}
+
+std::string CurrentDir() {
+  char buf[4096];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
+}
+
+// One service file after reading, kept with its table so that the checks
+// across services can point at the exact depends_on entry.
+struct LoadedService {
+  std::string name;
+  FileCtx* ctx;
+  toml::table table;
+};
+
+class Loader {
+ public:
+  Loader(const LoadRequest& req, Config* out) : req_(req), out_(out), users_(req.root) {}
+
+  bool Run(std::vector<std::string>* errors) {
+    *out_ = Config();
+    ReadGlobal();
+    std::vector<std::string> names;
+    ListServices(&names);
+    for (size_t i = 0; i < names.size(); ++i) ReadService(names[i], i + 1);
+    AddProgramMain();
+    std::sort(out_->services.begin(), out_->services.end(),
+              [](const ServiceConfig& a, const ServiceConfig& b) { return a.name < b.name; });
+    CheckMains();
+    for (LoadedService& l : loaded_) CheckDependencies(l);
+    CheckCycles();
+    diags_.AppendSorted(errors);
+    return diags_.size() == 0;
+  }
+
+ private:
+  FileCtx& NewFile(std::string path, size_t index) {
+    files_.push_back(std::make_unique<FileCtx>());
+    FileCtx& c = *files_.back();
+    c.path = std::move(path);
+    c.index = index;
+    c.diags = &diags_;
+    c.users = &users_;
+    return c;
+  }
+
+  void ReadGlobal() {
+    out_->global.path = req_.config_file;
+    if (req_.config_file.empty()) return;
+    FileCtx& c = NewFile(req_.config_file, 0);
+    toml::table t;
+    if (!ParseFile(c, &t)) {
+      global_ok_ = false;
+      return;
+    }
+    ReadGlobalTable(c, t, &out_->global);
+    for (const SinkConfig& s : out_->global.log.sinks) sink_names_.insert(s.name);
+  }
+
+  std::string ServicePath(const std::string& name) const {
+    const std::string& dir = req_.services_dir;
+    return dir + (!dir.empty() && dir.back() == '/' ? "" : "/") + name + ".toml";
+  }
+
+  // NAME.toml files with a valid NAME, sorted. A missing directory is not
+  // an error (wrapper mode, SPEC §2). stat() follows symlinks on purpose:
+  // Kubernetes mounts a ConfigMap as symlinks into a hidden directory.
+  void ListServices(std::vector<std::string>* names) {
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(req_.services_dir.c_str()), closedir);
+    if (!dir) {
+      if (errno != ENOENT) diags_.AddPlain(1, SysError("opendir", req_.services_dir, errno));
+      return;
+    }
+    out_->services_dir = req_.services_dir;
+    out_->services_dir_exists = true;
+    while (const dirent* e = readdir(dir.get())) {
+      std::string_view file = e->d_name;
+      if (file.size() <= 5 || file.substr(file.size() - 5) != ".toml") continue;
+      std::string name(file.substr(0, file.size() - 5));
+      if (!ValidServiceName(name)) continue;
+      struct stat st;
+      if (stat(ServicePath(name).c_str(), &st) != 0) {
+        diags_.AddPlain(1, SysError("stat", ServicePath(name), errno));
+      } else if (S_ISREG(st.st_mode)) {
+        names->push_back(std::move(name));
+      }
+    }
+    std::sort(names->begin(), names->end());
+  }
+
+  void ReadService(const std::string& name, size_t index) {
+    FileCtx& c = NewFile(ServicePath(name), index);
+    c.sinks = global_ok_ ? &sink_names_ : nullptr;
+    toml::table t;
+    if (!ParseFile(c, &t)) {
+      broken_.push_back(name);
+      return;
+    }
+    ServiceConfig s;
+    s.name = name;
+    s.path = c.path;
+    ReadServiceTable(c, t, &s);
+    out_->services.push_back(std::move(s));
+    loaded_.push_back({name, &c, std::move(t)});
+  }
+
+  // Read, refuse o+w, parse, merge profiles, interpolate. False when the
+  // file is unusable; its errors are reported.
+  bool ParseFile(FileCtx& c, toml::table* t) {
+    std::string text, err;
+    struct stat st;
+    if (!ReadFile(c.path, &text, &err, &st)) {
+      diags_.AddPlain(c.index, err);
+      return false;
+    }
+    if (st.st_mode & S_IWOTH) {
+      c.ErrorAtStart(
+          fmt::format("refusing a file writable by others (mode {:04o}): anyone in the "
+                      "container could change what steward runs (chmod o-w {})",
+                      st.st_mode & 07777, c.path));
+      return false;
+    }
+    try {
+      *t = toml::parse(text, c.path);
+    } catch (const toml::parse_error& e) {
+      c.ErrorAt(e.source(), std::string(e.description()));
+      return false;
+    }
+    ApplyProfiles(c, t);
+    InterpolateAll(c, *t);
+    return true;
+  }
+
+  void ApplyProfiles(FileCtx& c, toml::table* root) {
+    toml::node* p = root->get("profile");
+    if (!p) return;
+    if (toml::table* profiles = p->as_table()) {
+      for (auto&& [k, v] : *profiles) {
+        if (!v.is_table())
+          c.Error(v, fmt::format("'profile.{}' must be a table, not {}", k.str(), TypeName(v)));
+        else if (v.as_table()->contains("profile"))
+          c.Error(v, "profiles cannot be nested");
+      }
+      for (const std::string& name : SplitProfiles(req_.profile)) {
+        toml::node* chosen = profiles->get(name);
+        if (chosen && chosen->is_table() && !chosen->as_table()->contains("profile"))
+          MergeTable(root, chosen->as_table());
+      }
+    } else {
+      c.Error(*p, fmt::format("'profile' must be a table of [profile.NAME] tables, not {}",
+                              TypeName(*p)));
+    }
+    root->erase("profile");
+  }
+
+  void InterpolateAll(FileCtx& c, toml::node& n) {
+    if (toml::table* t = n.as_table()) {
+      for (auto&& [k, v] : *t) InterpolateAll(c, v);
+    } else if (toml::array* a = n.as_array()) {
+      for (toml::node& v : *a) InterpolateAll(c, v);
+    } else if (auto* s = n.as_string()) {
+      std::string out, err;
+      if (Interpolate(s->get(), req_.env, &out, &err)) {
+        s->get() = std::move(out);
+      } else {
+        c.Error(n, err);
+        c.poisoned.insert(&n);
+      }
+    }
+  }
+
+  LoadedService* FindLoaded(const std::string& name) {
+    for (LoadedService& l : loaded_) {
+      if (l.name == name) return &l;
+    }
+    return nullptr;
+  }
+
+  // PROGRAM becomes service "main", started last (SPEC §3). It runs where
+  // steward was started, like the image's WORKDIR for a plain CMD.
+  void AddProgramMain() {
+    if (req_.program.empty()) return;
+    if (LoadedService* l = FindLoaded("main")) {
+      l->ctx->ErrorAtStart(
+          "the name 'main' belongs to PROGRAM given on the command line; rename main.toml");
+      return;
+    }
+    ServiceConfig m;
+    m.name = "main";
+    m.command.argv = req_.program;
+    m.main = true;
+    m.restart = RestartPolicy::kNo;
+    m.from_command_line = true;
+    m.working_dir = CurrentDir();
+    for (const ServiceConfig& s : out_->services) {
+      if (s.enabled) m.depends_on.push_back(s.name);
+    }
+    out_->services.push_back(std::move(m));
+  }
+
+  // One main at most: PROGRAM, or one enabled service with main = true.
+  void CheckMains() {
+    const ServiceConfig* first = nullptr;
+    for (LoadedService& l : loaded_) {
+      const ServiceConfig* s = out_->Find(l.name);
+      if (!s->main || !s->enabled) continue;
+      const toml::node& at = *l.table.get("main");
+      if (!req_.program.empty()) {
+        l.ctx->Error(
+            at, fmt::format("PROGRAM given on the command line and service '{}' has main = true",
+                            s->name));
+      } else if (first) {
+        l.ctx->Error(at, fmt::format("only one service can have main = true, and '{}' has it too",
+                                     first->name));
+      } else {
+        first = s;
+      }
+    }
+  }
+
+  void CheckDependencies(LoadedService& l) {
+    const toml::node* deps = l.table.get("depends_on");
+    if (!deps || !deps->is_array()) return;  // a wrong type is reported already
+    const ServiceConfig& s = *out_->Find(l.name);
+    for (const toml::node& e : *deps->as_array()) {
+      if (e.is_string()) CheckDependency(*l.ctx, e, s);
+    }
+  }
+
+  void CheckDependency(FileCtx& c, const toml::node& at, const ServiceConfig& s) {
+    const std::string& d = at.as_string()->get();
+    if (d == s.name) return c.Error(at, fmt::format("'{}' depends on itself", d));
+    // A file that failed to parse has its own error; "unknown" would mislead.
+    if (std::count(broken_.begin(), broken_.end(), d)) return;
+    const ServiceConfig* dep = out_->Find(d);
+    if (!dep) {
+      std::vector<std::string> known = broken_;
+      for (const ServiceConfig& other : out_->services) known.push_back(other.name);
+      return c.Error(at, fmt::format("unknown service '{}' in depends_on{}", d, Suggest(d, known)));
+    }
+    if (dep->from_command_line) {
+      return c.Error(at,
+                     fmt::format("'{}' depends on 'main', which is PROGRAM from the command line "
+                                 "and starts after every service",
+                                 s.name));
+    }
+    if (s.enabled && !dep->enabled)
+      c.Error(at, fmt::format("'{}' depends on '{}', which has enabled = false", s.name, d));
+  }
+
+  // Each cycle is reported once, in the file of its alphabetically first
+  // service. Edges into the command-line main are reported above, so they
+  // are left out here rather than reported twice.
+  void CheckCycles() {
+    DepMap deps = BuildDepMap(*out_);
+    const ServiceConfig* main = out_->Find("main");
+    if (main && main->from_command_line) {
+      for (auto& [name, ds] : deps) ds.erase(std::remove(ds.begin(), ds.end(), "main"), ds.end());
+    }
+    for (const std::vector<std::string>& cycle : FindCycles(deps)) {
+      if (LoadedService* l = FindLoaded(cycle.front())) l->ctx->ErrorAtStart(FormatCycle(cycle));
+    }
+  }
+
+  const LoadRequest& req_;
+  Config* out_;
+  Diagnostics diags_;
+  UserDb users_;
+  std::vector<std::unique_ptr<FileCtx>> files_;  // stable addresses: tables point back
+  bool global_ok_ = true;
+  std::set<std::string> sink_names_;   // every sink the global file names
+  std::vector<LoadedService> loaded_;  // service files read, by name
+  std::vector<std::string> broken_;    // service files that could not be read or parsed
+};
+
+}  // namespace
+
+bool LoadConfig(const LoadRequest& req, Config* out, std::vector<std::string>* errors) {
+  // Nothing may escape: PID 1 calls this on reload, inside its event loop.
+  try {
+    return Loader(req, out).Run(errors);
+  } catch (const std::exception& e) {
+    errors->push_back(
+        fmt::format("internal error: loading the configuration: {} (please report)", e.what()));
+  } catch (...) {
+    errors->push_back("internal error: loading the configuration failed (please report)");
+  }
+  return false;
+}
+
+}  // namespace steward

@@ -1,0 +1,269 @@
+// Reading the global file (SPEC §5 [log] and its sinks, §6 control_group,
+// §7 config_volume) into a GlobalConfig.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "config_read.hpp"
+#include "steward/config/users.hpp"
+
+namespace steward {
+
+namespace {
+
+// ---- [[log.sink]] ----------------------------------------------------
+
+struct SinkDraft {
+  SinkConfig s;
+  bool type_ok = false;  // type given and valid: type-specific checks apply
+};
+
+const Choice<SinkConfig::Type> kSinkTypes[] = {{"syslog", SinkConfig::Type::kSyslog},
+                                               {"file", SinkConfig::Type::kFile},
+                                               {"json", SinkConfig::Type::kJson}};
+
+const char* TypeWord(SinkConfig::Type t) {
+  return t == SinkConfig::Type::kSyslog ? "syslog" : t == SinkConfig::Type::kFile ? "file" : "json";
+}
+
+bool ValidSinkUrl(std::string_view url) {
+  std::string host;
+  uint16_t port;
+  for (std::string_view scheme : {"tcp://", "udp://"}) {
+    if (url.substr(0, scheme.size()) == scheme)
+      return ParseHostPort(url.substr(scheme.size()), &host, &port);
+  }
+  std::string_view unix_scheme = "unix://";
+  return url.substr(0, unix_scheme.size()) == unix_scheme && url.size() > unix_scheme.size() + 1 &&
+         url[unix_scheme.size()] == '/';
+}
+
+void ReadSinkUrl(FileCtx& c, const toml::node& v, SinkDraft* d) {
+  std::string url;
+  if (!ReadString(c, v, "log.sink.url", &url)) return;
+  if (!ValidSinkUrl(url)) {
+    c.Error(v,
+            fmt::format("'log.sink.url' must be tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH, "
+                        "not \"{}\"",
+                        url));
+    return;
+  }
+  d->s.url = std::move(url);
+}
+
+// RFC 5424 facility codes; 12-15 have no portable names.
+const char* const kFacilities[] = {"kern", "user", "mail", "daemon", "auth",     "syslog",
+                                   "lpr",  "news", "uucp", "cron",   "authpriv", "ftp"};
+
+void ReadFacility(FileCtx& c, const toml::node& v, SinkDraft* d) {
+  if (v.is_integer()) {
+    int64_t n;
+    if (ReadInt(c, v, "log.sink.facility", 0, 23, &n)) d->s.facility = int(n);
+    return;
+  }
+  std::string name;
+  if (!ReadString(c, v, "log.sink.facility", &name)) return;
+  for (int i = 0; i < 12; ++i) {
+    if (name == kFacilities[i]) return void(d->s.facility = i);
+  }
+  if (name.size() == 6 && name.substr(0, 5) == "local" && name[5] >= '0' && name[5] <= '7') {
+    d->s.facility = 16 + (name[5] - '0');
+    return;
+  }
+  c.Error(v, fmt::format("unknown facility '{}' (use kern, user, mail, daemon, auth, syslog, lpr, "
+                         "news, uucp, cron, authpriv, ftp, local0 to local7 or 0 to 23)",
+                         name));
+}
+
+void ReadSinkSize(FileCtx& c, const toml::node& v, const char* label, uint64_t* out) {
+  uint64_t n;
+  if (!ReadSize(c, v, label, &n)) return;
+  if (n == 0) return c.Error(v, fmt::format("'{}' must be more than 0", label));
+  *out = n;
+}
+
+const Key<SinkDraft> kSinkKeys[] = {
+    {"name",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadString(c, v, "log.sink.name", &d->s.name);
+     }},
+    {"type",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       d->type_ok = ReadChoice(c, v, "log.sink.type", kSinkTypes, &d->s.type);
+     }},
+    {"url", ReadSinkUrl},
+    {"framing",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       static const Choice<bool> kFraming[] = {{"octet-counting", true}, {"lf", false}};
+       ReadChoice(c, v, "log.sink.framing", kFraming, &d->s.octet_counting);
+     }},
+    {"format",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       static const Choice<bool> kFormats[] = {{"rfc5424", false}, {"rfc3164", true}};
+       ReadChoice(c, v, "log.sink.format", kFormats, &d->s.rfc3164);
+     }},
+    {"facility", ReadFacility},
+    {"hostname",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadString(c, v, "log.sink.hostname", &d->s.hostname);
+     }},
+    {"services",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadStrings(c, v, "log.sink.services", &d->s.services);
+     }},
+    {"buffer",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadSinkSize(c, v, "log.sink.buffer", &d->s.buffer);
+     }},
+    {"overflow",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       static const Choice<bool> kOverflow[] = {{"drop-oldest", false}, {"block", true}};
+       ReadChoice(c, v, "log.sink.overflow", kOverflow, &d->s.overflow_block);
+     }},
+    {"path",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadAbsolutePath(c, v, "log.sink.path", &d->s.path);
+     }},
+    {"rotate_size",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadSinkSize(c, v, "log.sink.rotate_size", &d->s.rotate_size);
+     }},
+    {"keep",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       int64_t n;
+       if (ReadInt(c, v, "log.sink.keep", 0, 1000, &n)) d->s.keep = int(n);
+     }},
+};
+
+// A key that does nothing for this type of sink is an error rather than
+// silently ignored: `path` on a syslog sink is a mistake, not a setting.
+bool KeyAppliesTo(std::string_view key, SinkConfig::Type type) {
+  static const char* const kSyslogOnly[] = {"framing", "format", "facility", "hostname"};
+  static const char* const kFileOnly[] = {"path", "rotate_size", "keep"};
+  auto in = [&](const auto& list) {
+    return std::find(std::begin(list), std::end(list), key) != std::end(list);
+  };
+  if (in(kSyslogOnly)) return type == SinkConfig::Type::kSyslog;
+  if (in(kFileOnly)) return type == SinkConfig::Type::kFile;
+  if (key == "url") return type != SinkConfig::Type::kFile;
+  return true;
+}
+
+void CheckSinkKinds(FileCtx& c, const toml::table& t, const SinkConfig& s) {
+  const char* type = TypeWord(s.type);
+  for (auto [k, v] : InSourceOrder(t)) {
+    if (!KeyAppliesTo(k->str(), s.type))
+      c.ErrorAt(k->source(), fmt::format("'{}' does not apply to a {} sink", k->str(), type));
+  }
+  bool file = s.type == SinkConfig::Type::kFile;
+  if (!t.contains(file ? "path" : "url"))
+    c.ErrorAt(t.source(), fmt::format("a {} sink needs a '{}'", type, file ? "path" : "url"));
+  bool tcp = s.url.substr(0, 6) == "tcp://";
+  if (s.type == SinkConfig::Type::kJson && !s.url.empty() && !tcp)
+    c.Error(*t.get("url"), "a json sink needs a tcp:// url");
+  if (s.type == SinkConfig::Type::kSyslog && !s.url.empty() && !tcp && t.contains("framing"))
+    c.Error(*t.get("framing"), "'framing' applies only to tcp:// urls");
+}
+
+void ReadSink(FileCtx& c, const toml::table& t, std::set<std::string>* names, LogConfig* log) {
+  SinkDraft d;
+  ReadKeys(c, t, "log.sink", kSinkKeys, &d);
+  if (!t.contains("name"))
+    c.ErrorAt(t.source(), "[[log.sink]] needs a 'name'");
+  else if (!d.s.name.empty() && !names->insert(d.s.name).second)
+    c.Error(*t.get("name"), fmt::format("duplicate sink name '{}'", d.s.name));
+  if (!t.contains("type"))
+    c.ErrorAt(t.source(), "[[log.sink]] needs a 'type' (\"syslog\", \"file\" or \"json\")");
+  if (d.type_ok) CheckSinkKinds(c, t, d.s);
+  if (!d.s.name.empty()) log->sinks.push_back(std::move(d.s));
+}
+
+void ReadSinks(FileCtx& c, const toml::node& v, LogConfig* log) {
+  const auto* a = v.as_array();
+  if (!a || !a->is_array_of_tables()) {
+    c.Error(v, fmt::format("'log.sink' must be an array of tables ([[log.sink]]), not {}",
+                           TypeName(v)));
+    return;
+  }
+  std::set<std::string> names;
+  for (const toml::node& e : *a) ReadSink(c, *e.as_table(), &names, log);
+}
+
+// ---- [log] and the top level -----------------------------------------
+
+const Choice<LogConfig::Console> kConsoles[] = {{"prefixed", LogConfig::Console::kPrefixed},
+                                                {"raw", LogConfig::Console::kRaw},
+                                                {"json", LogConfig::Console::kJson},
+                                                {"off", LogConfig::Console::kOff}};
+
+const Key<LogConfig> kLogKeys[] = {
+    {"console",
+     [](FileCtx& c, const toml::node& v, LogConfig* l) {
+       ReadChoice(c, v, "log.console", kConsoles, &l->console);
+     }},
+    {"console_overflow",
+     [](FileCtx& c, const toml::node& v, LogConfig* l) {
+       static const Choice<bool> kOverflow[] = {{"block", false}, {"drop-oldest", true}};
+       ReadChoice(c, v, "log.console_overflow", kOverflow, &l->console_drop_oldest);
+     }},
+    {"max_line",
+     [](FileCtx& c, const toml::node& v, LogConfig* l) {
+       ReadSinkSize(c, v, "log.max_line", &l->max_line);
+     }},
+    {"partial_flush",
+     [](FileCtx& c, const toml::node& v, LogConfig* l) {
+       ReadDuration(c, v, "log.partial_flush", &l->partial_flush);
+     }},
+    {"syslog_socket",
+     [](FileCtx& c, const toml::node& v, LogConfig* l) {
+       ReadString(c, v, "log.syslog_socket", &l->syslog_socket);
+     }},
+    {"sink", ReadSinks},
+};
+
+// The control socket's group is resolved here, like a service's user: PID 1
+// is static and cannot ask NSS later.
+void ReadControlGroup(FileCtx& c, const toml::node& v, GlobalConfig* g) {
+  if (!ReadString(c, v, "control_group", &g->control_group) || g->control_group.empty()) return;
+  gid_t gid;
+  std::string err;
+  if (c.users->LookupGroup(g->control_group, &gid, &err))
+    g->control_gid = gid;
+  else
+    c.Error(v, err);
+}
+
+const Key<GlobalConfig> kGlobalKeys[] = {
+    {"shutdown_timeout",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       Duration d;
+       if (ReadDuration(c, v, "shutdown_timeout", &d)) g->shutdown_timeout = d;
+     }},
+    {"grace",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       Duration d;
+       if (ReadDuration(c, v, "grace", &d)) g->grace = d;
+     }},
+    {"kill_mode",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       ReadKillMode(c, v, "kill_mode", &g->kill_mode);
+     }},
+    {"control_group", ReadControlGroup},
+    {"config_volume",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       ReadAbsolutePath(c, v, "config_volume", &g->config_volume);
+     }},
+    {"log",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       if (const toml::table* t = ReadTable(c, v, "log")) ReadKeys(c, *t, "log", kLogKeys, &g->log);
+     }},
+};
+
+}  // namespace
+
+void ReadGlobalTable(FileCtx& c, const toml::table& t, GlobalConfig* out) {
+  ReadKeys(c, t, "", kGlobalKeys, out);
+}
+
+}  // namespace steward

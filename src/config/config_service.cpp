@@ -1,0 +1,566 @@
+// Reading one service file (SPEC §3) into a ServiceConfig: every key, its
+// type, range and default. Cross-service checks (depends_on, main) are in
+// config.cpp, which sees all services.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "config_read.hpp"
+#include "steward/pid1/signals.hpp"
+#include "steward/config/users.hpp"
+
+namespace steward {
+
+namespace {
+
+// A service while its file is read: user and group are resolved together
+// once both are known.
+struct ServiceDraft {
+  ServiceConfig* cfg;
+  std::string user, group;
+};
+
+using K = Key<ServiceDraft>;
+
+void ReadSignal(FileCtx& c, const toml::node& v, const char* label, int* out) {
+  std::string name;
+  if (const auto* i = v.as_integer()) {
+    name = std::to_string(i->get());
+  } else if (const auto* s = v.as_string()) {
+    name = s->get();
+  } else {
+    c.Error(v,
+            fmt::format("'{}' must be a signal name like \"SIGTERM\", not {}", label, TypeName(v)));
+    return;
+  }
+  if (int sig = SignalNumber(name)) {
+    *out = sig;
+  } else {
+    c.Error(v, fmt::format("unknown signal '{}'", name));
+  }
+}
+
+void ReadUmask(FileCtx& c, const toml::node& v, ServiceDraft* d) {
+  const auto* s = v.as_string();
+  bool ok = s && !s->get().empty() && s->get().size() <= 4 &&
+            s->get().find_first_not_of("01234567") == std::string::npos;
+  mode_t mask = ok ? mode_t(std::stoul(s->get(), nullptr, 8)) : 0;
+  if (!ok || mask > 0777) {
+    std::string got = s ? fmt::format("\"{}\"", s->get()) : TypeName(v);
+    c.Error(v, fmt::format("'umask' must be an octal string like \"022\", not {}", got));
+    return;
+  }
+  d->cfg->umask = mask;
+}
+
+// docker-compose turns numbers and booleans into strings; so do we.
+bool EnvValue(const toml::node& v, std::string* out) {
+  if (const auto* s = v.as_string())
+    *out = s->get();
+  else if (const auto* i = v.as_integer())
+    *out = std::to_string(i->get());
+  else if (const auto* f = v.as_floating_point())
+    *out = fmt::format("{}", f->get());
+  else if (const auto* b = v.as_boolean())
+    *out = b->get() ? "true" : "false";
+  else
+    return false;
+  return true;
+}
+
+void ReadEnvironment(FileCtx& c, const toml::node& v, ServiceDraft* d) {
+  const toml::table* t = ReadTable(c, v, "environment");
+  if (!t) return;
+  for (auto [k, value] : InSourceOrder(*t)) {
+    if (k->str().empty() || k->str().find('=') != std::string::npos) {
+      c.ErrorAt(k->source(), fmt::format("invalid variable name '{}' in 'environment'", k->str()));
+      continue;
+    }
+    std::string s;
+    if (!EnvValue(*value, &s)) {
+      c.Error(*value, fmt::format("'environment.{}' must be a string, number or boolean, not {}",
+                                  k->str(), TypeName(*value)));
+      continue;
+    }
+    d->cfg->environment.emplace_back(k->str(), std::move(s));
+  }
+}
+
+// Relative paths are relative to the service file, as in docker-compose.
+// The files are not opened here: they are read at each start (SPEC §3),
+// and may be written by a oneshot that runs first.
+void ReadEnvFiles(FileCtx& c, const toml::node& v, ServiceDraft* d) {
+  std::vector<std::string> files;
+  if (const auto* s = v.as_string()) {
+    files.push_back(s->get());
+  } else if (!v.is_array()) {
+    c.Error(v,
+            fmt::format("'env_file' must be a string or an array of strings, not {}", TypeName(v)));
+    return;
+  } else if (!ReadStrings(c, v, "env_file", &files)) {
+    return;
+  }
+  for (std::string& f : files) {
+    if (f.empty()) {
+      c.Error(v, "'env_file' must not contain an empty path");
+      return;
+    }
+    if (f[0] != '/') f = c.Dir() + "/" + f;
+  }
+  d->cfg->env_files = std::move(files);
+}
+
+void ReadDependsOn(FileCtx& c, const toml::node& v, ServiceDraft* d) {
+  std::vector<std::string> deps;
+  if (!ReadStrings(c, v, "depends_on", &deps)) return;
+  for (std::string& dep : deps) {  // a repeated name means nothing more
+    if (std::find(d->cfg->depends_on.begin(), d->cfg->depends_on.end(), dep) ==
+        d->cfg->depends_on.end())
+      d->cfg->depends_on.push_back(std::move(dep));
+  }
+}
+
+void ReadIntKey(FileCtx& c, const toml::node& v, const char* label, int64_t min, int* out) {
+  int64_t n;
+  if (ReadInt(c, v, label, min, INT_MAX, &n)) *out = int(n);
+}
+
+// A duration that drives a timer loop: zero would spin.
+void ReadPositiveDuration(FileCtx& c, const toml::node& v, const char* label, Duration* out) {
+  Duration d;
+  if (!ReadDuration(c, v, label, &d)) return;
+  if (d.count() <= 0) {
+    c.Error(v, fmt::format("'{}' must be more than 0", label));
+    return;
+  }
+  *out = d;
+}
+
+// ---- limits ----------------------------------------------------------
+
+struct LimitName {
+  const char* name;
+  int resource;
+  bool bytes;  // a size string like "64MiB" is accepted too
+};
+
+const LimitName kLimits[] = {
+    {"nofile", RLIMIT_NOFILE, false},
+    {"nproc", RLIMIT_NPROC, false},
+    {"core", RLIMIT_CORE, true},
+    {"memlock", RLIMIT_MEMLOCK, true},
+    {"stack", RLIMIT_STACK, true},
+    {"cpu", RLIMIT_CPU, false},
+    {"fsize", RLIMIT_FSIZE, true},
+    {"as", RLIMIT_AS, true},
+    {"data", RLIMIT_DATA, true},
+    {"rss", RLIMIT_RSS, true},
+    {"msgqueue", RLIMIT_MSGQUEUE, true},
+    {"nice", RLIMIT_NICE, false},
+    {"rtprio", RLIMIT_RTPRIO, false},
+    {"locks", RLIMIT_LOCKS, false},
+    {"sigpending", RLIMIT_SIGPENDING, false},
+};
+
+bool ReadLimitValue(FileCtx& c, const toml::node& v, const std::string& label, bool bytes,
+                    uint64_t* out) {
+  if (const auto* i = v.as_integer(); i && i->get() >= 0) {
+    *out = uint64_t(i->get());
+    return true;
+  }
+  const auto* s = v.as_string();
+  if (s && s->get() == "unlimited") {
+    *out = RLIM_INFINITY;
+    return true;
+  }
+  std::string err;
+  if (s && bytes && ParseSize(s->get(), out, &err)) return true;
+  std::string got = s                ? fmt::format("\"{}\"", s->get())
+                    : v.is_integer() ? "a negative number"
+                                     : TypeName(v);
+  c.Error(v,
+          fmt::format("'{}' must be {}, not {}", label,
+                      bytes ? "an integer, a size or \"unlimited\"" : "an integer or \"unlimited\"",
+                      got));
+  return false;
+}
+
+// { soft = N, hard = M }; one of the two alone sets both.
+bool ReadSoftHard(FileCtx& c, const toml::table& t, const std::string& label, bool bytes,
+                  ResourceLimit* rl) {
+  bool ok = true, soft = false, hard = false;
+  for (auto [k, v] : InSourceOrder(t)) {
+    if (k->str() == "soft") {
+      soft = true;
+      ok = ReadLimitValue(c, *v, label + ".soft", bytes, &rl->soft) && ok;
+    } else if (k->str() == "hard") {
+      hard = true;
+      ok = ReadLimitValue(c, *v, label + ".hard", bytes, &rl->hard) && ok;
+    } else {
+      UnknownKey(c, *k, label.c_str(), {"soft", "hard"});
+      ok = false;
+    }
+  }
+  if (ok && !soft && !hard) {
+    c.ErrorAt(t.source(), fmt::format("'{}' needs soft, hard or both", label));
+    return false;
+  }
+  if (!soft) rl->soft = rl->hard;
+  if (!hard) rl->hard = rl->soft;
+  if (ok && rl->soft > rl->hard) {
+    c.ErrorAt(t.source(),
+              fmt::format("'{}': soft limit {} is above hard limit {}", label, rl->soft, rl->hard));
+    return false;
+  }
+  return ok;
+}
+
+void ReadLimit(FileCtx& c, const toml::key& k, const toml::node& v, ServiceDraft* d) {
+  const LimitName* lim = nullptr;
+  std::vector<std::string> names;
+  for (const LimitName& l : kLimits) {
+    if (k.str() == l.name) lim = &l;
+    names.emplace_back(l.name);
+  }
+  if (!lim) {
+    c.ErrorAt(k.source(), fmt::format("unknown limit '{}'{}", k.str(), Suggest(k.str(), names)));
+    return;
+  }
+  std::string label = fmt::format("limits.{}", lim->name);
+  ResourceLimit rl{lim->resource, 0, 0};
+  bool ok = v.is_table() ? ReadSoftHard(c, *v.as_table(), label, lim->bytes, &rl)
+                         : ReadLimitValue(c, v, label, lim->bytes, &rl.soft);
+  if (!v.is_table()) rl.hard = rl.soft;
+  if (ok) d->cfg->limits.push_back(rl);
+}
+
+void ReadLimits(FileCtx& c, const toml::node& v, ServiceDraft* d) {
+  const toml::table* t = ReadTable(c, v, "limits");
+  if (!t) return;
+  for (auto [k, value] : InSourceOrder(*t)) ReadLimit(c, *k, *value, d);
+}
+
+// ---- [ready] ---------------------------------------------------------
+
+void ReadReadyTcp(FileCtx& c, const toml::node& v, ReadyCheck* r) {
+  std::string s;
+  if (!ReadString(c, v, "ready.tcp", &s)) return;
+  if (!ParseHostPort(s, &r->host, &r->port)) {
+    c.Error(v, fmt::format(
+                   "'ready.tcp' must be \"HOST:PORT\" with a port from 1 to 65535, not \"{}\"", s));
+    return;
+  }
+  r->kind = ReadyCheck::Kind::kTcp;
+}
+
+const Key<ReadyCheck> kReadyKeys[] = {
+    {"notify",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+       static const Choice<ReadyCheck::Kind> kNotify[] = {
+           {"systemd", ReadyCheck::Kind::kNotifySystemd}};
+       ReadChoice(c, v, "ready.notify", kNotify, &r->kind);
+     }},
+    {"notify_fd",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+       // 0, 1 and 2 are the service's stdin, stdout and stderr.
+       int64_t fd;
+       if (!ReadInt(c, v, "ready.notify_fd", 3, 1023, &fd)) return;
+       r->kind = ReadyCheck::Kind::kNotifyFd;
+       r->notify_fd = int(fd);
+     }},
+    {"tcp", ReadReadyTcp},
+    {"command",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+       if (ReadCommand(c, v, "ready.command", &r->command)) r->kind = ReadyCheck::Kind::kCommand;
+     }},
+    {"file",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+       if (ReadAbsolutePath(c, v, "ready.file", &r->file)) r->kind = ReadyCheck::Kind::kFile;
+     }},
+    {"timeout",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+       ReadPositiveDuration(c, v, "ready.timeout", &r->timeout);
+     }},
+    {"interval",
+     [](FileCtx& c, const toml::node& v, ReadyCheck* r) {
+       ReadPositiveDuration(c, v, "ready.interval", &r->interval);
+     }},
+};
+
+// Exactly one way of telling readiness; two would leave steward guessing
+// which one counts.
+void CheckOneReadyKind(FileCtx& c, const toml::table& t) {
+  static const char* const kKinds[] = {"notify", "notify_fd", "tcp", "command", "file"};
+  const toml::key* first = nullptr;
+  for (auto [k, v] : InSourceOrder(t)) {
+    if (std::find(std::begin(kKinds), std::end(kKinds), k->str()) == std::end(kKinds)) continue;
+    if (!first) {
+      first = k;
+      continue;
+    }
+    c.ErrorAt(k->source(), fmt::format("[ready] takes only one of notify, notify_fd, tcp, command "
+                                       "or file, but has '{}' and '{}'",
+                                       first->str(), k->str()));
+    return;
+  }
+  if (!first) c.ErrorAt(t.source(), "[ready] needs one of notify, notify_fd, tcp, command or file");
+}
+
+void ReadReady(FileCtx& c, const toml::node& v, ServiceDraft* d) {
+  const toml::table* t = ReadTable(c, v, "ready");
+  if (!t) return;
+  ReadKeys(c, *t, "ready", kReadyKeys, &d->cfg->ready);
+  CheckOneReadyKind(c, *t);
+}
+
+// ---- [healthcheck] ---------------------------------------------------
+
+// docker-compose's shapes: ["CMD", argv...], ["CMD-SHELL", "text"],
+// "text" (= CMD-SHELL), ["NONE"] (disabled).
+void ReadHealthTest(FileCtx& c, const toml::node& v, HealthCheck* h) {
+  const char* label = "healthcheck.test";
+  if (v.is_string()) {
+    h->enabled = ReadCommand(c, v, label, &h->test);
+    return;
+  }
+  std::vector<std::string> words;
+  if (!v.is_array()) {
+    c.Error(v, fmt::format(
+                   "'{}' must be an array like [\"CMD\", \"curl\", \"-f\", \"http://localhost/\"] "
+                   "or a string, not {}",
+                   label, TypeName(v)));
+    return;
+  }
+  if (!ReadStrings(c, v, label, &words)) return;
+  std::string kind = words.empty() ? "" : words[0];
+  words.erase(words.begin(), words.begin() + (words.empty() ? 0 : 1));
+  if (kind == "NONE") {
+    h->enabled = false;
+  } else if (kind == "CMD" && !words.empty()) {
+    h->test = Command{std::move(words), false};
+    h->enabled = true;
+  } else if (kind == "CMD-SHELL" && words.size() == 1) {
+    h->test = Command{{"/bin/sh", "-c", words[0]}, true};
+    h->enabled = true;
+  } else {
+    c.Error(v, fmt::format("'{}' must be [\"CMD\", program, args...], [\"CMD-SHELL\", \"command\"] "
+                           "or [\"NONE\"]",
+                           label));
+  }
+}
+
+struct HealthDraft {
+  HealthCheck h;
+  bool disable = false;
+};
+
+const Key<HealthDraft> kHealthKeys[] = {
+    {"test",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+       ReadHealthTest(c, v, &d->h);
+     }},
+    {"interval",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+       ReadPositiveDuration(c, v, "healthcheck.interval", &d->h.interval);
+     }},
+    {"timeout",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+       ReadPositiveDuration(c, v, "healthcheck.timeout", &d->h.timeout);
+     }},
+    {"retries",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+       ReadIntKey(c, v, "healthcheck.retries", 1, &d->h.retries);
+     }},
+    {"start_period",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+       ReadDuration(c, v, "healthcheck.start_period", &d->h.start_period);
+     }},
+    {"on_unhealthy",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+       static const Choice<bool> kChoices[] = {{"restart", true}, {"ignore", false}};
+       ReadChoice(c, v, "healthcheck.on_unhealthy", kChoices, &d->h.restart_on_unhealthy);
+     }},
+    {"disable",
+     [](FileCtx& c, const toml::node& v, HealthDraft* d) {
+       ReadBool(c, v, "healthcheck.disable", &d->disable);
+     }},
+};
+
+void ReadHealth(FileCtx& c, const toml::node& v, ServiceDraft* d) {
+  const toml::table* t = ReadTable(c, v, "healthcheck");
+  if (!t) return;
+  HealthDraft draft;
+  ReadKeys(c, *t, "healthcheck", kHealthKeys, &draft);
+  if (draft.disable) {
+    draft.h.enabled = false;
+    draft.h.test = Command();
+  } else if (!t->contains("test")) {
+    c.ErrorAt(t->source(), "[healthcheck] needs 'test' (or disable = true)");
+  }
+  d->cfg->healthcheck = std::move(draft.h);
+}
+
+// ---- [log] -----------------------------------------------------------
+
+void ReadLogSinks(FileCtx& c, const toml::node& v, ServiceLogConfig* log) {
+  std::vector<std::string> names;
+  if (!ReadStrings(c, v, "log.sinks", &names)) return;
+  if (c.sinks) {
+    std::vector<std::string> known(c.sinks->begin(), c.sinks->end());
+    for (const toml::node& e : *v.as_array()) {
+      const std::string& name = e.as_string()->get();
+      if (!c.sinks->count(name))
+        c.Error(e, fmt::format("unknown sink '{}' in log.sinks{}", name, Suggest(name, known)));
+    }
+  }
+  log->sinks = std::move(names);
+}
+
+const Key<ServiceLogConfig> kLogKeys[] = {
+    {"console",
+     [](FileCtx& c, const toml::node& v, ServiceLogConfig* l) {
+       ReadBool(c, v, "log.console", &l->console);
+     }},
+    {"sinks", ReadLogSinks},
+    {"prefix",
+     [](FileCtx& c, const toml::node& v, ServiceLogConfig* l) {
+       ReadString(c, v, "log.prefix", &l->prefix);
+     }},
+};
+
+void ReadServiceLog(FileCtx& c, const toml::node& v, ServiceDraft* d) {
+  if (const toml::table* t = ReadTable(c, v, "log")) ReadKeys(c, *t, "log", kLogKeys, &d->cfg->log);
+}
+
+// ---- the top level ---------------------------------------------------
+
+const Choice<ServiceType> kTypes[] = {{"longrun", ServiceType::kLongrun},
+                                      {"oneshot", ServiceType::kOneshot}};
+const Choice<RestartPolicy> kRestarts[] = {{"no", RestartPolicy::kNo},
+                                           {"on-failure", RestartPolicy::kOnFailure},
+                                           {"always", RestartPolicy::kAlways}};
+const Choice<OnFailure> kOnFailure[] = {{"ignore", OnFailure::kIgnore},
+                                        {"shutdown", OnFailure::kShutdown}};
+
+const K kServiceKeys[] = {
+    {"command",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadCommand(c, v, "command", &d->cfg->command);
+     }},
+    {"type",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadChoice(c, v, "type", kTypes, &d->cfg->type);
+     }},
+    {"depends_on", ReadDependsOn},
+    {"main",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadBool(c, v, "main", &d->cfg->main);
+     }},
+    {"enabled",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadBool(c, v, "enabled", &d->cfg->enabled);
+     }},
+    {"restart",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadChoice(c, v, "restart", kRestarts, &d->cfg->restart);
+     }},
+    {"restart_delay",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadPositiveDuration(c, v, "restart_delay", &d->cfg->restart_delay);
+     }},
+    {"restart_delay_max",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadPositiveDuration(c, v, "restart_delay_max", &d->cfg->restart_delay_max);
+     }},
+    {"max_restarts",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadIntKey(c, v, "max_restarts", 0, &d->cfg->max_restarts);
+     }},
+    {"on_failure",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadChoice(c, v, "on_failure", kOnFailure, &d->cfg->on_failure);
+     }},
+    {"stop_signal",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadSignal(c, v, "stop_signal", &d->cfg->stop_signal);
+     }},
+    {"stop_grace_period",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadDuration(c, v, "stop_grace_period", &d->cfg->stop_grace_period);
+     }},
+    {"stop_command",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadCommand(c, v, "stop_command", &d->cfg->stop_command);
+     }},
+    {"kill_mode",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadKillMode(c, v, "kill_mode", &d->cfg->kill_mode);
+     }},
+    {"user",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadString(c, v, "user", &d->user);
+     }},
+    {"group",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadString(c, v, "group", &d->group);
+     }},
+    {"working_dir",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadAbsolutePath(c, v, "working_dir", &d->cfg->working_dir);
+     }},
+    {"umask", ReadUmask},
+    {"environment", ReadEnvironment},
+    {"env_file", ReadEnvFiles},
+    {"clear_env",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadBool(c, v, "clear_env", &d->cfg->clear_env);
+     }},
+    {"no_new_privileges",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadBool(c, v, "no_new_privileges", &d->cfg->no_new_privileges);
+     }},
+    {"limits", ReadLimits},
+    {"ready", ReadReady},
+    {"healthcheck", ReadHealth},
+    {"log", ReadServiceLog},
+};
+
+void ResolveUser(FileCtx& c, const toml::table& t, const ServiceDraft& d) {
+  if (d.user.empty() && d.group.empty()) return;
+  std::string err;
+  bool group_at_fault;
+  if (ResolveIdentity(c.users, d.user, d.group, &d.cfg->identity, &err, &group_at_fault)) return;
+  c.Error(*t.get(group_at_fault ? "group" : "user"), err);
+}
+
+// What only makes sense once every key is read.
+void CheckService(FileCtx& c, const toml::table& t, ServiceDraft* d) {
+  ServiceConfig& s = *d->cfg;
+  if (!t.contains("command")) c.ErrorAtStart("missing 'command'");
+  if (s.type == ServiceType::kOneshot) {
+    if (!t.contains("restart")) s.restart = RestartPolicy::kNo;
+    if (s.restart == RestartPolicy::kAlways)
+      c.Error(*t.get("restart"),
+              "a oneshot cannot have restart = \"always\" (it would run forever)");
+    if (t.contains("ready"))
+      c.Error(*t.get("ready"), "a oneshot cannot have [ready]: it is ready when it exits with 0");
+  }
+  if (s.restart_delay > s.restart_delay_max && t.contains("restart_delay")) {
+    c.Error(*t.get("restart_delay"),
+            fmt::format("'restart_delay' ({}) is longer than 'restart_delay_max' ({})",
+                        FormatDuration(s.restart_delay), FormatDuration(s.restart_delay_max)));
+  }
+  ResolveUser(c, t, *d);
+}
+
+}  // namespace
+
+void ReadServiceTable(FileCtx& c, const toml::table& t, ServiceConfig* out) {
+  ServiceDraft d{out, "", ""};
+  ReadKeys(c, t, "", kServiceKeys, &d);
+  CheckService(c, t, &d);
+}
+
+}  // namespace steward

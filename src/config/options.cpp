@@ -1,0 +1,275 @@
+#include "steward/config/options.hpp"
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "steward/pid1/signals.hpp"
+
+namespace steward {
+
+Duration DefaultShutdownTimeout() { return Duration(9000); }
+Duration DefaultGrace() { return Duration(2000); }
+
+const char* HelpText() {
+  return R"(Usage:
+  steward [OPTIONS] [--] [PROGRAM [ARG...]]    run as init
+  steward --check [OPTIONS] [-- PROGRAM...]    validate configuration, print the plan
+  steward ctl VERB [ARG...]                    control a running steward
+  stewardctl VERB [ARG...]                     same
+
+Options:
+  --services DIR           services directory (STEWARD_SERVICES)
+                           default: /etc/services if a directory, else /etc/services.d
+  --config FILE            global configuration file (STEWARD_CONFIG)
+                           default: /etc/steward.toml if it exists
+  --runtime-dir DIR        control socket, spool, state (STEWARD_RUNTIME_DIR)
+                           default: /run/steward, else /tmp/steward-UID
+  --shutdown-timeout DUR   deadline for the whole stop sequence (STEWARD_SHUTDOWN_TIMEOUT)
+                           default: 9s
+  --grace DUR              grace for leftover processes (STEWARD_GRACE); default: 2s
+  --kill-mode group|process
+                           signal the process group or the process (STEWARD_KILL_MODE)
+                           default: group
+  -e, --remap-exit CODE    exit code CODE of the main program becomes 0 (repeatable)
+  -p, --pdeathsig SIG      parent-death signal for steward
+  -s                       subreaper (tini compatibility, TINI_SUBREAPER; automatic)
+  -g                       same as --kill-mode group (TINI_KILL_PROCESS_GROUP)
+  -w                       log every reaped orphan
+  -v, -q                   more / less of steward's own messages (STEWARD_VERBOSITY 0-3)
+  --check                  validate everything, print the start order, exit 0 or 2
+                           (STEWARD_PROFILE=NAME applies [profile.NAME] tables)
+  --version                print the version and exit
+  -h, --help               print this help and exit
+
+Exit status: the main program's status (128+N when killed by signal N),
+127 program not found, 126 not executable, 2 usage or configuration error,
+1 when steward could not set itself up.
+)";
+}
+
+std::string VersionText() {
+#if defined(__x86_64__)
+  const char* arch = "x86_64";
+#elif defined(__aarch64__)
+  const char* arch = "aarch64";
+#else
+  const char* arch = "unknown";
+#endif
+  return fmt::format("steward {} (commit {}, {})", STEWARD_VERSION, STEWARD_COMMIT, arch);
+}
+
+namespace {
+
+bool ParseKillMode(std::string_view s, KillMode* out) {
+  if (s == "group") *out = KillMode::kGroup;
+  else if (s == "process") *out = KillMode::kProcess;
+  else return false;
+  return true;
+}
+
+// Applies environment defaults; options given on the command line win
+// because they are parsed afterwards and overwrite.
+bool ApplyEnv(const EnvLookup& env, Options* o, std::string* err) {
+  if (const char* v = env("STEWARD_SERVICES"); v && *v) o->services_dir = v;
+  if (const char* v = env("STEWARD_CONFIG"); v && *v) o->config_file = v;
+  if (const char* v = env("STEWARD_RUNTIME_DIR"); v && *v) o->runtime_dir = v;
+  if (const char* v = env("STEWARD_SHUTDOWN_TIMEOUT"); v && *v) {
+    Duration d;
+    if (!ParseDuration(v, &d, err)) {
+      *err = "STEWARD_SHUTDOWN_TIMEOUT: " + *err;
+      return false;
+    }
+    o->shutdown_timeout = d;
+  }
+  if (const char* v = env("STEWARD_GRACE"); v && *v) {
+    Duration d;
+    if (!ParseDuration(v, &d, err)) {
+      *err = "STEWARD_GRACE: " + *err;
+      return false;
+    }
+    o->grace = d;
+  }
+  if (const char* v = env("STEWARD_KILL_MODE"); v && *v) {
+    KillMode m;
+    if (!ParseKillMode(v, &m)) {
+      *err = fmt::format("STEWARD_KILL_MODE: invalid kill mode '{}' (use group or process)", v);
+      return false;
+    }
+    o->kill_mode = m;
+  }
+  if (const char* v = env("TINI_KILL_PROCESS_GROUP"); v && *v) o->kill_mode = KillMode::kGroup;
+  if (const char* v = env("STEWARD_VERBOSITY"); v && *v) {
+    uint64_t n;
+    if (!ParseUnsigned(v, &n) || n > 3) {
+      *err = fmt::format("STEWARD_VERBOSITY: invalid verbosity '{}' (use 0 to 3)", v);
+      return false;
+    }
+    o->verbosity = int(n);
+  }
+  return true;
+}
+
+// One option that takes a value: returns the value from "--opt=value",
+// "--opt value" or "-xVALUE", advancing *i as needed.
+struct ArgCursor {
+  const std::vector<std::string>& argv;
+  size_t i;
+  std::string* err;
+
+  bool Value(std::string_view opt, std::string_view inline_value, bool has_inline,
+             std::string* out) {
+    if (has_inline) {
+      *out = std::string(inline_value);
+      return true;
+    }
+    if (i + 1 >= argv.size()) {
+      *err = fmt::format("option '{}' needs a value", opt);
+      return false;
+    }
+    *out = argv[++i];
+    return true;
+  }
+};
+
+bool ParseDurationOption(std::string_view opt, const std::string& v,
+                         std::optional<Duration>* out, std::string* err) {
+  Duration d;
+  if (!ParseDuration(v, &d, err)) {
+    *err = fmt::format("{}: {}", opt, *err);
+    return false;
+  }
+  *out = d;
+  return true;
+}
+
+bool ApplyRemap(const std::string& v, Options* o, std::string* err) {
+  uint64_t code;
+  if (!ParseUnsigned(v, &code) || code > 255) {
+    *err = fmt::format("-e: invalid exit code '{}' (use 0 to 255)", v);
+    return false;
+  }
+  o->remap_exit.push_back(int(code));
+  return true;
+}
+
+bool ApplyPdeathsig(const std::string& v, Options* o, std::string* err) {
+  int sig = SignalNumber(v);
+  if (sig == 0) {
+    *err = fmt::format("-p: unknown signal '{}'", v);
+    return false;
+  }
+  o->pdeathsig = sig;
+  return true;
+}
+
+bool ParseLongOption(ArgCursor& c, std::string_view arg, Options* o) {
+  std::string_view name = arg, inline_value;
+  bool has_inline = false;
+  if (size_t eq = arg.find('='); eq != std::string_view::npos) {
+    name = arg.substr(0, eq);
+    inline_value = arg.substr(eq + 1);
+    has_inline = true;
+  }
+  std::string v;
+  std::string* err = c.err;
+  auto flag = [&](auto apply) {
+    if (has_inline) {
+      *err = fmt::format("option '{}' takes no value", name);
+      return false;
+    }
+    apply();
+    return true;
+  };
+  if (name == "--help") return flag([&] { o->mode = Options::Mode::kHelp; });
+  if (name == "--version") return flag([&] { o->mode = Options::Mode::kVersion; });
+  if (name == "--check") return flag([&] { o->mode = Options::Mode::kCheck; });
+  if (name == "--services" || name == "--config" || name == "--runtime-dir" ||
+      name == "--shutdown-timeout" || name == "--grace" || name == "--kill-mode" ||
+      name == "--remap-exit" || name == "--pdeathsig") {
+    if (!c.Value(name, inline_value, has_inline, &v)) return false;
+  } else {
+    *err = fmt::format("unknown option '{}' (see steward --help)", name);
+    return false;
+  }
+  if (name == "--services") o->services_dir = v;
+  else if (name == "--config") o->config_file = v;
+  else if (name == "--runtime-dir") o->runtime_dir = v;
+  else if (name == "--shutdown-timeout") return ParseDurationOption(name, v, &o->shutdown_timeout, err);
+  else if (name == "--grace") return ParseDurationOption(name, v, &o->grace, err);
+  else if (name == "--kill-mode") {
+    KillMode m;
+    if (!ParseKillMode(v, &m)) {
+      *err = fmt::format("--kill-mode: invalid kill mode '{}' (use group or process)", v);
+      return false;
+    }
+    o->kill_mode = m;
+  } else if (name == "--remap-exit") {
+    return ApplyRemap(v, o, err);
+  } else if (name == "--pdeathsig") {
+    return ApplyPdeathsig(v, o, err);
+  }
+  return true;
+}
+
+// A cluster of short options, e.g. "-sgw", "-e3", "-e 3", "-vv".
+bool ParseShortOptions(ArgCursor& c, std::string_view arg, Options* o) {
+  for (size_t k = 1; k < arg.size(); ++k) {
+    char ch = arg[k];
+    std::string v;
+    switch (ch) {
+      case 'h': o->mode = Options::Mode::kHelp; break;
+      case 's': break;  // subreaper is automatic
+      case 'g': o->kill_mode = KillMode::kGroup; break;
+      case 'w': o->log_orphans = true; break;
+      case 'v': o->verbosity = std::min(o->verbosity + 1, 3); break;
+      case 'q': o->verbosity = std::max(o->verbosity - 1, 0); break;
+      case 'e':
+      case 'p': {
+        std::string_view rest = arg.substr(k + 1);
+        if (!c.Value(std::string("-") + ch, rest, !rest.empty(), &v)) return false;
+        return ch == 'e' ? ApplyRemap(v, o, c.err) : ApplyPdeathsig(v, o, c.err);
+      }
+      default:
+        *c.err = fmt::format("unknown option '-{}' (see steward --help)", ch);
+        return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseOptions(const std::vector<std::string>& argv, const EnvLookup& env,
+                  Options* o, std::string* err) {
+  *o = Options();
+  if (!ApplyEnv(env, o, err)) return false;
+
+  size_t first = 1;
+  std::string_view self = argv.empty() ? "" : std::string_view(argv[0]);
+  size_t slash = self.rfind('/');
+  if (slash != std::string_view::npos) self.remove_prefix(slash + 1);
+  // `ctl` is a verb only as the very first argument (SPEC §1).
+  if (self == "stewardctl" || (argv.size() > 1 && argv[1] == "ctl")) {
+    o->mode = Options::Mode::kCtl;
+    first = self == "stewardctl" ? 1 : 2;
+    o->ctl_args.assign(argv.begin() + long(first), argv.end());
+    return true;
+  }
+
+  ArgCursor c{argv, first, err};
+  for (; c.i < argv.size(); ++c.i) {
+    const std::string& arg = argv[c.i];
+    if (arg == "--") {
+      ++c.i;
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') break;  // PROGRAM starts here
+    bool ok = arg[1] == '-' ? ParseLongOption(c, arg, o) : ParseShortOptions(c, arg, o);
+    if (!ok) return false;
+  }
+  o->program.assign(argv.begin() + long(std::min(c.i, argv.size())), argv.end());
+  return true;
+}
+
+}  // namespace steward

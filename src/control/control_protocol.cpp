@@ -1,0 +1,352 @@
+// The pure half of the control socket (control.hpp): wire format, verb
+// parsing and the text of answers. No I/O here, so the client and PID 1
+// share it and the unit tests cover it exactly.
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "steward/control/control.hpp"
+#include "steward/pid1/exit_status.hpp"
+#include "steward/log/sinks/format.hpp"
+#include "steward/config/parse.hpp"
+#include "steward/pid1/probes.hpp"
+#include "steward/pid1/signals.hpp"
+
+namespace steward {
+
+// ---- wire protocol ----------------------------------------------------------
+
+bool EncodeRequest(const std::vector<std::string>& args, std::string* out, std::string* err) {
+  if (args.size() > kMaxRequestArgs) {
+    *err = fmt::format("too many arguments (at most {})", kMaxRequestArgs);
+    return false;
+  }
+  std::string req(kCtlMagic);
+  req += '\0';
+  for (const std::string& a : args) {
+    if (a.empty()) {
+      *err = "empty argument";
+      return false;
+    }
+    if (a.find('\0') != std::string::npos) {
+      *err = "argument contains a NUL byte";
+      return false;
+    }
+    req += a;
+    req += '\0';
+  }
+  req += '\0';
+  if (req.size() > kMaxRequestBytes) {
+    *err = fmt::format("request too large (at most {} bytes)", kMaxRequestBytes);
+    return false;
+  }
+  *out = std::move(req);
+  return true;
+}
+
+Decode DecodeRequest(std::string_view buf, std::vector<std::string>* args, std::string* err) {
+  std::vector<std::string> parsed;
+  size_t pos = 0;
+  bool magic = false;
+  while (true) {
+    size_t nul = buf.find('\0', pos);
+    if (nul == std::string_view::npos) break;
+    std::string_view arg = buf.substr(pos, nul - pos);
+    pos = nul + 1;
+    if (!magic) {
+      if (arg != kCtlMagic) {
+        *err = fmt::format("not a steward ctl request (expected protocol {})", kCtlMagic);
+        return Decode::kInvalid;
+      }
+      magic = true;
+      continue;
+    }
+    if (arg.empty()) {  // the terminator
+      if (pos != buf.size()) {
+        *err = "unexpected bytes after the request";
+        return Decode::kInvalid;
+      }
+      *args = std::move(parsed);
+      return Decode::kComplete;
+    }
+    if (parsed.size() == kMaxRequestArgs) {
+      *err = fmt::format("too many arguments (at most {})", kMaxRequestArgs);
+      return Decode::kInvalid;
+    }
+    parsed.emplace_back(arg);
+  }
+  // A wrong magic is known as soon as its length has arrived.
+  if (!magic && buf.substr(0, std::min(buf.size(), kCtlMagic.size())) !=
+                    kCtlMagic.substr(0, std::min(buf.size(), kCtlMagic.size()))) {
+    *err = fmt::format("not a steward ctl request (expected protocol {})", kCtlMagic);
+    return Decode::kInvalid;
+  }
+  if (buf.size() >= kMaxRequestBytes) {
+    *err = fmt::format("request too large (at most {} bytes)", kMaxRequestBytes);
+    return Decode::kInvalid;
+  }
+  return Decode::kIncomplete;
+}
+
+std::string EncodeResponse(int exit_code, std::string_view text) {
+  return fmt::format("{}\n{}", exit_code, text);
+}
+
+bool DecodeResponse(std::string_view buf, int* exit_code, std::string* text) {
+  size_t nl = buf.find('\n');
+  if (nl == std::string_view::npos || nl == 0 || nl > 3) return false;
+  uint64_t code;
+  if (!ParseUnsigned(buf.substr(0, nl), &code) || code > 255) return false;
+  *exit_code = int(code);
+  *text = std::string(buf.substr(nl + 1));
+  return true;
+}
+
+// ---- verbs --------------------------------------------------------------------
+
+namespace {
+
+using Verb = CtlRequest::Verb;
+
+struct VerbInfo {
+  std::string_view name;
+  Verb verb;
+};
+constexpr VerbInfo kVerbs[] = {
+    {"status", Verb::kStatus}, {"start", Verb::kStart},   {"stop", Verb::kStop},
+    {"restart", Verb::kRestart}, {"signal", Verb::kSignal}, {"reload", Verb::kReload},
+    {"health", Verb::kHealth}, {"shutdown", Verb::kShutdown}, {"logs", Verb::kLogs},
+    {"graph", Verb::kGraph},
+};
+
+// "-n 5", "-n5", "--exit-code 3", "--exit-code=3": the value of an option
+// at args[*i], advancing *i past a separate value.
+bool OptionValue(const std::vector<std::string>& args, size_t* i, std::string_view opt,
+                 std::string* value, std::string* err) {
+  std::string_view a = args[*i];
+  if (a.size() > opt.size()) {
+    size_t skip = a[opt.size()] == '=' ? 1 : 0;
+    *value = std::string(a.substr(opt.size() + skip));
+    return true;
+  }
+  if (*i + 1 >= args.size()) {
+    *err = fmt::format("option '{}' needs a value", opt);
+    return false;
+  }
+  *value = args[++*i];
+  return true;
+}
+
+bool HasOption(std::string_view arg, std::string_view opt) {
+  if (arg.substr(0, opt.size()) != opt) return false;
+  if (arg.size() == opt.size()) return true;
+  // Long options take "=VALUE"; short ones a glued value ("-n5").
+  return opt.size() == 2 || arg[opt.size()] == '=';
+}
+
+bool ParseCount(const std::string& v, uint64_t max, std::string_view what, uint64_t* out,
+                std::string* err) {
+  if (!ParseUnsigned(v, out) || *out > max) {
+    *err = fmt::format("invalid {} '{}' (use 0 to {})", what, v, max);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std::string* err) {
+  *out = CtlRequest();
+  if (args.empty()) {
+    *err = "no verb given";
+    return false;
+  }
+  const std::string& name = args[0];
+  auto it = std::find_if(std::begin(kVerbs), std::end(kVerbs),
+                         [&](const VerbInfo& v) { return v.name == name; });
+  if (it == std::end(kVerbs)) {
+    *err = fmt::format("unknown verb '{}'", name);
+    return false;
+  }
+  CtlRequest r;
+  r.verb = it->verb;
+  auto fail = [&](std::string text) {
+    *err = fmt::format("{}: {}", name, text);
+    return false;
+  };
+  std::vector<std::string> words;  // non-option arguments
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string v, why;
+    uint64_t n;
+    if (a.size() < 2 || a[0] != '-') {
+      words.push_back(a);
+    } else if (r.verb == Verb::kStatus && a == "--json") {
+      r.json = true;
+    } else if ((r.verb == Verb::kStart || r.verb == Verb::kStop || r.verb == Verb::kRestart) &&
+               a == "--no-wait") {
+      r.wait = false;
+    } else if (r.verb == Verb::kShutdown && HasOption(a, "--exit-code")) {
+      if (!OptionValue(args, &i, "--exit-code", &v, &why)) return fail(why);
+      if (!ParseCount(v, 255, "exit code", &n, &why)) return fail(why);
+      r.exit_code = int(n);
+    } else if (r.verb == Verb::kLogs && HasOption(a, "-n")) {
+      if (!OptionValue(args, &i, "-n", &v, &why)) return fail(why);
+      if (!ParseCount(v, 100000, "line count", &n, &why)) return fail(why);
+      r.lines = int(n);
+    } else if (r.verb == Verb::kLogs && (a == "-f" || a == "--follow")) {
+      r.follow = true;
+    } else if (r.verb == Verb::kSignal && words.empty() && SignalNumber(a.substr(1)) != 0) {
+      words.push_back(a.substr(1));  // `signal -USR1 web`, as kill(1) takes it
+    } else {
+      return fail(fmt::format("unknown option '{}'", a));
+    }
+  }
+  switch (r.verb) {
+    case Verb::kStatus:
+      r.names = std::move(words);
+      break;
+    case Verb::kStart:
+    case Verb::kStop:
+    case Verb::kRestart:
+      if (words.empty()) return fail("name at least one service");
+      r.names = std::move(words);
+      break;
+    case Verb::kSignal:
+      if (words.size() < 2) return fail("give a signal and at least one service");
+      r.signal = SignalNumber(words[0]);
+      if (r.signal == 0) return fail(fmt::format("unknown signal '{}'", words[0]));
+      r.names.assign(words.begin() + 1, words.end());
+      break;
+    case Verb::kLogs:
+      if (words.size() != 1) return fail("name exactly one service");
+      r.names = std::move(words);
+      break;
+    case Verb::kReload:
+    case Verb::kHealth:
+    case Verb::kShutdown:
+    case Verb::kGraph:
+      if (!words.empty()) return fail(fmt::format("unexpected argument '{}'", words[0]));
+      break;
+  }
+  *out = std::move(r);
+  return true;
+}
+
+const char* CtlUsage() {
+  return R"(Usage: steward ctl [--runtime-dir DIR] VERB [ARG...]   (or: stewardctl VERB ...)
+  status [NAME...] [--json]     state, pid, uptime, restarts, ready, health, last exit
+  start NAME... [--no-wait]     start services and their dependencies; wait until up
+  stop NAME... [--no-wait]      stop services and what depends on them; wait until down
+  restart NAME... [--no-wait]   stop, then start again
+  signal SIG NAME...            send a signal (TERM, SIGUSR1, 10, ...) to services
+  reload                        read the configuration again (as SIGHUP)
+  health                        exit 0 when every service is up, ready and healthy
+  shutdown [--exit-code N]      start the stop sequence
+  logs NAME [-n N] [-f]         recent lines of a service
+  graph                         the dependency graph in Graphviz DOT
+The socket is RUNTIME_DIR/control.sock: --runtime-dir or STEWARD_RUNTIME_DIR,
+else /run/steward, else /tmp/steward-UID.
+)";
+}
+
+// ---- answers -----------------------------------------------------------------
+
+std::string FormatUptime(Clock::duration d) {
+  long long s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  if (s < 0) s = 0;
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h{}m", s / 3600, s % 3600 / 60);
+  return fmt::format("{}d{}h", s / 86400, s % 86400 / 3600);
+}
+
+std::string FormatLastExit(const ServiceStatus& s) {
+  if (!s.has_exited) return "-";
+  if (WIFSIGNALED(s.last_status)) return SignalName(WTERMSIG(s.last_status));
+  return fmt::format("{}", ExitCodeOf(s.last_status));
+}
+
+namespace {
+
+bool Running(const ServiceStatus& s) { return s.pid > 0; }
+
+// Rows of cells -> text: each column as wide as its widest cell, two spaces
+// between columns, no trailing blanks.
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
+    }
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatStatusTable(const std::vector<ServiceStatus>& services,
+                              const std::vector<SinkDrops>& sinks) {
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY", "HEALTH", "LAST EXIT"}};
+  for (const ServiceStatus& s : services) {
+    std::string state = StateName(s.state);
+    if (s.state == State::kBlocked && !s.blocked_by.empty()) state += " by " + s.blocked_by;
+    rows.push_back({s.name, state, Running(s) ? fmt::format("{}", s.pid) : "-",
+                    Running(s) ? FormatUptime(s.uptime) : "-", fmt::format("{}", s.restarts),
+                    s.ready ? "yes" : "no", HealthName(s.health), FormatLastExit(s)});
+  }
+  std::string out = Table(rows);
+  if (!sinks.empty()) {
+    std::vector<std::vector<std::string>> sink_rows = {{"SINK", "DROPPED"}};
+    for (const SinkDrops& d : sinks) sink_rows.push_back({d.name, fmt::format("{}", d.dropped)});
+    out += '\n';
+    out += Table(sink_rows);
+  }
+  return out;
+}
+
+std::string FormatStatusJson(const std::vector<ServiceStatus>& services,
+                             const std::vector<SinkDrops>& sinks) {
+  auto str = [](std::string_view s) {
+    std::string out;
+    log::AppendJsonString(s, &out);
+    return out;
+  };
+  std::string out = "{\"services\":[";
+  for (size_t i = 0; i < services.size(); ++i) {
+    const ServiceStatus& s = services[i];
+    long long uptime_ms =
+        Running(s) ? std::chrono::duration_cast<std::chrono::milliseconds>(s.uptime).count() : 0;
+    out += fmt::format(
+        "{}{{\"name\":{},\"type\":\"{}\",\"main\":{},\"state\":\"{}\",\"blocked_by\":{},"
+        "\"pid\":{},\"uptime_ms\":{},\"restarts\":{},\"ready\":{},\"health\":\"{}\","
+        "\"last_exit\":{},\"last_exit_code\":{}}}",
+        i ? "," : "", str(s.name), s.type == ServiceType::kOneshot ? "oneshot" : "longrun",
+        s.main, StateName(s.state), s.blocked_by.empty() ? "null" : str(s.blocked_by),
+        Running(s) ? fmt::format("{}", s.pid) : "null", uptime_ms, s.restarts, s.ready,
+        s.health == Health::kNone ? "none" : HealthName(s.health),
+        s.has_exited ? str(FormatLastExit(s)) : "null",
+        s.has_exited ? fmt::format("{}", ExitCodeOf(s.last_status)) : "null");
+  }
+  out += "],\"sinks\":[";
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    out += fmt::format("{}{{\"name\":{},\"dropped\":{}}}", i ? "," : "", str(sinks[i].name),
+                       sinks[i].dropped);
+  }
+  out += "]}\n";
+  return out;
+}
+
+}  // namespace steward

@@ -1,0 +1,165 @@
+// The forwarder's insides, shared by forwarder.cpp (lifecycle, control
+// socket, drops, drain) and forwarder_sources.cpp (pipes, /dev/log and the
+// commit point). Private to src/log: the public face is forwarder.hpp.
+#pragma once
+
+#include <ev.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "steward/config/config.hpp"
+#include "steward/util/fd.hpp"
+#include "steward/log/sinks/console_sink.hpp"
+#include "steward/log/journal.hpp"
+#include "steward/log/forwarder/line_splitter.hpp"
+#include "steward/log/sinks/net_sink.hpp"
+#include "steward/log/protocol.hpp"
+#include "steward/log/forwarder/record.hpp"
+#include "steward/log/sinks/sink.hpp"
+
+namespace steward::log::forwarder {
+
+constexpr size_t kSpliceChunk = 256 << 10;  // bytes per pipe per turn of the loop
+constexpr int kMaxSinks = 64;               // sink sets are 64-bit masks
+constexpr size_t kMaxDatagram = 256 << 10;
+constexpr int kDatagramBurst = 64;          // per turn, so pipes are not starved
+
+inline double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+class Forwarder;
+
+struct Service;
+
+// Something records come from: one pipe (with its journal) or /dev/log.
+struct Source {
+  enum class Kind { kPipe, kSyslog };
+  Source(Forwarder* f, Kind k, size_t max_line) : fw(f), kind(k), splitter(max_line) {}
+
+  Forwarder* fw;
+  Kind kind;
+  Service* svc = nullptr;  // kPipe
+  Stream stream = Stream::kStdout;
+  UniqueFd fd;
+  Journal journal;
+  LineSplitter splitter;
+  uint64_t fed = 0;         // journal offset fed to the splitter so far
+  uint64_t target = 0;      // journal cursor once this turn's records are safe
+  ev_io io{};               // zeroed: inactive, so stopping an unopened source is a no-op
+  ev_timer partial{};       // log.partial_flush of silence
+  bool eof = false;
+  uint64_t routes = 0;      // sinks it can feed (blocked while one is outstanding)
+  uint64_t added = 0;       // sinks fed this turn
+  uint64_t waiting = 0;     // outstanding sinks holding its records
+  bool dirty = false;       // fed something this turn
+  bool commit_pending = false;
+  bool datagram_peeked = false;  // kSyslog: a delivered datagram still on the socket
+};
+
+struct Service {
+  uint32_t id = 0;
+  std::string name;
+  std::string display;  // console prefix
+  bool console = true;
+  bool has_sinks = false;
+  std::vector<std::string> sinks;
+  uint64_t mask = 0;
+  pid_t pid = 0;
+  bool detaching = false;
+  std::unique_ptr<Source> out, err;
+};
+
+// The forwarder process's one object (see forwarder.hpp for the design):
+// owns the sinks, the sources and every descriptor PID 1 handed over.
+class Forwarder {
+ public:
+  Forwarder(struct ev_loop* loop, const LogConfig& cfg, std::string runtime_dir, int control_fd);
+  ~Forwarder();
+  int exit_status() const { return exit_status_; }
+
+ private:
+  // Setup.
+  void MakeSinks();
+  uint64_t RouteMask(const std::string& name, bool console, bool has_sinks,
+                     const std::vector<std::string>& only) const;
+  void OpenSpools();
+  void UpdateWidth();
+
+  // Control socket.
+  static void OnControl(struct ev_loop* loop, ev_io* w, int revents);
+  void Handle(Message& m, std::vector<UniqueFd>& fds);
+  void Attach(Message& m, std::vector<UniqueFd>& fds);
+  void SetPid(uint32_t id, pid_t pid);
+  void Send(Message m);
+  void StartAll();
+
+  // Pipes.
+  void InitPipe(Source* s, Service* svc, Stream stream, UniqueFd pipe, UniqueFd journal);
+  static void OnPipe(struct ev_loop* loop, ev_io* w, int revents);
+  static void OnPartial(struct ev_loop* loop, ev_timer* w, int revents);
+  bool ReadPipe(Source* s);
+  void FeedNew(Source* s);
+  void AfterFeed(Source* s);
+  void EmitLine(Source* s, std::string_view line, bool partial);
+
+  // /dev/log.
+  static void OnSyslog(struct ev_loop* loop, ev_io* w, int revents);
+  void ReadDatagrams();
+  void Deliver(std::string_view datagram);
+
+  // The commit point.
+  void Dispatch(Source* s, const Record& r, std::string_view display, uint64_t mask);
+  static void OnPrepare(struct ev_loop* loop, ev_prepare* w, int revents);
+  void CommitRound();
+  void Commit(Source* s);
+  void OnSinkReady(Sink* sink);
+  uint64_t OutstandingMask() const;
+  bool Blocked(const Source* s) const;
+  void Kick();
+  void ForEachSource(const std::function<void(Source*)>& f);
+  void FinishDetaches();
+
+  // Drops and drain.
+  void CheckDrops();
+  static void OnAnnounce(struct ev_loop* loop, ev_timer* w, int revents);
+  void StartDrain(Duration left);
+  static void OnDrainTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  static void OnDrainPoll(struct ev_loop* loop, ev_timer* w, int revents);
+  void CheckDrained();
+
+  struct ev_loop* loop_;
+  LogConfig cfg_;
+  std::string runtime_dir_;
+  UniqueFd control_;
+  ev_io control_io_{};
+  std::deque<Message> outbox_;
+  ev_prepare prepare_{};
+  ev_timer announce_{}, drain_deadline_{}, drain_poll_{};
+
+  std::vector<std::unique_ptr<Sink>> sinks_;  // by index; null when misconfigured
+  ConsoleSink* console_ = nullptr;
+  std::vector<NetSink*> net_sinks_;
+  std::map<std::string, UniqueFd> spool_fds_;  // memfds from PID 1, by sink name
+  std::vector<uint64_t> announced_;            // drops already announced, by sink
+
+  std::map<uint32_t, std::unique_ptr<Service>> services_;
+  std::unique_ptr<Source> syslog_;
+  std::map<std::string, uint64_t> tag_routes_;  // syslog tags that are not services
+
+  uint64_t dirty_sinks_ = 0;
+  std::vector<Source*> dirty_sources_;
+  Record rec_;          // reused for every record
+  std::string buf_;     // reused for journal reads and datagrams
+  int64_t now_ = 0;
+  size_t expected_width_ = 0;  // from PID 1: the longest name of all services
+  bool started_ = false;
+  bool draining_ = false;
+  int exit_status_ = 0;
+};
+
+}  // namespace steward::log::forwarder

@@ -1,0 +1,307 @@
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "forwarder_internal.hpp"
+#include "steward/util/diag.hpp"
+#include "steward/log/forwarder/syslog_parse.hpp"
+
+namespace steward::log::forwarder {
+
+// ---------------------------------------------------------------- pipes
+
+void Forwarder::InitPipe(Source* s, Service* svc, Stream stream, UniqueFd pipe, UniqueFd journal) {
+  s->svc = svc;
+  s->stream = stream;
+  s->fd = std::move(pipe);
+  std::string err;
+  if (!s->journal.Open(std::move(journal), &err)) {
+    Error("{}: log journal: {}", svc->name, err);
+  }
+  s->fed = s->target = s->journal.cursor();
+  ev_io_init(&s->io, &Forwarder::OnPipe, s->fd.get(), EV_READ);
+  s->io.data = s;
+  ev_timer_init(&s->partial, &Forwarder::OnPartial, 0, Seconds(cfg_.partial_flush));
+  s->partial.data = s;
+  if (started_) {
+    FeedNew(s);
+    ev_io_start(loop_, &s->io);
+  }
+}
+
+// One splice. True when bytes came (the caller may want more).
+bool Forwarder::ReadPipe(Source* s) {
+  ssize_t n = s->journal.SpliceFrom(s->fd.get(), kSpliceChunk);
+  if (n > 0) {
+    FeedNew(s);
+    return true;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+  if (n < 0) Warning("{}: reading its {}: {}", s->svc->name, StreamName(s->stream), strerror(errno));
+  // End of file: every writer is gone (service removed, or shutdown).
+  s->eof = true;
+  ev_io_stop(loop_, &s->io);
+  now_ = NowMicros();
+  s->splitter.Flush(true, [&](std::string_view l, bool p) { EmitLine(s, l, p); });
+  AfterFeed(s);
+  return false;
+}
+
+void Forwarder::OnPipe(struct ev_loop* loop, ev_io* w, int) {
+  auto* s = static_cast<Source*>(w->data);
+  if (s->fw->Blocked(s)) {
+    ev_io_stop(loop, w);
+    return;
+  }
+  s->fw->ReadPipe(s);
+}
+
+void Forwarder::FeedNew(Source* s) {
+  if (s->journal.end() <= s->fed) return;
+  if (!s->journal.Read(s->fed, &buf_)) {
+    Error("{}: log journal: {}", s->svc->name, strerror(errno));
+    return;
+  }
+  now_ = NowMicros();
+  s->splitter.Feed(buf_, [&](std::string_view l, bool p) { EmitLine(s, l, p); });
+  s->fed = s->journal.end();
+  AfterFeed(s);
+}
+
+void Forwarder::AfterFeed(Source* s) {
+  s->target = s->journal.end() - s->splitter.held();
+  if (!s->dirty) {
+    s->dirty = true;
+    dirty_sources_.push_back(s);
+  }
+  // Silence is measured from the last bytes that arrived.
+  if (s->splitter.held() > 0 && !s->eof) {
+    ev_timer_again(loop_, &s->partial);
+  } else {
+    ev_timer_stop(loop_, &s->partial);
+  }
+}
+
+void Forwarder::OnPartial(struct ev_loop* loop, ev_timer* w, int) {
+  auto* s = static_cast<Source*>(w->data);
+  Forwarder* f = s->fw;
+  ev_timer_stop(loop, w);
+  if (f->Blocked(s)) {
+    ev_timer_again(loop, w);
+    return;
+  }
+  // Silence means an empty pipe, not a busy forwarder: bytes waiting in
+  // the pipe may finish the line.
+  if (!s->eof && f->ReadPipe(s)) return;  // fed: the timer was armed again
+  if (s->splitter.held() == 0) return;
+  f->now_ = NowMicros();
+  s->splitter.Flush(false, [&](std::string_view l, bool p) { f->EmitLine(s, l, p); });
+  f->AfterFeed(s);
+}
+
+void Forwarder::EmitLine(Source* s, std::string_view line, bool partial) {
+  Service* svc = s->svc;
+  rec_.time_us = now_;
+  rec_.service = svc->name;
+  rec_.stream = s->stream;
+  rec_.severity = s->stream == Stream::kStderr ? kSeverityErr : kSeverityInfo;
+  rec_.facility = -1;
+  rec_.tag.clear();
+  rec_.pid = svc->pid;
+  rec_.partial = partial;
+  rec_.line.assign(line);
+  Dispatch(s, rec_, svc->display, svc->mask);
+}
+
+// ---------------------------------------------------------------- /dev/log
+
+void Forwarder::OnSyslog(struct ev_loop*, ev_io* w, int) {
+  static_cast<Source*>(w->data)->fw->ReadDatagrams();
+}
+
+// Each datagram is peeked, delivered and committed, and only then removed
+// from the socket: a kill in between delivers it twice, never zero times.
+void Forwarder::ReadDatagrams() {
+  Source* s = syslog_.get();
+  for (int i = 0; i < kDatagramBurst; ++i) {
+    if (Blocked(s) || s->datagram_peeked) {
+      ev_io_stop(loop_, &s->io);
+      return;
+    }
+    buf_.resize(kMaxDatagram);
+    ssize_t n = recv(s->fd.get(), buf_.data(), buf_.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0) return;  // EAGAIN: nothing more
+    s->datagram_peeked = true;
+    now_ = NowMicros();
+    Deliver(std::string_view(buf_.data(), size_t(n)));
+    CommitRound();
+  }
+}
+
+void Forwarder::Deliver(std::string_view datagram) {
+  SyslogMessage m = ParseSyslog(datagram);
+  std::string name = m.tag.empty() ? "syslog" : std::string(m.tag);
+  std::string display = name;
+  uint64_t mask = 0;
+  bool known = false;
+  for (auto& [id, svc] : services_) {
+    if (svc->name == name) {
+      mask = svc->mask, display = svc->display, known = true;
+      break;
+    }
+  }
+  if (!known) {
+    auto it = tag_routes_.find(name);
+    if (it == tag_routes_.end()) {
+      if (tag_routes_.size() > 1024) tag_routes_.clear();  // tags are untrusted: bound the cache
+      it = tag_routes_.emplace(name, RouteMask(name, true, false, {})).first;
+    }
+    mask = it->second;
+  }
+  Source* s = syslog_.get();
+  rec_.time_us = now_;
+  rec_.service = name;
+  rec_.stream = Stream::kSyslog;
+  rec_.severity = m.severity;
+  rec_.facility = m.facility;
+  rec_.tag.assign(m.tag);
+  rec_.pid = m.pid;
+  // A record is one line: a multi-line message becomes several records,
+  // and a long one is cut like a pipe's.
+  LineSplitter lines(cfg_.max_line);
+  auto emit = [&](std::string_view l, bool p) {
+    rec_.partial = p;
+    rec_.line.assign(l);
+    Dispatch(s, rec_, display, mask);
+  };
+  lines.Feed(m.msg, emit);
+  lines.Flush(true, emit);
+  if (m.msg.empty()) emit("", false);
+  if (!s->dirty) {
+    s->dirty = true;
+    dirty_sources_.push_back(s);
+  }
+}
+
+// ---------------------------------------------------------------- commit
+
+void Forwarder::Dispatch(Source* s, const Record& r, std::string_view display, uint64_t mask) {
+  for (uint64_t m = mask; m; m &= m - 1) {
+    int i = __builtin_ctzll(m);
+    if (sinks_[size_t(i)]) sinks_[size_t(i)]->Add(r, display);
+  }
+  dirty_sinks_ |= mask;
+  if (s) s->added |= mask;
+}
+
+void Forwarder::OnPrepare(struct ev_loop*, ev_prepare* w, int) {
+  auto* self = static_cast<Forwarder*>(w->data);
+  if (self->dirty_sinks_ || !self->dirty_sources_.empty()) self->CommitRound();
+}
+
+uint64_t Forwarder::OutstandingMask() const {
+  uint64_t m = 0;
+  for (const auto& s : sinks_) {
+    if (s && s->outstanding()) m |= uint64_t(1) << s->index();
+  }
+  return m;
+}
+
+bool Forwarder::Blocked(const Source* s) const {
+  return s->waiting != 0 || s->commit_pending || (s->routes & OutstandingMask()) != 0;
+}
+
+void Forwarder::CommitRound() {
+  uint64_t dirty = dirty_sinks_;
+  dirty_sinks_ = 0;
+  for (uint64_t m = dirty; m; m &= m - 1) {
+    Sink* sink = sinks_[size_t(__builtin_ctzll(m))].get();
+    if (sink) sink->Flush();
+  }
+  uint64_t outstanding = OutstandingMask();
+  std::vector<Source*> sources;
+  sources.swap(dirty_sources_);
+  for (Source* s : sources) {
+    s->dirty = false;
+    s->waiting |= s->added & outstanding;
+    s->added = 0;
+    if (s->waiting == 0) {
+      Commit(s);
+    } else {
+      s->commit_pending = true;
+    }
+  }
+  CheckDrops();
+  FinishDetaches();
+  if (draining_) CheckDrained();
+}
+
+void Forwarder::Commit(Source* s) {
+  s->commit_pending = false;
+  if (s->kind == Source::Kind::kPipe) {
+    s->journal.Commit(s->target);
+    return;
+  }
+  if (s->datagram_peeked) {
+    char b;
+    recv(s->fd.get(), &b, 1, MSG_DONTWAIT);  // removes the whole datagram
+    s->datagram_peeked = false;
+  }
+}
+
+void Forwarder::ForEachSource(const std::function<void(Source*)>& f) {
+  for (auto& [id, svc] : services_) {
+    if (svc->out) f(svc->out.get());
+    if (svc->err) f(svc->err.get());
+  }
+  if (syslog_) f(syslog_.get());
+}
+
+void Forwarder::OnSinkReady(Sink* sink) {
+  uint64_t bit = uint64_t(1) << sink->index();
+  ForEachSource([&](Source* s) {
+    if (!(s->waiting & bit)) return;
+    s->waiting &= ~bit;
+    if (s->waiting == 0 && s->commit_pending) Commit(s);
+  });
+  Kick();
+  FinishDetaches();
+  if (draining_) CheckDrained();
+}
+
+// Resumes reading every source that is no longer blocked.
+void Forwarder::Kick() {
+  if (!started_) return;
+  ForEachSource([&](Source* s) {
+    if (s->eof || Blocked(s)) return;
+    if (s->kind == Source::Kind::kSyslog && s->datagram_peeked) return;
+    ev_io_start(loop_, &s->io);
+  });
+}
+
+void Forwarder::FinishDetaches() {
+  for (auto it = services_.begin(); it != services_.end();) {
+    Service* svc = it->second.get();
+    bool done = svc->detaching;
+    for (Source* s : {svc->out.get(), svc->err.get()}) {
+      done = done && (!s || (s->eof && !s->dirty && !s->commit_pending && s->waiting == 0));
+    }
+    if (!done) {
+      ++it;
+      continue;
+    }
+    Message m;
+    m.type = MsgType::kDetached;
+    m.id = svc->id;
+    Send(std::move(m));
+    for (Source* s : {svc->out.get(), svc->err.get()}) {
+      if (!s) continue;
+      ev_io_stop(loop_, &s->io);
+      ev_timer_stop(loop_, &s->partial);
+    }
+    it = services_.erase(it);
+    UpdateWidth();
+  }
+}
+
+}  // namespace steward::log::forwarder

@@ -1,0 +1,323 @@
+#include "steward/pid1/probes.hpp"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "steward/util/diag.hpp"
+#include "steward/pid1/exit_status.hpp"
+
+namespace steward {
+
+namespace {
+
+double Seconds(Duration d) { return double(d.count()) / 1000.0; }
+
+// HOST is numeric or "localhost": a static binary has no resolver, and a
+// readiness check on a remote name would be a design smell anyway.
+bool ResolveHost(const std::string& host, uint16_t port, sockaddr_storage* out,
+                 socklen_t* len) {
+  std::string h = host == "localhost" ? "127.0.0.1" : host;
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
+  memset(out, 0, sizeof *out);
+  if (inet_pton(AF_INET, h.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    *len = sizeof *v4;
+    return true;
+  }
+  if (inet_pton(AF_INET6, h.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *len = sizeof *v6;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ReadinessProbe::ReadinessProbe(struct ev_loop* loop, const ServiceConfig& cfg,
+                               std::string runtime_dir, HelperRunner* runner,
+                               std::function<void()> on_ready)
+    : loop_(loop), cfg_(cfg), runtime_dir_(std::move(runtime_dir)), runner_(runner),
+      on_ready_(std::move(on_ready)) {
+  ev_init(&io_, OnNotify);
+  io_.data = this;
+  ev_init(&connect_io_, OnConnect);
+  connect_io_.data = this;
+  ev_init(&tick_, OnTick);
+  tick_.data = this;
+}
+
+ReadinessProbe::~ReadinessProbe() { End(); }
+
+bool ReadinessProbe::Arm(SpawnRequest* req, std::string* err) {
+  End();
+  const ReadyCheck& r = cfg_.ready;
+  switch (r.kind) {
+    case ReadyCheck::Kind::kNotifyFd: {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+        *err = SysError("pipe2", "notify_fd", errno);
+        return false;
+      }
+      notify_fd_.Reset(p[0]);
+      notify_child_end_.Reset(p[1]);
+      req->fds.emplace_back(r.notify_fd, p[1]);
+      return true;
+    }
+    case ReadyCheck::Kind::kNotifySystemd: {
+      if (runtime_dir_.empty()) {
+        *err = "notify = \"systemd\" needs a runtime directory (set --runtime-dir)";
+        return false;
+      }
+      socket_path_ = runtime_dir_ + "/notify-" + cfg_.name + ".sock";
+      sockaddr_un addr = {};
+      addr.sun_family = AF_UNIX;
+      if (socket_path_.size() >= sizeof addr.sun_path) {
+        *err = fmt::format("notify socket path too long: {}", socket_path_);
+        return false;
+      }
+      memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
+      notify_fd_.Reset(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+      unlink(socket_path_.c_str());
+      if (!notify_fd_ || bind(notify_fd_.get(), (sockaddr*)&addr, sizeof addr) < 0) {
+        *err = SysError("bind", socket_path_, errno);
+        return false;
+      }
+      // Only the service's user may report readiness.
+      if (req->identity && req->identity->set &&
+          chown(socket_path_.c_str(), req->identity->uid, req->identity->gid) < 0) {
+        *err = SysError("chown", socket_path_, errno);
+        return false;
+      }
+      chmod(socket_path_.c_str(), 0600);
+      req->env.push_back("NOTIFY_SOCKET=" + socket_path_);
+      return true;
+    }
+    case ReadyCheck::Kind::kFile:
+      if (unlink(r.file.c_str()) < 0 && errno != ENOENT) {
+        *err = SysError("unlink", r.file, errno);
+        return false;
+      }
+      return true;
+    case ReadyCheck::Kind::kCommand:
+      check_req_ = HelperRequest(*req, r.command.argv);
+      return true;
+    case ReadyCheck::Kind::kTcp:
+    case ReadyCheck::Kind::kNone:
+      return true;
+  }
+  return true;
+}
+
+void ReadinessProbe::Begin() {
+  active_ = true;
+  notify_child_end_.Reset();  // the child has its copy; EOF must be possible
+  switch (cfg_.ready.kind) {
+    case ReadyCheck::Kind::kNotifyFd:
+    case ReadyCheck::Kind::kNotifySystemd:
+      ev_io_set(&io_, notify_fd_.get(), EV_READ);
+      ev_io_start(loop_, &io_);
+      break;
+    case ReadyCheck::Kind::kTcp:
+    case ReadyCheck::Kind::kCommand:
+    case ReadyCheck::Kind::kFile:
+      // The first poll on the next turn of the loop, then every interval.
+      // Not from here: Begin() runs inside the launch, before the service
+      // is `running`, and a service quick enough to be ready already would
+      // have its readiness ignored (and the probe ended) in `starting`.
+      ev_timer_set(&tick_, 0., 0.);
+      ev_timer_start(loop_, &tick_);
+      break;
+    case ReadyCheck::Kind::kNone:
+      break;
+  }
+}
+
+void ReadinessProbe::End() {
+  active_ = false;
+  ev_io_stop(loop_, &io_);
+  ev_io_stop(loop_, &connect_io_);
+  ev_timer_stop(loop_, &tick_);
+  notify_fd_.Reset();
+  notify_child_end_.Reset();
+  connect_fd_.Reset();
+  if (!socket_path_.empty()) {
+    unlink(socket_path_.c_str());
+    socket_path_.clear();
+  }
+  if (check_pid_ > 0) runner_->CancelHelper(check_pid_);
+  check_pid_ = -1;
+}
+
+void ReadinessProbe::Ready() {
+  End();
+  on_ready_();  // may destroy nothing: the supervisor ends probes, not frees them, here
+}
+
+void ReadinessProbe::OnNotify(struct ev_loop*, ev_io* w, int) {
+  auto* self = static_cast<ReadinessProbe*>(w->data);
+  char buf[4096];
+  ssize_t n = read(self->notify_fd_.get(), buf, sizeof buf);
+  if (n < 0) return;  // EAGAIN: spurious
+  if (n == 0) {       // notify_fd closed without a newline: never ready this way
+    ev_io_stop(self->loop_, &self->io_);
+    return;
+  }
+  std::string_view data(buf, size_t(n));
+  bool ready = self->cfg_.ready.kind == ReadyCheck::Kind::kNotifyFd
+                   ? data.find('\n') != std::string_view::npos
+                   : ("\n" + std::string(data) + "\n").find("\nREADY=1\n") != std::string::npos;
+  if (ready) self->Ready();
+}
+
+void ReadinessProbe::OnTick(struct ev_loop*, ev_timer* w, int) {
+  static_cast<ReadinessProbe*>(w->data)->Poll();
+}
+
+void ReadinessProbe::Poll() {
+  if (!active_) return;
+  const ReadyCheck& r = cfg_.ready;
+  ev_timer_set(&tick_, Seconds(r.interval), 0.);
+  ev_timer_start(loop_, &tick_);
+  if (r.kind == ReadyCheck::Kind::kFile) {
+    struct stat st;
+    if (stat(r.file.c_str(), &st) == 0) Ready();
+  } else if (r.kind == ReadyCheck::Kind::kTcp) {
+    if (!connect_fd_) TryConnect();
+  } else if (r.kind == ReadyCheck::Kind::kCommand && check_pid_ < 0) {
+    check_pid_ = runner_->RunHelper(check_req_, [this](int status) {
+      check_pid_ = -1;
+      if (active_ && IsSuccess(status)) Ready();
+    });
+  }
+}
+
+void ReadinessProbe::TryConnect() {
+  sockaddr_storage addr;
+  socklen_t len;
+  if (!ResolveHost(cfg_.ready.host, cfg_.ready.port, &addr, &len)) {
+    Warning("{}: ready: cannot resolve '{}' (use an IP address or localhost)", cfg_.name,
+            cfg_.ready.host);
+    return;
+  }
+  connect_fd_.Reset(socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!connect_fd_) return;
+  if (connect(connect_fd_.get(), (sockaddr*)&addr, len) == 0) {
+    Ready();
+    return;
+  }
+  if (errno != EINPROGRESS) {
+    connect_fd_.Reset();  // refused: try again at the next tick
+    return;
+  }
+  ev_io_set(&connect_io_, connect_fd_.get(), EV_WRITE);
+  ev_io_start(loop_, &connect_io_);
+}
+
+void ReadinessProbe::OnConnect(struct ev_loop*, ev_io* w, int) {
+  auto* self = static_cast<ReadinessProbe*>(w->data);
+  ev_io_stop(self->loop_, w);
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  getsockopt(self->connect_fd_.get(), SOL_SOCKET, SO_ERROR, &soerr, &len);
+  self->connect_fd_.Reset();
+  if (soerr == 0) self->Ready();
+}
+
+const char* HealthName(Health h) {
+  static const char* const kNames[] = {"-", "starting", "healthy", "unhealthy"};
+  return kNames[int(h)];
+}
+
+HealthProbe::HealthProbe(struct ev_loop* loop, const ServiceConfig& cfg, HelperRunner* runner,
+                         std::function<void()> on_unhealthy)
+    : loop_(loop), cfg_(cfg), runner_(runner), on_unhealthy_(std::move(on_unhealthy)) {
+  ev_init(&tick_, OnTick);
+  tick_.data = this;
+  ev_init(&timeout_, OnTimeout);
+  timeout_.data = this;
+}
+
+HealthProbe::~HealthProbe() { End(); }
+
+void HealthProbe::Begin(const SpawnRequest& service_req) {
+  End();
+  if (!cfg_.healthcheck.enabled) return;
+  test_req_ = HelperRequest(service_req, cfg_.healthcheck.test.argv);
+  health_ = Health::kStarting;
+  failures_ = 0;
+  began_ = ev_now(loop_);
+  ev_timer_set(&tick_, Seconds(cfg_.healthcheck.interval), 0.);
+  ev_timer_start(loop_, &tick_);
+}
+
+void HealthProbe::End() {
+  ev_timer_stop(loop_, &tick_);
+  ev_timer_stop(loop_, &timeout_);
+  if (test_pid_ > 0) runner_->CancelHelper(test_pid_);
+  test_pid_ = -1;
+}
+
+void HealthProbe::OnTick(struct ev_loop*, ev_timer* w, int) {
+  static_cast<HealthProbe*>(w->data)->RunTest();
+}
+
+void HealthProbe::OnTimeout(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<HealthProbe*>(w->data);
+  Warning("{}: healthcheck timed out after {}", self->cfg_.name,
+          FormatDuration(self->cfg_.healthcheck.timeout));
+  if (self->test_pid_ > 0) self->runner_->CancelHelper(self->test_pid_);
+  self->test_pid_ = -1;
+  self->Result(false);
+}
+
+void HealthProbe::RunTest() {
+  test_pid_ = runner_->RunHelper(test_req_, [this](int status) {
+    test_pid_ = -1;
+    ev_timer_stop(loop_, &timeout_);
+    Result(IsSuccess(status));
+  });
+  if (test_pid_ < 0) {
+    Result(false);
+    return;
+  }
+  ev_timer_set(&timeout_, Seconds(cfg_.healthcheck.timeout), 0.);
+  ev_timer_start(loop_, &timeout_);
+}
+
+// Docker's rules: failures during start_period do not count; `retries`
+// consecutive failures make the service unhealthy; one success heals it.
+void HealthProbe::Result(bool ok) {
+  const HealthCheck& h = cfg_.healthcheck;
+  bool in_start_period = ev_now(loop_) - began_ < Seconds(h.start_period);
+  if (ok) {
+    if (health_ != Health::kHealthy) Info("{}: healthy", cfg_.name);
+    health_ = Health::kHealthy;
+    failures_ = 0;
+  } else if (!in_start_period && ++failures_ >= h.retries && health_ != Health::kUnhealthy) {
+    health_ = Health::kUnhealthy;
+    Warning("{}: unhealthy after {} failed checks", cfg_.name, failures_);
+    ev_timer_set(&tick_, Seconds(h.interval), 0.);
+    ev_timer_start(loop_, &tick_);
+    on_unhealthy_();  // may End() this probe
+    return;
+  }
+  ev_timer_set(&tick_, Seconds(h.interval), 0.);
+  ev_timer_start(loop_, &tick_);
+}
+
+}  // namespace steward

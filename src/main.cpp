@@ -23,7 +23,7 @@
 #include "steward/pid1/procs.hpp"
 #include "steward/pid1/runtime.hpp"
 #include "steward/pid1/signals.hpp"
-#include "steward/pid1/supervisor.hpp"
+#include "steward/pid1/process_host.hpp"
 
 extern char** environ;
 
@@ -146,6 +146,5 @@ int main(int argc, char** argv) {
     Error("cannot initialise the event loop (libev)");
     return 1;
   }
-  Supervisor supervisor(loop, std::move(settings), std::move(config), &inherited);
-  return supervisor.Run();
+  return RunInit(loop, std::move(settings), std::move(config), &inherited);
 }

@@ -1,3 +1,4 @@
+// One service's lifecycle: the State x Event table and its handlers.
 #include "steward/pid1/service.hpp"
 
 #include <signal.h>
@@ -31,7 +32,7 @@ const char* EventName(Event e) {
 // Columns: Start, DepsReady, Ready, Exit, Reaped, Timer, Stop, Block, Unhealthy.
 using S = Service;
 const Service::Handler Service::kTable[kStateCount][kEventCount] = {
-    /* stopped  */ {&S::Want, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
+    /* stopped  */ {&S::Start, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
                     &S::Ignore, &S::Ignore, &S::Block, &S::Ignore},
     /* starting */ {&S::Ignore, &S::Launch, &S::Ignore, &S::Ignore, &S::Ignore,
                     &S::Ignore, &S::StopIdle, &S::Block, &S::Ignore},
@@ -39,16 +40,16 @@ const Service::Handler Service::kTable[kStateCount][kEventCount] = {
                     &S::OnReadyTimeout, &S::StopRunning, &S::Ignore, &S::Ignore},
     /* ready    */ {&S::Ignore, &S::Ignore, &S::Ignore, &S::OnExit, &S::Ignore,
                     &S::Ignore, &S::StopRunning, &S::Ignore, &S::RestartUnhealthy},
-    /* stopping */ {&S::Want, &S::Ignore, &S::Ignore, &S::OnExitWhileStopping,
+    /* stopping */ {&S::Ignore, &S::Ignore, &S::Ignore, &S::OnExitWhileStopping,
                     &S::OnReapedWhileStopping, &S::OnGraceElapsed, &S::Ignore, &S::Ignore,
                     &S::Ignore},
-    /* exited   */ {&S::Want, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
+    /* exited   */ {&S::Start, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
                     &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore},
     /* backoff  */ {&S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
                     &S::Launch, &S::StopIdle, &S::Block, &S::Ignore},
-    /* failed   */ {&S::Want, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
+    /* failed   */ {&S::Start, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
                     &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore},
-    /* blocked  */ {&S::Want, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
+    /* blocked  */ {&S::Start, &S::Ignore, &S::Ignore, &S::Ignore, &S::Ignore,
                     &S::Ignore, &S::StopIdle, &S::Ignore, &S::Ignore},
 };
 
@@ -62,6 +63,8 @@ void Service::Reconfigure(ServiceConfig cfg, KillMode default_kill_mode) {
 
 void Service::Handle(Event e, int status) {
   Debug("{}: {} in state {}", name(), EventName(e), StateName(state_));
+  if (e == Event::kStart) want_ = Want::kUp;  // while stopping: up again after the stop
+  if (e == Event::kStop) want_ = Want::kDown;
   // Loaded into a local first: GCC 12's UBSan mis-instruments an indexed
   // call through an array of pointers to member functions.
   Handler handler = kTable[int(state_)][int(e)];
@@ -83,12 +86,8 @@ void Service::Transition(State next) {
   host_->StateChanged(*this, old);
 }
 
-// Start is wanted. From stopping, the start happens once the stop is done.
-void Service::Want(int) {
-  if (state_ == State::kStopping) {
-    start_after_stop_ = true;
-    return;
-  }
+// Down and wanted up: wait for the dependencies (kStarting).
+void Service::Start(int) {
   if (state_ == State::kFailed || state_ == State::kBlocked) failures_in_row_ = 0;
   Transition(State::kStarting);
 }
@@ -109,7 +108,7 @@ void Service::Launch(int) {
       cfg_.type == ServiceType::kLongrun && cfg_.ready.kind == ReadyCheck::Kind::kNone;
   if (cfg_.type == ServiceType::kLongrun && !ready_now) host_->SetTimer(*this, cfg_.ready.timeout);
   Transition(State::kRunning);
-  if (ready_now && state_ == State::kRunning) BecomeReady(0);
+  if (ready_now) BecomeReady(0);
 }
 
 void Service::BecomeReady(int) {
@@ -214,14 +213,13 @@ void Service::FinishStop() {
   host_->CancelTimer(*this);
   pid_ = 0;
   main_exited_ = false;
-  bool again = std::exchange(start_after_stop_, false);
   Transition(State::kStopped);
-  if (again && state_ == State::kStopped) Want(0);
+  // Still wanted up (a restart): wait for the dependencies again.
+  if (want_ == Want::kUp) Transition(State::kStarting);
 }
 
 void Service::StopIdle(int) {
   host_->CancelTimer(*this);
-  start_after_stop_ = false;
   Transition(State::kStopped);
 }
 
@@ -234,8 +232,7 @@ void Service::RestartUnhealthy(int) {
   if (!cfg_.healthcheck.restart_on_unhealthy) return;
   Warning("{}: unhealthy; restarting", name());
   ++restarts_;
-  start_after_stop_ = true;
-  StopRunning(0);
+  StopRunning(0);  // the want stays up: FinishStop starts it again
 }
 
 }  // namespace steward

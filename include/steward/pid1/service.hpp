@@ -8,6 +8,13 @@
 // Who decides what: the Service decides what its own process's exit means
 // (restart, back-off, failed for good); the Supervisor decides *when* a
 // service may start (dependencies) and when it must stop (shutdown order).
+//
+// Intent apart from state (s6's wanted-up flag): want() says whether the
+// service should be up; the state says only what its process does. kStart
+// and kStop set the want and act on it; SetWant() records it alone, for a
+// stop the Supervisor carries out later in reverse dependency order. A stop
+// that ends with the want still up (a restart, an unhealthy service) goes
+// on to kStarting.
 #pragma once
 
 #include <sys/types.h>
@@ -20,8 +27,10 @@
 namespace steward {
 
 enum class State {
-  kStopped,   // not running, nothing pending
-  kStarting,  // wanted; waiting for its dependencies
+  kStopped,   // no process
+  kStarting,  // no process yet: wanted up, waiting for the Supervisor's
+              // kDepsReady (every dependency ready or completed), which
+              // launches it; this is the only meaning of "starting"
   kRunning,   // process started, not yet ready
   kReady,     // started and ready (longrun)
   kStopping,  // stop signal sent; waiting for the process (group) to end
@@ -33,17 +42,19 @@ enum class State {
 constexpr int kStateCount = 9;
 
 enum class Event {
-  kStart,      // the service is wanted up
+  kStart,      // wanted up (from now on); starts it when it is down
   kDepsReady,  // every dependency is ready or completed
   kReady,      // the readiness check succeeded
   kExit,       // its process exited (status in the event)
   kReaped,     // some process was reaped: its group may now be empty
   kTimer,      // the service's one deadline passed
-  kStop,       // the service is wanted down
+  kStop,       // wanted down (from now on); stops it now
   kBlock,      // a dependency failed for good
   kUnhealthy,  // the health check failed `retries` times
 };
 constexpr int kEventCount = 9;
+
+enum class Want { kDown, kUp };
 
 const char* StateName(State s);
 const char* EventName(Event e);
@@ -78,10 +89,13 @@ class Service {
   Service(ServiceConfig cfg, KillMode default_kill_mode, ServiceHost* host);
 
   void Handle(Event e, int status = 0);
+  // Records the intent without acting on it.
+  void SetWant(Want w) { want_ = w; }
 
   const ServiceConfig& config() const { return cfg_; }
   const std::string& name() const { return cfg_.name; }
   State state() const { return state_; }
+  Want want() const { return want_; }
   pid_t pid() const { return pid_; }
   bool has_exited() const { return has_exited_; }
   int last_status() const { return last_status_; }  // wait status, valid if has_exited()
@@ -104,7 +118,7 @@ class Service {
   static const Handler kTable[kStateCount][kEventCount];
 
   void Ignore(int) {}
-  void Want(int);
+  void Start(int);
   void Launch(int);
   void BecomeReady(int);
   void OnExit(int status);
@@ -127,6 +141,7 @@ class Service {
   KillMode kill_mode_;
   ServiceHost* host_;
   State state_ = State::kStopped;
+  Want want_ = Want::kDown;
   pid_t pid_ = 0;           // 0 when no process; the pgid too in group mode
   bool has_exited_ = false;
   int last_status_ = 0;     // wait status of the last run
@@ -134,7 +149,6 @@ class Service {
   int failures_in_row_ = 0; // consecutive failed runs, for back-off and max_restarts
   bool ready_timed_out_ = false;  // the coming exit is a failed start
   bool main_exited_ = false;      // stopping: process gone, group may linger
-  bool start_after_stop_ = false; // restart requested while stopping
   Clock::time_point started_at_{};
 };
 

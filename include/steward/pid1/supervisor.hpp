@@ -1,17 +1,21 @@
-// The supervisor: PID 1's event loop. It owns the services, takes every
-// signal and every child exit as events from libev (signalfd underneath;
-// one ev_child on pid 0 reaps all), starts services as their dependencies
-// become ready, and runs the stop sequence of SPEC §4.
+// The supervisor: PID 1's policy. It owns the services, decides which may
+// start (their dependencies are up) and which must stop (reverse order),
+// runs the stop sequence of SPEC §4 as a Phase x StopEvent table, and
+// answers the control verbs of SPEC §6.
+//
+// It touches no OS resource: everything it does to the world goes through
+// a SupervisorHost (ProcessHost in steward, a fake in the unit tests), as a
+// Service goes through its ServiceHost. Events come in through the On*()
+// methods, which only record; the host calls Settle() once per loop turn
+// (from an ev_prepare), which acts on everything recorded until nothing
+// changes. No handler runs policy inside another.
 //
 // Wrapper mode (SPEC §2) is the same machine with one service, `main`, made
 // from PROGRAM, and every signal forwarded to it instead of starting the
 // stop sequence.
-//
-// Ownership: the Supervisor owns every Service, probe, watcher and timer;
-// it reaps every process, including ones it never started (orphans).
 #pragma once
 
-#include <ev.h>
+#include <sys/types.h>
 
 #include <functional>
 #include <map>
@@ -21,10 +25,8 @@
 #include <vector>
 
 #include "steward/config/config.hpp"
-#include "steward/log/hub.hpp"
 #include "steward/pid1/probes.hpp"
 #include "steward/pid1/service.hpp"
-#include "steward/pid1/signals.hpp"
 
 namespace steward {
 
@@ -38,8 +40,6 @@ struct SupervisorSettings {
   std::string runtime_dir;    // "" when there is none
   bool stdout_is_terminal = false;  // PROGRAM then writes to it directly (SPEC §3)
 };
-
-class ControlServer;
 
 // One service as `steward ctl status` shows it.
 struct ServiceStatus {
@@ -61,21 +61,98 @@ struct ServiceStatus {
 // `steward ctl` and the text to print.
 using ControlDone = std::function<void(int exit_code, const std::string& text)>;
 
-class Supervisor : public ServiceHost, public HelperRunner {
+// The stop sequence's phases (SPEC §4 steps) and the events that move it.
+enum class Phase {
+  kRunning,    // services start and restart
+  kStopping,   // step 1-3: services stop in reverse order, under the deadline
+  kLeftovers,  // step 4: processes of no service get SIGTERM, then SIGKILL
+  kDraining,   // step 5: the log forwarder empties every pipe
+  kDone,       // the loop ends; steward exits
+};
+constexpr int kPhaseCount = 5;
+
+enum class StopEvent {
+  kTerm,      // SIGTERM or SIGINT (again, while stopping: skip the waits)
+  kShutdown,  // SIGQUIT, ctl shutdown, on_failure = "shutdown", main blocked
+  kMainGone,  // the main program exited or failed for good
+  kAllDown,   // every service is down
+  kDeadline,  // --shutdown-timeout ran out
+  kReaped,    // a process was reaped: maybe no leftover is left
+  kGrace,     // --grace ran out for the leftovers
+  kDrained,   // the forwarder read every pipe to its end and exited
+};
+constexpr int kStopEventCount = 8;
+
+const char* PhaseName(Phase p);
+const char* StopEventName(StopEvent e);
+
+// Everything the policy asks of the world (the OS side).
+class SupervisorHost {
  public:
-  Supervisor(struct ev_loop* loop, SupervisorSettings settings, Config config,
-             const InheritedSignals* signals);
+  virtual ~SupervisorHost() = default;
+  // ---- for a Service (see ServiceHost) ----
+  virtual pid_t Launch(Service& s, int* failed_exit_code) = 0;
+  virtual void Kill(pid_t pid, bool group, int sig) = 0;
+  virtual bool RunStopCommand(Service& s) = 0;
+  virtual bool GroupAlive(pid_t pgid) = 0;
+  virtual void SetTimer(Service& s, Clock::duration after) = 0;
+  virtual void CancelTimer(Service& s) = 0;
+  virtual Clock::time_point Now() = 0;
+  // Starts and ends the service's readiness and health probes as it moves.
+  virtual void ServiceMoved(Service& s, State old_state) = 0;
+  virtual Health HealthOf(const Service& s) const = 0;
+  // ---- for the stop sequence ----
+  enum class Timer { kDeadline, kGrace };
+  virtual void StartTimer(Timer t, Clock::duration after) = 0;
+  virtual void StopTimer(Timer t) = 0;
+  // Sends sig to every process below PID 1 but the log forwarder; returns
+  // how many there were.
+  virtual int SignalLeftovers(int sig) = 0;
+  virtual bool LeftoversGone() = 0;
+  // Step 5: the forwarder drains and exits by `deadline`; the host reports
+  // StopEvent::kDrained when it is done (at once without a forwarder).
+  virtual void DrainLogs(Clock::time_point deadline) = 0;
+  // The stop sequence is over: leave the loop.
+  virtual void Exit() = 0;
+  // ---- for control ----
+  virtual uint64_t Dropped(const std::string& sink) const = 0;
+};
+
+class Supervisor : public ServiceHost {
+ public:
+  Supervisor(SupervisorSettings settings, Config config, SupervisorHost* host);
   ~Supervisor() override;
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
 
-  // Starts the enabled services and runs until the stop sequence is over.
-  // Returns steward's exit status (SPEC §1 table).
-  int Run();
+  // Wants every enabled service up (they start at the next Settle()).
+  void Start();
+  // Acts on everything recorded since the last call, until nothing changes:
+  // starts what may start, stops what must stop, answers settled control
+  // requests, moves the stop sequence. The host calls it once per loop turn.
+  void Settle();
+  bool dirty() const { return dirty_; }
 
-  // ---- control (SPEC §6), for the control socket ----
+  // ---- events (they only record; the next Settle() acts) ----
+  void OnSignal(int sig);
+  // A process was reaped (not the forwarder); helper: a check or stop
+  // command, already handled by the host.
+  void OnReaped(pid_t pid, int status, bool helper = false);
+  void OnServiceTimer(Service& s);
+  void OnServiceReady(Service& s);
+  void OnServiceUnhealthy(Service& s);
+  void OnStopEvent(StopEvent e);  // kDeadline, kGrace, kDrained from the host
+
+  Phase phase() const { return phase_; }
+  int exit_code() const { return exit_code_; }
+  // The services, in configuration order (for the host's bookkeeping).
+  std::vector<Service*> services();
+
+  // ---- control (SPEC §6), for the control socket; see supervisor_control.cpp ----
   // Enabled services in name order.
   std::vector<ServiceStatus> Status() const;
   // Records dropped by a log sink so far; 0 without a log pipeline.
-  uint64_t Dropped(const std::string& sink) const;
+  uint64_t Dropped(const std::string& sink) const { return host_->Dropped(sink); }
   const Config& config() const { return config_; }
   // Unknown names are refused with exit 2 and nothing done. start brings up
   // the services and their dependencies, in order; stop brings down the
@@ -94,45 +171,47 @@ class Supervisor : public ServiceHost, public HelperRunner {
   // completed with 0), else exit 1 naming the ones that are not.
   void ControlHealth(ControlDone done) const;
 
-  // ServiceHost
+  // ServiceHost: the OS parts go to the host; StateChanged only records.
   pid_t Launch(Service& s, int* failed_exit_code) override;
-  void Kill(pid_t pid, bool group, int sig) override;
-  bool RunStopCommand(Service& s) override;
-  bool GroupAlive(pid_t pgid) override;
-  void SetTimer(Service& s, Clock::duration after) override;
-  void CancelTimer(Service& s) override;
-  Clock::time_point Now() override;
+  void Kill(pid_t pid, bool group, int sig) override { host_->Kill(pid, group, sig); }
+  bool RunStopCommand(Service& s) override { return host_->RunStopCommand(s); }
+  bool GroupAlive(pid_t pgid) override { return host_->GroupAlive(pgid); }
+  void SetTimer(Service& s, Clock::duration after) override { host_->SetTimer(s, after); }
+  void CancelTimer(Service& s) override { host_->CancelTimer(s); }
+  Clock::time_point Now() override { return host_->Now(); }
   void StateChanged(Service& s, State old_state) override;
-
-  // HelperRunner
-  pid_t RunHelper(SpawnRequest req, std::function<void(int status)> on_exit) override;
-  void CancelHelper(pid_t pid) override;
 
  private:
   struct Slot;
-  // kDraining: SPEC §4 step 5, the log forwarder empties every pipe.
-  enum class Phase { kRunning, kStopping, kLeftovers, kDraining, kDone };
 
-  static void OnSignal(struct ev_loop*, ev_signal* w, int);
-  static void OnChild(struct ev_loop*, ev_child* w, int);
-  static void OnServiceTimer(struct ev_loop*, ev_timer* w, int);
-  static void OnDeadline(struct ev_loop*, ev_timer* w, int);
-  static void OnGrace(struct ev_loop*, ev_timer* w, int);
-
+  struct Move {
+    Slot* slot;
+    State old_state, new_state;
+  };
   void HandleSignal(int sig);
-  void HandleExit(pid_t pid, int status);
-  void Settle();
-  bool SettleOne(Slot& slot);
-  void BeginShutdown(std::optional<int> exit_code, const std::string& why);
-  void KillEverything();
-  void CheckStopDone();
-  void BeginLeftovers();
-  void Finish();
-  void Exit();
-  void OnMainGone(Service& s);
+  void Moved(Slot& slot, State old_state, State new_state);
+  void SettleOne(Slot& slot);
+  bool AllDown() const;
   void LogTransition(const Slot& slot, State old);
+  void MainGone(Service& s);
 
-  // A control request waiting for its services to settle.
+  // ---- the stop sequence (stop_sequence.cpp) ----
+  using StopCell = void (Supervisor::*)();
+  static const StopCell kStopTable[kPhaseCount][kStopEventCount];
+  void Dispatch(StopEvent e, std::optional<int> code = std::nullopt, std::string why = "");
+  void Nothing() {}
+  void BeginStop();
+  void TermAgain();
+  void DeadlineReached();
+  void KillEverything();
+  void BeginLeftovers();
+  void CheckLeftovers();
+  void GraceOver();
+  void BeginDrain();
+  void Finish();
+  std::string stop_why_;
+
+  // ---- control requests waiting for their services to settle ----
   struct PendingOp {
     bool start;                 // start (settled: up, or failed) / stop (settled: down)
     std::vector<Slot*> targets;
@@ -146,31 +225,29 @@ class Supervisor : public ServiceHost, public HelperRunner {
   void StopSet(const std::vector<Slot*>& set, bool wait, ControlDone done,
                std::vector<Slot*> then_start);
   void CheckPending();
-  SpawnRequest BuildRequest(const Service& s, bool* ok);
-  bool AttachLogs(const Service& s, SpawnRequest* req);
-  pid_t ForwarderPid() const;
+
   Slot* Find(const std::string& name);
   Slot* MainSlot();
   Slot* SlotOf(const Service& s);
 
-  struct ev_loop* loop_;
   SupervisorSettings settings_;
   Config config_;
-  const InheritedSignals* signals_;
-  std::unique_ptr<log::LogHub> logs_;  // null in wrapper mode
-  std::unique_ptr<ControlServer> control_;  // null without a runtime directory
+  SupervisorHost* host_;
   std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
   std::map<pid_t, Slot*> by_pid_;             // service main processes
-  std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
   std::vector<PendingOp> pending_;
-  std::vector<std::unique_ptr<ev_signal>> signal_watchers_;
-  ev_child child_watcher_{};
-  ev_timer deadline_{};  // --shutdown-timeout, while stopping
+  // Recorded by the handlers, acted on by Settle().
+  std::vector<int> signals_;
+  std::vector<Move> moves_;
+  struct Recorded {
+    StopEvent event;
+    std::optional<int> code;
+    std::string why;
+  };
+  std::vector<Recorded> stop_events_;
   Clock::time_point deadline_at_{};
-  ev_timer grace_{};     // --grace, for leftovers
   Phase phase_ = Phase::kRunning;
-  bool dirty_ = false;    // a state changed: Settle() again
-  bool settling_ = false;
+  bool dirty_ = false;    // something was recorded: Settle() has work
   bool killed_ = false;   // graceful waits skipped (second signal, deadline)
   int exit_code_ = 0;
   bool exit_code_set_ = false;

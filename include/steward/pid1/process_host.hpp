@@ -1,0 +1,100 @@
+// The OS side of the supervisor: PID 1's event loop and everything the
+// policy (Supervisor) must not touch itself.
+//
+// It owns the libev watchers (every forwardable signal through signalfd,
+// one ev_child on pid 0 that reaps every process, orphans included, the
+// per-service timers, the shutdown deadline and --grace), builds each
+// service's environment and spawns it, runs helper processes (checks, stop
+// commands), holds the readiness and health probes, the log hub and the
+// control server. Every event is handed to the Supervisor, which only
+// records it; one ev_prepare per loop turn calls Supervisor::Settle().
+#pragma once
+
+#include <ev.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "steward/config/config.hpp"
+#include "steward/log/hub.hpp"
+#include "steward/pid1/probes.hpp"
+#include "steward/pid1/signals.hpp"
+#include "steward/pid1/spawn.hpp"
+#include "steward/pid1/supervisor.hpp"
+#include "steward/util/watcher.hpp"
+
+namespace steward {
+
+class ControlServer;
+
+// Runs steward as init: the services of config under settings until the
+// stop sequence is over. Returns steward's exit status (SPEC §1 table).
+int RunInit(struct ev_loop* loop, SupervisorSettings settings, Config config,
+            const InheritedSignals* signals);
+
+class ProcessHost : public SupervisorHost, public HelperRunner {
+ public:
+  ProcessHost(struct ev_loop* loop, SupervisorSettings settings, const InheritedSignals* signals);
+  ~ProcessHost() override;
+  ProcessHost(const ProcessHost&) = delete;
+  ProcessHost& operator=(const ProcessHost&) = delete;
+
+  // Starts the log pipeline and the control socket, wants every service up
+  // and runs the loop until the Supervisor's stop sequence ends.
+  int Run(Supervisor* sup);
+
+  // SupervisorHost
+  pid_t Launch(Service& s, int* failed_exit_code) override;
+  void Kill(pid_t pid, bool group, int sig) override;
+  bool RunStopCommand(Service& s) override;
+  bool GroupAlive(pid_t pgid) override;
+  void SetTimer(Service& s, Clock::duration after) override;
+  void CancelTimer(Service& s) override;
+  Clock::time_point Now() override { return Clock::now(); }
+  void ServiceMoved(Service& s, State old_state) override;
+  Health HealthOf(const Service& s) const override;
+  void StartTimer(Timer t, Clock::duration after) override;
+  void StopTimer(Timer t) override;
+  int SignalLeftovers(int sig) override;
+  bool LeftoversGone() override;
+  void DrainLogs(Clock::time_point deadline) override;
+  void Exit() override;
+  uint64_t Dropped(const std::string& sink) const override;
+
+  // HelperRunner
+  pid_t RunHelper(SpawnRequest req, std::function<void(int status)> on_exit) override;
+  void CancelHelper(pid_t pid) override;
+
+ private:
+  struct Proc;
+  struct SignalSlot;
+
+  void OnChild();
+  void OnPrepare();
+  void OnDeadline();
+  void OnGrace();
+  SpawnRequest BuildRequest(const Service& s, bool* ok);
+  bool AttachLogs(const Service& s, SpawnRequest* req);
+  pid_t ForwarderPid() const;
+  Proc& ProcOf(const Service& s) const;
+
+  struct ev_loop* loop_;
+  SupervisorSettings settings_;
+  const InheritedSignals* signals_;
+  Supervisor* sup_ = nullptr;
+  std::unique_ptr<log::LogHub> logs_;       // null in wrapper mode
+  std::unique_ptr<ControlServer> control_;  // null without a runtime directory
+  std::map<const Service*, std::unique_ptr<Proc>> procs_;
+  std::map<pid_t, Proc*> launched_;                     // service main processes
+  std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
+  std::vector<std::unique_ptr<SignalSlot>> signal_watchers_;
+  ChildWatcher child_;
+  PrepareWatcher settle_;  // Supervisor::Settle(), once per loop turn
+  TimerWatcher deadline_;  // --shutdown-timeout, while stopping
+  TimerWatcher grace_;     // --grace, for leftovers
+};
+
+}  // namespace steward

@@ -1,0 +1,140 @@
+// The stop sequence of SPEC §4 as one Phase x StopEvent table and its cells.
+#include <signal.h>
+
+#include <algorithm>
+
+#include "steward/pid1/supervisor.hpp"
+#include "steward/util/diag.hpp"
+#include "supervisor_slot.hpp"
+
+namespace steward {
+
+const char* PhaseName(Phase p) {
+  static const char* const kNames[] = {"running", "stopping", "leftovers", "draining", "done"};
+  return kNames[int(p)];
+}
+
+const char* StopEventName(StopEvent e) {
+  static const char* const kNames[] = {"term",  "shutdown", "main-gone", "all-down",
+                                       "deadline", "reaped", "grace",    "drained"};
+  return kNames[int(e)];
+}
+
+// Every phase x event pair, "nothing" written out. Each cell names the
+// step of SPEC §4 ("Stop") it implements.
+// Columns: Term, Shutdown, MainGone, AllDown, Deadline, Reaped, Grace, Drained.
+using S = Supervisor;
+const Supervisor::StopCell Supervisor::kStopTable[kPhaseCount][kStopEventCount] = {
+    // running: SIGTERM/SIGINT/SIGQUIT, ctl shutdown, the main program's end
+    // and on_failure = "shutdown" start the sequence (§4 Stop, first line).
+    /* running   */ {&S::BeginStop, &S::BeginStop, &S::BeginStop, &S::Nothing, &S::Nothing,
+                     &S::Nothing, &S::Nothing, &S::Nothing},
+    // stopping: steps 1-2 run in Settle() (reverse order, one Service each);
+    // a second SIGTERM/SIGINT (§4 last paragraph) and the deadline (step 3)
+    // send SIGKILL to everything; all down moves on to step 4.
+    /* stopping  */ {&S::TermAgain, &S::Nothing, &S::Nothing, &S::BeginLeftovers,
+                     &S::DeadlineReached, &S::Nothing, &S::Nothing, &S::Nothing},
+    // leftovers (step 4): SIGTERM sent; SIGKILL after --grace, at once on a
+    // second signal or the deadline; the drain as soon as none is left.
+    /* leftovers */ {&S::TermAgain, &S::Nothing, &S::Nothing, &S::Nothing,
+                     &S::DeadlineReached, &S::CheckLeftovers, &S::GraceOver, &S::Nothing},
+    // draining (step 5): the forwarder empties every pipe; then exit. A
+    // second signal still drains the logs (§4 last paragraph).
+    /* draining  */ {&S::TermAgain, &S::Nothing, &S::Nothing, &S::Nothing, &S::Nothing,
+                     &S::Nothing, &S::Nothing, &S::Finish},
+    /* done      */ {&S::Nothing, &S::Nothing, &S::Nothing, &S::Nothing, &S::Nothing,
+                     &S::Nothing, &S::Nothing, &S::Nothing},
+};
+
+// The exit status is the first one named (SPEC §1 table), whatever the
+// phase: the main program's, ctl shutdown's, or a failed service's.
+void Supervisor::Dispatch(StopEvent e, std::optional<int> code, std::string why) {
+  if (code && !exit_code_set_) {
+    exit_code_ = *code;
+    exit_code_set_ = true;
+  }
+  Debug("stop sequence: {} in phase {}", StopEventName(e), PhaseName(phase_));
+  stop_why_ = std::move(why);
+  // Loaded into a local first: GCC 12's UBSan mis-instruments an indexed
+  // call through an array of pointers to member functions.
+  StopCell cell = kStopTable[int(phase_)][int(e)];
+  (this->*cell)();
+}
+
+// Steps 1-3 begin: every service is wanted down; Settle() stops them in
+// reverse dependency order under --shutdown-timeout.
+void Supervisor::BeginStop() {
+  phase_ = Phase::kStopping;
+  if (!settings_.wrapper_mode) Info("stopping: {}", stop_why_);
+  for (auto& slot : slots_) slot->svc->SetWant(Want::kDown);
+  deadline_at_ = host_->Now() + settings_.shutdown_timeout;
+  host_->StartTimer(SupervisorHost::Timer::kDeadline, settings_.shutdown_timeout);
+  dirty_ = true;
+}
+
+void Supervisor::TermAgain() {
+  if (killed_) return;
+  Warning("{} again; killing everything now", stop_why_);
+  KillEverything();
+}
+
+void Supervisor::DeadlineReached() {
+  Warning("shutdown timeout of {} reached; sending SIGKILL to everything still running",
+          FormatDuration(settings_.shutdown_timeout));
+  KillEverything();
+}
+
+// Step 3 (and the second signal): no more graceful waits.
+void Supervisor::KillEverything() {
+  killed_ = true;
+  for (auto& slot : slots_) slot->svc->KillNow();
+  if (phase_ == Phase::kLeftovers) {
+    host_->StopTimer(SupervisorHost::Timer::kGrace);
+    host_->SignalLeftovers(SIGKILL);
+  }
+  dirty_ = true;
+}
+
+// Step 4: whatever belongs to no service gets SIGTERM, then SIGKILL after
+// --grace; steward goes on as soon as nothing is left.
+void Supervisor::BeginLeftovers() {
+  phase_ = Phase::kLeftovers;
+  int sig = killed_ ? SIGKILL : SIGTERM;
+  int n = host_->SignalLeftovers(sig);
+  if (n == 0) {
+    BeginDrain();
+    return;
+  }
+  host_->SignalLeftovers(SIGCONT);
+  if (!settings_.wrapper_mode)
+    Info("{} leftover process{}; sent {}", n, n == 1 ? "" : "es", SignalName(sig));
+  if (!killed_) host_->StartTimer(SupervisorHost::Timer::kGrace, settings_.grace);
+}
+
+void Supervisor::CheckLeftovers() {
+  if (host_->LeftoversGone()) BeginDrain();
+}
+
+void Supervisor::GraceOver() {
+  int n = host_->SignalLeftovers(SIGKILL);
+  if (n > 0) Warning("{} leftover process{} still running after {}; sent SIGKILL", n,
+                     n == 1 ? "" : "es", FormatDuration(settings_.grace));
+}
+
+// Step 5: every service and leftover is gone; the forwarder reads every
+// pipe to end of file and flushes every sink, then steward exits.
+void Supervisor::BeginDrain() {
+  phase_ = Phase::kDraining;
+  host_->StopTimer(SupervisorHost::Timer::kDeadline);
+  host_->StopTimer(SupervisorHost::Timer::kGrace);
+  // What is left of the deadline, but never less than a second: lines
+  // written while stopping ("shutting down") are the ones users look for.
+  host_->DrainLogs(std::max(deadline_at_, host_->Now() + std::chrono::seconds(1)));
+}
+
+void Supervisor::Finish() {
+  phase_ = Phase::kDone;
+  host_->Exit();
+}
+
+}  // namespace steward

@@ -1,0 +1,388 @@
+// The Supervisor's policy walked with a fake host: no process, no loop, a
+// record of every launch, signal and timer, so start waves, dependency
+// blocking, reverse stop, the deadline, a second SIGTERM, main's exit code,
+// pending control requests and the stop table are checked one by one.
+#include "steward/pid1/supervisor.hpp"
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+namespace steward {
+namespace {
+
+int Exited(int code) { return code << 8; }
+
+class FakeHost : public SupervisorHost {
+ public:
+  pid_t next_pid = 100;
+  std::map<std::string, pid_t> pid_of;       // last launch of each service
+  std::vector<std::string> log;              // "launch web", "kill web 15", ...
+  std::vector<std::string> fail_launch;      // names whose launch fails
+  std::map<std::string, bool> timer;         // service timers armed
+  bool deadline = false, grace = false;
+  int leftovers = 0;                         // processes of no service
+  std::vector<int> leftover_signals;
+  bool drain_requested = false;
+  bool exited = false;
+  Clock::time_point now{};
+
+  std::string NameOf(pid_t pid) const {
+    for (auto& [n, p] : pid_of)
+      if (p == pid) return n;
+    return "?";
+  }
+  pid_t Launch(Service& s, int* code) override {
+    if (std::find(fail_launch.begin(), fail_launch.end(), s.name()) != fail_launch.end()) {
+      *code = 127;
+      log.push_back("launch-failed " + s.name());
+      return -1;
+    }
+    log.push_back("launch " + s.name());
+    return pid_of[s.name()] = next_pid++;
+  }
+  void Kill(pid_t pid, bool, int sig) override {
+    if (sig == SIGCONT) return;
+    log.push_back("kill " + NameOf(pid) + " " + std::to_string(sig));
+  }
+  bool RunStopCommand(Service&) override { return false; }
+  bool GroupAlive(pid_t) override { return false; }
+  void SetTimer(Service& s, Clock::duration) override { timer[s.name()] = true; }
+  void CancelTimer(Service& s) override { timer[s.name()] = false; }
+  Clock::time_point Now() override { return now; }
+  void ServiceMoved(Service&, State) override {}
+  Health HealthOf(const Service&) const override { return Health::kNone; }
+  void StartTimer(Timer t, Clock::duration) override { (t == Timer::kDeadline ? deadline : grace) = true; }
+  void StopTimer(Timer t) override { (t == Timer::kDeadline ? deadline : grace) = false; }
+  int SignalLeftovers(int sig) override {
+    leftover_signals.push_back(sig);
+    return leftovers;
+  }
+  bool LeftoversGone() override { return leftovers == 0; }
+  void DrainLogs(Clock::time_point) override { drain_requested = true; }
+  void Exit() override { exited = true; }
+  uint64_t Dropped(const std::string&) const override { return 0; }
+};
+
+ServiceConfig Svc(const std::string& name, std::vector<std::string> deps = {}) {
+  ServiceConfig c;
+  c.name = name;
+  c.command.argv = {"/bin/" + name};
+  c.depends_on = std::move(deps);
+  c.restart = RestartPolicy::kNo;
+  return c;
+}
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  FakeHost host;
+  std::unique_ptr<Supervisor> sup;
+
+  void Make(std::vector<ServiceConfig> services, SupervisorSettings settings = {}) {
+    Config cfg;
+    cfg.services = std::move(services);
+    sup = std::make_unique<Supervisor>(settings, std::move(cfg), &host);
+    sup->Start();
+    sup->Settle();
+  }
+  // The process of `name` exits with status.
+  void Exit(const std::string& name, int status) {
+    sup->OnReaped(host.pid_of.at(name), status);
+    sup->Settle();
+  }
+  void Signal(int sig) {
+    sup->OnSignal(sig);
+    sup->Settle();
+  }
+  State StateOf(const std::string& name) {
+    for (const ServiceStatus& st : sup->Status())
+      if (st.name == name) return st.state;
+    return State::kStopped;
+  }
+  std::vector<std::string> TakeLog() { return std::exchange(host.log, {}); }
+};
+
+TEST_F(SupervisorTest, StartsInWavesOfDependencies) {
+  // db <- app <- web; cache alone: the first wave is db and cache.
+  ServiceConfig db = Svc("db");
+  db.ready.kind = ReadyCheck::Kind::kFile;  // ready only when the probe says so
+  Make({Svc("app", {"db"}), Svc("cache"), db, Svc("web", {"app"})});
+  EXPECT_EQ((std::vector<std::string>{"launch cache", "launch db"}), TakeLog());
+  EXPECT_EQ(State::kStarting, StateOf("app"));
+  EXPECT_EQ(State::kRunning, StateOf("db"));
+  EXPECT_EQ(State::kReady, StateOf("cache"));  // no readiness check: ready at once
+  // db ready: app starts, is ready at once, and releases web in the same pass.
+  sup->OnServiceReady(*sup->services()[2]);
+  EXPECT_TRUE(TakeLog().empty());  // recorded only
+  sup->Settle();
+  EXPECT_EQ((std::vector<std::string>{"launch app", "launch web"}), TakeLog());
+}
+
+TEST_F(SupervisorTest, ADependencyThatFailsBlocksItsDependents) {
+  host.fail_launch = {"db"};
+  Make({Svc("app", {"db"}), Svc("db"), Svc("web", {"app"})});
+  EXPECT_EQ((std::vector<std::string>{"launch-failed db"}), TakeLog());
+  EXPECT_EQ(State::kFailed, StateOf("db"));
+  EXPECT_EQ(State::kBlocked, StateOf("app"));
+  EXPECT_EQ(State::kBlocked, StateOf("web"));
+  std::vector<ServiceStatus> st = sup->Status();
+  EXPECT_EQ("db", st[0].blocked_by);  // app
+  EXPECT_EQ("db", st[2].blocked_by);  // web: the root cause, not app
+  EXPECT_EQ(Phase::kRunning, sup->phase());
+}
+
+TEST_F(SupervisorTest, StopsInReverseOrderThenLeftoversThenDrain) {
+  Make({Svc("app", {"db"}), Svc("db"), Svc("web", {"app"})});
+  TakeLog();
+  Signal(SIGTERM);
+  EXPECT_EQ(Phase::kStopping, sup->phase());
+  EXPECT_TRUE(host.deadline);
+  EXPECT_EQ((std::vector<std::string>{"kill web 15"}), TakeLog());
+  Exit("web", SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"kill app 15"}), TakeLog());
+  Exit("app", SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"kill db 15"}), TakeLog());
+  host.leftovers = 2;
+  Exit("db", SIGTERM);
+  EXPECT_EQ(Phase::kLeftovers, sup->phase());
+  EXPECT_EQ((std::vector<int>{SIGTERM, SIGCONT}), host.leftover_signals);
+  EXPECT_TRUE(host.grace);
+  sup->OnStopEvent(StopEvent::kGrace);
+  sup->Settle();
+  EXPECT_EQ(SIGKILL, host.leftover_signals.back());
+  host.leftovers = 0;
+  sup->OnReaped(999, 9);
+  sup->Settle();
+  EXPECT_EQ(Phase::kDraining, sup->phase());
+  EXPECT_TRUE(host.drain_requested);
+  EXPECT_FALSE(host.deadline);
+  EXPECT_FALSE(host.grace);
+  EXPECT_FALSE(host.exited);
+  sup->OnStopEvent(StopEvent::kDrained);
+  sup->Settle();
+  EXPECT_EQ(Phase::kDone, sup->phase());
+  EXPECT_TRUE(host.exited);
+  EXPECT_EQ(0, sup->exit_code());
+}
+
+TEST_F(SupervisorTest, DeadlineKillsEverythingStillRunning) {
+  Make({Svc("a"), Svc("b", {"a"})});
+  TakeLog();
+  Signal(SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"kill b 15"}), TakeLog());
+  sup->OnStopEvent(StopEvent::kDeadline);
+  sup->Settle();
+  // Everything still running, not only what was being stopped (step 3).
+  EXPECT_EQ((std::vector<std::string>{"kill a 9", "kill b 9"}), TakeLog());
+  // a is still stopped only after b, and with SIGKILL at once (no more waits).
+  Exit("b", SIGKILL);
+  EXPECT_EQ((std::vector<std::string>{"kill a 15", "kill a 9"}), TakeLog());
+  Exit("a", SIGKILL);
+  // The leftovers step skips its grace too.
+  EXPECT_EQ((std::vector<int>{SIGKILL}), host.leftover_signals);
+  EXPECT_EQ(Phase::kDraining, sup->phase());
+}
+
+TEST_F(SupervisorTest, SecondTermSkipsTheWaitsButQuitDoesNot) {
+  Make({Svc("a")});
+  TakeLog();
+  Signal(SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"kill a 15"}), TakeLog());
+  Signal(SIGQUIT);  // not a "second SIGTERM"
+  EXPECT_TRUE(TakeLog().empty());
+  Signal(SIGINT);
+  EXPECT_EQ((std::vector<std::string>{"kill a 9"}), TakeLog());
+  Signal(SIGTERM);  // once is enough
+  EXPECT_TRUE(TakeLog().empty());
+}
+
+TEST_F(SupervisorTest, MainsExitCodeIsStewardsAndRemapApplies) {
+  ServiceConfig main = Svc("app");
+  main.main = true;
+  Make({main, Svc("side")});
+  Exit("app", Exited(3));
+  EXPECT_EQ(Phase::kStopping, sup->phase());
+  EXPECT_EQ((std::vector<std::string>{"launch app", "launch side", "kill side 15"}), TakeLog());
+  Exit("side", SIGTERM);
+  EXPECT_EQ(3, sup->exit_code());
+
+  SupervisorSettings remap;
+  remap.remap_exit = {3};
+  Make({main}, remap);
+  Exit("app", Exited(3));
+  EXPECT_EQ(0, sup->exit_code());
+}
+
+TEST_F(SupervisorTest, MainStoppedBySignalGivesItsStatusAndCtlShutdownCodeWins) {
+  ServiceConfig main = Svc("app");
+  main.main = true;
+  Make({main});
+  Signal(SIGTERM);
+  Exit("app", SIGTERM);  // killed by the signal: 128 + 15
+  EXPECT_EQ(143, sup->exit_code());
+
+  Make({main});
+  sup->ControlShutdown(7);
+  sup->Settle();
+  EXPECT_EQ(Phase::kStopping, sup->phase());
+  Exit("app", Exited(1));
+  EXPECT_EQ(7, sup->exit_code());
+}
+
+TEST_F(SupervisorTest, MainBlockedByAFailedDependencyShutsDownWithItsCode) {
+  ServiceConfig main = Svc("app", {"migrate"});
+  main.main = true;
+  ServiceConfig migrate = Svc("migrate");
+  migrate.type = ServiceType::kOneshot;
+  Make({main, migrate});
+  Exit("migrate", Exited(4));
+  EXPECT_EQ(Phase::kDraining, sup->phase());  // nothing was running
+  EXPECT_EQ(4, sup->exit_code());
+}
+
+TEST_F(SupervisorTest, OnFailureShutdown) {
+  ServiceConfig a = Svc("a");
+  a.on_failure = OnFailure::kShutdown;
+  Make({a, Svc("b")});
+  Exit("a", Exited(5));
+  EXPECT_EQ(Phase::kStopping, sup->phase());
+  EXPECT_EQ(5, sup->exit_code());
+}
+
+TEST_F(SupervisorTest, WrapperModeForwardsEverySignal) {
+  ServiceConfig main = Svc("main");
+  main.main = true;
+  SupervisorSettings w;
+  w.wrapper_mode = true;
+  Make({main}, w);
+  TakeLog();
+  Signal(SIGTERM);
+  Signal(SIGHUP);
+  EXPECT_EQ((std::vector<std::string>{"kill main 15", "kill main 1"}), TakeLog());
+  EXPECT_EQ(Phase::kRunning, sup->phase());
+  Exit("main", Exited(2));
+  EXPECT_EQ(2, sup->exit_code());
+  EXPECT_EQ(Phase::kDraining, sup->phase());
+}
+
+TEST_F(SupervisorTest, CtlStopWaitsForDependentsAndAnswersWhenDown) {
+  Make({Svc("db"), Svc("app", {"db"})});
+  TakeLog();
+  std::vector<std::string> answers;
+  auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
+  sup->ControlStop({"db"}, true, done);
+  sup->Settle();
+  EXPECT_EQ((std::vector<std::string>{"kill app 15"}), TakeLog());
+  EXPECT_TRUE(answers.empty());
+  Exit("app", SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"kill db 15"}), TakeLog());
+  EXPECT_TRUE(answers.empty());
+  Exit("db", SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"0:"}), answers);
+  EXPECT_EQ(State::kStopped, StateOf("db"));
+  EXPECT_EQ(Want::kDown, sup->services()[0]->want());
+  // Started again: dependencies first.
+  sup->ControlStart({"app"}, true, done);
+  sup->Settle();
+  EXPECT_EQ((std::vector<std::string>{"launch db", "launch app"}), TakeLog());
+  EXPECT_EQ((std::vector<std::string>{"0:", "0:"}), answers);
+}
+
+TEST_F(SupervisorTest, CtlRestartStopsThenStartsTheSetAndUnknownNamesAreRefused) {
+  Make({Svc("db"), Svc("app", {"db"})});
+  TakeLog();
+  std::vector<std::string> answers;
+  auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
+  sup->ControlRestart({"nope"}, true, done);
+  EXPECT_EQ((std::vector<std::string>{"2:unknown service: nope (see steward ctl status)\n"}), answers);
+  answers.clear();
+  sup->ControlRestart({"db"}, true, done);
+  sup->Settle();
+  Exit("app", SIGTERM);
+  Exit("db", SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"kill app 15", "kill db 15", "launch db", "launch app"}), TakeLog());
+  EXPECT_EQ((std::vector<std::string>{"0:"}), answers);
+}
+
+TEST_F(SupervisorTest, PendingRequestsAnswerWhenStewardStops) {
+  ServiceConfig slow = Svc("slow", {"db"});
+  Make({Svc("db"), slow});
+  std::vector<std::string> answers;
+  auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
+  sup->ControlStop({"db"}, true, done);
+  sup->Settle();
+  Signal(SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"1:steward is stopping\n"}), answers);
+  sup->ControlStart({"db"}, true, done);
+  EXPECT_EQ("1:steward is stopping\n", answers.back());
+}
+
+TEST_F(SupervisorTest, FailedStartIsReportedToCtlStart) {
+  Make({Svc("db")});
+  host.fail_launch = {"db"};
+  std::vector<std::string> answers;
+  auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
+  sup->ControlRestart({"db"}, true, done);
+  sup->Settle();
+  Exit("db", SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"1:db: failed\n"}), answers);
+}
+
+// Every phase x event pair that can be reached from outside: the phase
+// after it is the one the table says.
+TEST_F(SupervisorTest, StopTableWalk) {
+  const Phase R = Phase::kRunning, S = Phase::kStopping, L = Phase::kLeftovers,
+              D = Phase::kDraining, X = Phase::kDone;
+  struct Row {
+    Phase from;
+    StopEvent ev;
+    Phase to;
+  };
+  using E = StopEvent;
+  const Row rows[] = {
+      {R, E::kTerm, S}, {R, E::kShutdown, S}, {R, E::kDeadline, R}, {R, E::kReaped, R},
+      {R, E::kGrace, R}, {R, E::kDrained, R},
+      {S, E::kTerm, S}, {S, E::kShutdown, S}, {S, E::kDeadline, S}, {S, E::kReaped, S},
+      {S, E::kGrace, S}, {S, E::kDrained, S},
+      {L, E::kTerm, L}, {L, E::kShutdown, L}, {L, E::kDeadline, L}, {L, E::kReaped, D},
+      {L, E::kGrace, L}, {L, E::kDrained, L},
+      {D, E::kTerm, D}, {D, E::kShutdown, D}, {D, E::kDeadline, D}, {D, E::kReaped, D},
+      {D, E::kGrace, D}, {D, E::kDrained, X},
+      {X, E::kTerm, X}, {X, E::kShutdown, X}, {X, E::kDeadline, X}, {X, E::kReaped, X},
+      {X, E::kGrace, X}, {X, E::kDrained, X},
+  };
+  for (const Row& r : rows) {
+    host = FakeHost();
+    Make({Svc("a")});
+    // Reach the phase through events only.
+    if (r.from != R) Signal(SIGTERM);
+    if (r.from == L || r.from == D || r.from == X) {
+      host.leftovers = r.from == L ? 1 : 0;
+      Exit("a", SIGTERM);
+      host.leftovers = r.from == L && r.ev == E::kReaped ? 0 : host.leftovers;
+    }
+    if (r.from == X) {
+      sup->OnStopEvent(E::kDrained);
+      sup->Settle();
+    }
+    ASSERT_EQ(PhaseName(r.from), std::string(PhaseName(sup->phase())));
+    if (r.ev == E::kTerm) {
+      sup->OnSignal(SIGTERM);
+    } else if (r.ev == E::kShutdown) {
+      sup->ControlShutdown(std::nullopt);
+    } else if (r.ev == E::kReaped) {
+      sup->OnReaped(4242, 0);
+    } else {
+      sup->OnStopEvent(r.ev);
+    }
+    sup->Settle();
+    EXPECT_EQ(PhaseName(r.to), std::string(PhaseName(sup->phase())))
+        << PhaseName(r.from) << " x " << StopEventName(r.ev);
+  }
+}
+
+}  // namespace
+}  // namespace steward

@@ -60,23 +60,19 @@ struct ControlServer::Conn {
   std::string in;   // request bytes so far (bounded by kMaxRequestBytes)
   std::string out;  // the encoded answer
   size_t sent = 0;
-  ev_io io{};
-  ev_timer timer{};
+  IoWatcher io;
+  TimerWatcher timer;
 
-  ~Conn() {
-    ev_io_stop(server->loop_, &io);
-    ev_timer_stop(server->loop_, &timer);
-  }
+  void OnIo(int revents) { server->OnConnIo(*this, revents); }
+  void OnTimer() { server->OnConnTimer(*this); }
 };
 
 ControlServer::ControlServer(struct ev_loop* loop, Supervisor* sup, std::string path,
                              std::optional<gid_t> group)
     : loop_(loop), sup_(sup), path_(std::move(path)), group_(group),
       self_(std::make_shared<ControlServer*>(this)) {
-  ev_init(&accept_io_, OnAccept);
-  accept_io_.data = this;
-  ev_init(&retry_, OnRetryAccept);
-  retry_.data = this;
+  accept_io_.Bind<&ControlServer::OnAccept>(loop_, this);
+  retry_.Bind<&ControlServer::OnRetryAccept>(loop_, this);
 }
 
 ControlServer::~ControlServer() {
@@ -96,8 +92,6 @@ ControlServer::~ControlServer() {
       SendAndForget(c->fd.get(), 1, "steward is exiting\n");
     }
   }
-  ev_io_stop(loop_, &accept_io_);
-  ev_timer_stop(loop_, &retry_);
   conns_.clear();
   listen_fd_.Reset();
   if (owner) (void)unlink(path_.c_str());
@@ -156,25 +150,21 @@ bool ControlServer::Start(std::string* err) {
     return false;
   }
   listen_fd_ = std::move(fd);
-  ev_io_set(&accept_io_, listen_fd_.get(), EV_READ);
-  ev_io_start(loop_, &accept_io_);
+  accept_io_.Set(listen_fd_.get(), EV_READ);
   return true;
 }
 
 // ---- accepting ------------------------------------------------------------------
 
-void ControlServer::OnAccept(struct ev_loop*, ev_io* w, int) {
+void ControlServer::OnAccept() {
   try {
-    static_cast<ControlServer*>(w->data)->Accept();
+    Accept();
   } catch (const std::exception& e) {
     Warning("internal error: control: {}; please report", e.what());
   }
 }
 
-void ControlServer::OnRetryAccept(struct ev_loop*, ev_timer* w, int) {
-  auto* self = static_cast<ControlServer*>(w->data);
-  ev_io_start(self->loop_, &self->accept_io_);
-}
+void ControlServer::OnRetryAccept() { accept_io_.Start(); }
 
 void ControlServer::Accept() {
   // A bounded batch per wake-up, so a flood of connections cannot starve
@@ -185,9 +175,8 @@ void ControlServer::Accept() {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         Warning("control: {}; not accepting for {}s", SysError("accept4", path_, errno),
                 kAcceptRetry);
-        ev_io_stop(loop_, &accept_io_);
-        ev_timer_set(&retry_, kAcceptRetry, 0);
-        ev_timer_start(loop_, &retry_);
+        accept_io_.Stop();
+        retry_.Start(kAcceptRetry);
       }
       return;  // EAGAIN, or the client gave up (ECONNABORTED): nothing to do
     }
@@ -212,12 +201,10 @@ void ControlServer::Accept() {
     c->server = this;
     c->id = next_id_++;
     c->fd = std::move(fd);
-    ev_io_init(&c->io, OnConnIo, c->fd.get(), EV_READ);
-    c->io.data = c.get();
-    ev_timer_init(&c->timer, OnConnTimer, kRequestDeadline, 0);
-    c->timer.data = c.get();
-    ev_io_start(loop_, &c->io);
-    ev_timer_start(loop_, &c->timer);
+    c->io.Bind<&Conn::OnIo>(loop_, c.get(), c->fd.get(), EV_READ);
+    c->timer.Bind<&Conn::OnTimer>(loop_, c.get());
+    c->io.Start();
+    c->timer.Start(kRequestDeadline);
     conns_.emplace(c->id, std::move(c));
   }
 }
@@ -253,9 +240,8 @@ bool ControlServer::PeerAllowed(int fd, std::string* why) const {
 
 // ---- one connection --------------------------------------------------------------
 
-void ControlServer::OnConnIo(struct ev_loop*, ev_io* w, int revents) {
-  Conn& c = *static_cast<Conn*>(w->data);
-  ControlServer* self = c.server;
+void ControlServer::OnConnIo(Conn& c, int revents) {
+  ControlServer* self = this;
   uint64_t id = c.id;  // `c` may be gone after Read or Write
   // Whatever goes wrong with one client is that client's problem: PID 1
   // logs it and carries on.
@@ -271,11 +257,10 @@ void ControlServer::OnConnIo(struct ev_loop*, ev_io* w, int revents) {
   }
 }
 
-void ControlServer::OnConnTimer(struct ev_loop*, ev_timer* w, int) {
-  Conn& c = *static_cast<Conn*>(w->data);
+void ControlServer::OnConnTimer(Conn& c) {
   Debug("control: dropping a client that stalled while {}",
         c.phase == Conn::Phase::kReading ? "sending its request" : "reading the answer");
-  c.server->Close(c.id);
+  Close(c.id);
 }
 
 void ControlServer::Read(Conn& c) {
@@ -300,7 +285,7 @@ void ControlServer::Read(Conn& c) {
     case Decode::kComplete:
       c.in.clear();
       c.in.shrink_to_fit();
-      ev_timer_stop(loop_, &c.timer);
+      c.timer.Stop();
       c.phase = Conn::Phase::kWaiting;
       return Dispatch(c, args);
   }
@@ -316,12 +301,9 @@ void ControlServer::Respond(uint64_t id, int exit_code, const std::string& text)
   c.phase = Conn::Phase::kWriting;
   c.out = EncodeResponse(exit_code, text);
   c.sent = 0;
-  ev_io_stop(loop_, &c.io);
-  ev_io_set(&c.io, c.fd.get(), EV_WRITE);
-  ev_io_start(loop_, &c.io);
-  ev_timer_stop(loop_, &c.timer);
-  ev_timer_set(&c.timer, 0., kWriteIdle);
-  ev_timer_again(loop_, &c.timer);
+  c.io.Set(c.fd.get(), EV_WRITE);
+  c.timer.Stop();
+  c.timer.Again(kWriteIdle);
 }
 
 void ControlServer::Write(Conn& c) {
@@ -334,7 +316,7 @@ void ControlServer::Write(Conn& c) {
       return Close(c.id);  // EPIPE: the client left
     }
     c.sent += size_t(n);
-    ev_timer_again(loop_, &c.timer);  // progress resets the idle deadline
+    c.timer.Again();  // progress resets the idle deadline
   }
   Close(c.id);
 }

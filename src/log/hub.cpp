@@ -1,3 +1,4 @@
+// PID 1's side of the log pipeline: the pipes, /dev/log and spools it holds, and the forwarder it runs.
 #include "steward/log/hub.hpp"
 
 #include <errno.h>
@@ -27,7 +28,6 @@ constexpr int kControlFd = 3;             // the forwarder's end of the socketpa
 
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // The forwarder side of the fork, written out in one place: signals back to
 // defaults with an empty mask (PID 1 blocks everything), the few signals a
@@ -94,21 +94,13 @@ bool IsStaleSocket(const std::string& path) {
 
 LogHub::LogHub(struct ev_loop* loop, const LogConfig& cfg, std::string runtime_dir)
     : loop_(loop), cfg_(cfg), runtime_dir_(std::move(runtime_dir)) {
-  ev_io_init(&control_io_, &LogHub::OnControl, -1, EV_READ);
-  control_io_.data = this;
-  ev_timer_init(&restart_timer_, &LogHub::OnRestartTimer, 1.0, 0);
-  restart_timer_.data = this;
-  ev_timer_init(&drain_timer_, &LogHub::OnDrainTimer, 0, 0);
-  drain_timer_.data = this;
-  ev_timer_init(&done_timer_, &LogHub::OnDoneTimer, 0, 0);
-  done_timer_.data = this;
+  control_io_.Bind<&LogHub::OnControl>(loop_, this, -1, EV_READ);
+  restart_timer_.Bind<&LogHub::OnRestartTimer>(loop_, this);
+  drain_timer_.Bind<&LogHub::OnDrainTimer>(loop_, this);
+  done_timer_.Bind<&LogHub::OnDoneTimer>(loop_, this);
 }
 
 LogHub::~LogHub() {
-  ev_io_stop(loop_, &control_io_);
-  ev_timer_stop(loop_, &restart_timer_);
-  ev_timer_stop(loop_, &drain_timer_);
-  ev_timer_stop(loop_, &done_timer_);
   if (!syslog_created_.empty()) unlink(syslog_created_.c_str());
   // A forwarder still running sees the control socket close and all write
   // ends gone: it delivers what is left and exits on its own.
@@ -191,108 +183,51 @@ bool LogHub::Fork(std::string* err) {
   control_ = std::move(mine);
   forwarder_ = pid;
   started_at_ = Clock::now();
-  ev_io_stop(loop_, &control_io_);
-  ev_io_set(&control_io_, control_.get(), EV_READ);
-  ev_io_start(loop_, &control_io_);
-  outbox_.clear();
+  outbox_.Clear();
+  control_io_.Set(control_.get(), EV_READ);
   SendState();
   Debug("log forwarder started (pid {})", pid);
   return true;
 }
 
 Message LogHub::AttachMessage(const Entry& e, bool with_fds) const {
-  Message m;
-  m.type = MsgType::kAttach;
-  m.id = e.id;
-  m.strings = {e.name, e.cfg.prefix, e.cfg.console ? "1" : "0", e.cfg.sinks ? "=" : ""};
-  if (e.cfg.sinks) m.strings.insert(m.strings.end(), e.cfg.sinks->begin(), e.cfg.sinks->end());
-  if (with_fds) m.fds = {e.out.r.get(), e.err.r.get(), e.out.journal.get(), e.err.journal.get()};
-  return m;
+  AttachMsg a;
+  a.id = e.id;
+  a.name = e.name;
+  a.prefix = e.cfg.prefix;
+  a.console = e.cfg.console;
+  a.sinks = e.cfg.sinks;
+  if (with_fds) a.fds = {e.out.r.get(), e.err.r.get(), e.out.journal.get(), e.err.journal.get()};
+  return Encode(a);
 }
 
 // Everything a new forwarder needs, in order; kStart last.
 void LogHub::SendState() {
-  for (const auto& [name, fd] : spools_) {
-    Message m;
-    m.type = MsgType::kSpool;
-    m.strings = {name};
-    m.fds = {fd.get()};
-    Send(std::move(m));
-  }
-  if (syslog_) {
-    Message m;
-    m.type = MsgType::kSyslog;
-    m.fds = {syslog_.get()};
-    Send(std::move(m));
-  }
+  for (const auto& [name, fd] : spools_) Send(Encode(SpoolMsg{name, fd.get()}));
+  if (syslog_) Send(Encode(SyslogMsg{syslog_.get()}));
   auto attach = [this](const Entry& e, bool detaching) {
     Send(AttachMessage(e, true));
-    if (e.pid) {
-      Message m;
-      m.type = MsgType::kSetPid;
-      m.id = e.id;
-      m.value = e.pid;
-      Send(std::move(m));
-    }
-    if (detaching) {
-      Message m;
-      m.type = MsgType::kDetach;
-      m.id = e.id;
-      Send(std::move(m));
-    }
+    if (e.pid) Send(Encode(SetPidMsg{e.id, e.pid}));
+    if (detaching) Send(Encode(DetachMsg{e.id}));
   };
   for (const auto& [name, e] : services_) attach(e, false);
   for (const auto& [id, e] : detaching_) attach(e, true);
-  if (width_) {
-    Message m;
-    m.type = MsgType::kWidth;
-    m.value = int64_t(width_);
-    Send(std::move(m));
-  }
-  Message start;
-  start.type = MsgType::kStart;
-  Send(std::move(start));
-  if (draining_) {
-    Message m;
-    m.type = MsgType::kDrain;
-    m.value = std::chrono::duration_cast<Duration>(deadline_ - Clock::now()).count();
-    Send(std::move(m));
-  }
+  if (width_) Send(Encode(WidthMsg{int64_t(width_)}));
+  Send(Encode(StartMsg{}));
+  if (draining_) Send(Encode(DrainMsg{std::chrono::duration_cast<Duration>(deadline_ - Clock::now())}));
 }
 
 // Messages for a forwarder that is not running are dropped: SendState()
-// gives the next one the whole state anyway.
+// gives the next one the whole state anyway; one that is dying (EPIPE) is
+// restarted with the full state when it is reaped.
 void LogHub::Send(Message m) {
   if (!forwarder_ || !control_) return;
-  outbox_.push_back(std::move(m));
-  Flush();
+  outbox_.Send(std::move(m));
 }
 
-void LogHub::Flush() {
-  while (!outbox_.empty()) {
-    int rc = SendMessage(control_.get(), outbox_.front());
-    if (rc == 0) {
-      ev_io_stop(loop_, &control_io_);
-      ev_io_set(&control_io_, control_.get(), EV_READ | EV_WRITE);
-      ev_io_start(loop_, &control_io_);
-      return;
-    }
-    if (rc < 0) {
-      // The forwarder is dying; its reaping restarts it with the full state.
-      outbox_.clear();
-      break;
-    }
-    outbox_.pop_front();
-  }
-  ev_io_stop(loop_, &control_io_);
-  ev_io_set(&control_io_, control_.get(), EV_READ);
-  ev_io_start(loop_, &control_io_);
-}
-
-void LogHub::OnControl(struct ev_loop*, ev_io* w, int revents) {
-  auto* self = static_cast<LogHub*>(w->data);
-  if (revents & EV_WRITE) self->Flush();
-  if (revents & EV_READ) self->Receive();
+void LogHub::OnControl(int revents) {
+  if (revents & EV_WRITE) outbox_.Flush();
+  if (revents & EV_READ) Receive();
 }
 
 void LogHub::Receive() {
@@ -301,17 +236,19 @@ void LogHub::Receive() {
     std::vector<UniqueFd> fds;  // none expected; closed if any
     int rc = ReceiveMessage(control_.get(), &m, &fds);
     if (rc == 0) {
-      ev_io_stop(loop_, &control_io_);  // dying; the reaper tells us when it is gone
+      control_io_.Stop();  // dying; the reaper tells us when it is gone
       return;
     }
     if (rc < 0) {
       if (errno == EBADMSG) continue;
       return;
     }
-    if (m.type == MsgType::kDetached) {
-      detaching_.erase(m.id);
-    } else if (m.type == MsgType::kDropped && m.strings.size() == 1) {
-      dropped_[m.strings[0]] = uint64_t(m.value);
+    DetachedMsg detached;
+    DroppedMsg dropped;
+    if (Decode(m, &detached)) {
+      detaching_.erase(detached.id);
+    } else if (Decode(m, &dropped)) {
+      dropped_[dropped.sink] = dropped.total;
     }
   }
 }
@@ -358,21 +295,14 @@ void LogHub::Expect(const std::vector<std::pair<std::string, ServiceLogConfig>>&
   for (const auto& [name, cfg] : services) width = std::max(width, (cfg.prefix.empty() ? name : cfg.prefix).size());
   if (width == width_) return;
   width_ = width;
-  Message m;
-  m.type = MsgType::kWidth;
-  m.value = int64_t(width);
-  Send(std::move(m));
+  Send(Encode(WidthMsg{int64_t(width)}));
 }
 
 void LogHub::SetPid(const std::string& service, pid_t pid) {
   auto it = services_.find(service);
   if (it == services_.end()) return;
   it->second.pid = pid;
-  Message m;
-  m.type = MsgType::kSetPid;
-  m.id = it->second.id;
-  m.value = pid;
-  Send(std::move(m));
+  Send(Encode(SetPidMsg{it->second.id, pid}));
 }
 
 void LogHub::Detach(const std::string& service) {
@@ -382,13 +312,10 @@ void LogHub::Detach(const std::string& service) {
   services_.erase(it);
   e.out.w.Reset();
   e.err.w.Reset();
-  if (!forwarder_ && !ev_is_active(&restart_timer_)) return;  // nobody will read it: forget it now
+  if (!forwarder_ && !restart_timer_.active()) return;  // nobody will read it: forget it now
   uint32_t id = e.id;
   detaching_.emplace(id, std::move(e));
-  Message m;
-  m.type = MsgType::kDetach;
-  m.id = id;
-  Send(std::move(m));
+  Send(Encode(DetachMsg{id}));
 }
 
 uint64_t LogHub::Dropped(const std::string& sink) const {
@@ -399,9 +326,9 @@ uint64_t LogHub::Dropped(const std::string& sink) const {
 void LogHub::OnForwarderExit(pid_t pid, int status) {
   if (!IsForwarder(pid)) return;
   forwarder_ = 0;
-  ev_io_stop(loop_, &control_io_);
+  control_io_.Stop();
   control_.Reset();
-  outbox_.clear();
+  outbox_.Clear();
   if (draining_) {
     // Died before it finished (not our SIGKILL, not its own exit): a new
     // one picks up from the journals, while there is time.
@@ -410,7 +337,7 @@ void LogHub::OnForwarderExit(pid_t pid, int status) {
       Warning("log forwarder (pid {}) {} while draining; restarting it", pid, DescribeWaitStatus(status));
       if (Fork(&err)) return;
     }
-    ev_timer_stop(loop_, &drain_timer_);
+    drain_timer_.Stop();
     auto done = std::move(done_);
     done_ = nullptr;
     if (done) done();
@@ -432,18 +359,13 @@ void LogHub::OnForwarderExit(pid_t pid, int status) {
   }
 }
 
-void LogHub::ScheduleRestart() {
-  ev_timer_stop(loop_, &restart_timer_);
-  ev_timer_set(&restart_timer_, 1.0, 0);
-  ev_timer_start(loop_, &restart_timer_);
-}
+void LogHub::ScheduleRestart() { restart_timer_.Start(1.0); }
 
-void LogHub::OnRestartTimer(struct ev_loop*, ev_timer* w, int) {
-  auto* self = static_cast<LogHub*>(w->data);
+void LogHub::OnRestartTimer() {
   std::string err;
-  if (self->forwarder_ == 0 && !self->Fork(&err)) {
+  if (forwarder_ == 0 && !Fork(&err)) {
     Error("cannot restart the log forwarder: {}", err);
-    self->ScheduleRestart();
+    ScheduleRestart();
   }
 }
 
@@ -458,37 +380,30 @@ void LogHub::Drain(Clock::time_point deadline, std::function<void()> done) {
     e.err.w.Reset();
   }
   if (!forwarder_ && started_) {
-    ev_timer_stop(loop_, &restart_timer_);
+    restart_timer_.Stop();
     std::string err;
     if (!Fork(&err)) Error("cannot start the log forwarder to drain the logs: {}", err);
   } else if (forwarder_) {
-    Message m;
-    m.type = MsgType::kDrain;
-    m.value = std::chrono::duration_cast<Duration>(deadline - Clock::now()).count();
-    Send(std::move(m));
+    Send(Encode(DrainMsg{std::chrono::duration_cast<Duration>(deadline - Clock::now())}));
   }
   if (!forwarder_) {
     // Nothing to wait for; still call done() from the loop, not from here.
-    ev_timer_set(&done_timer_, 0, 0);
-    ev_timer_start(loop_, &done_timer_);
+    done_timer_.Start(0.);
     return;
   }
-  ev_timer_set(&drain_timer_, std::max(0.0, Seconds(deadline - Clock::now())), 0);
-  ev_timer_start(loop_, &drain_timer_);
+  drain_timer_.Start(std::max(0.0, Seconds(deadline - Clock::now())));
 }
 
-void LogHub::OnDrainTimer(struct ev_loop*, ev_timer* w, int) {
-  auto* self = static_cast<LogHub*>(w->data);
-  if (!self->forwarder_) return;
+void LogHub::OnDrainTimer() {
+  if (!forwarder_) return;
   Warning("log forwarder did not finish before the shutdown deadline; killing it");
-  self->killed_at_deadline_ = true;
-  kill(self->forwarder_, SIGKILL);  // the reaper then calls OnForwarderExit, which calls done
+  killed_at_deadline_ = true;
+  kill(forwarder_, SIGKILL);  // the reaper then calls OnForwarderExit, which calls done
 }
 
-void LogHub::OnDoneTimer(struct ev_loop*, ev_timer* w, int) {
-  auto* self = static_cast<LogHub*>(w->data);
-  auto done = std::move(self->done_);
-  self->done_ = nullptr;
+void LogHub::OnDoneTimer() {
+  auto done = std::move(done_);
+  done_ = nullptr;
   if (done) done();
 }
 

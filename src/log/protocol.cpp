@@ -1,3 +1,4 @@
+// The hub <-> forwarder wire: typed messages and their SOCK_SEQPACKET framing.
 #include "steward/log/protocol.hpp"
 
 #include <errno.h>
@@ -113,6 +114,139 @@ int ReceiveMessage(int sock, Message* m, std::vector<UniqueFd>* fds) {
     p += len;
   }
   return 1;
+}
+
+// ---- typed messages ---------------------------------------------------------
+
+// strings: name, prefix, console "0"/"1", "" (sinks by glob) or "=" then names.
+Message Encode(const AttachMsg& a) {
+  Message m;
+  m.type = MsgType::kAttach;
+  m.id = a.id;
+  m.strings = {a.name, a.prefix, a.console ? "1" : "0", a.sinks ? "=" : ""};
+  if (a.sinks) m.strings.insert(m.strings.end(), a.sinks->begin(), a.sinks->end());
+  m.fds = a.fds;
+  return m;
+}
+bool Decode(const Message& m, AttachMsg* a) {
+  if (m.type != MsgType::kAttach || m.strings.size() < 4) return false;
+  a->id = m.id;
+  a->name = m.strings[0];
+  a->prefix = m.strings[1];
+  a->console = m.strings[2] == "1";
+  a->sinks.reset();
+  if (m.strings[3] == "=") a->sinks.emplace(m.strings.begin() + 4, m.strings.end());
+  a->fds = m.fds;
+  return true;
+}
+
+Message Encode(const SetPidMsg& a) {
+  Message m;
+  m.type = MsgType::kSetPid;
+  m.id = a.id;
+  m.value = a.pid;
+  return m;
+}
+bool Decode(const Message& m, SetPidMsg* a) {
+  if (m.type != MsgType::kSetPid) return false;
+  a->id = m.id;
+  a->pid = pid_t(m.value);
+  return true;
+}
+
+Message Encode(const DetachMsg& a) {
+  Message m;
+  m.type = MsgType::kDetach;
+  m.id = a.id;
+  return m;
+}
+bool Decode(const Message& m, DetachMsg* a) {
+  if (m.type != MsgType::kDetach) return false;
+  a->id = m.id;
+  return true;
+}
+
+Message Encode(const SpoolMsg& a) {
+  Message m;
+  m.type = MsgType::kSpool;
+  m.strings = {a.sink};
+  m.fds = {a.fd};
+  return m;
+}
+bool Decode(const Message& m, SpoolMsg* a) {
+  if (m.type != MsgType::kSpool || m.strings.size() != 1 || m.fds.size() != 1) return false;
+  a->sink = m.strings[0];
+  a->fd = m.fds[0];
+  return true;
+}
+
+Message Encode(const SyslogMsg& a) {
+  Message m;
+  m.type = MsgType::kSyslog;
+  m.fds = {a.fd};
+  return m;
+}
+bool Decode(const Message& m, SyslogMsg* a) {
+  if (m.type != MsgType::kSyslog || m.fds.size() != 1) return false;
+  a->fd = m.fds[0];
+  return true;
+}
+
+Message Encode(const StartMsg&) {
+  Message m;
+  m.type = MsgType::kStart;
+  return m;
+}
+bool Decode(const Message& m, StartMsg*) { return m.type == MsgType::kStart; }
+
+Message Encode(const DrainMsg& a) {
+  Message m;
+  m.type = MsgType::kDrain;
+  m.value = a.left.count();
+  return m;
+}
+bool Decode(const Message& m, DrainMsg* a) {
+  if (m.type != MsgType::kDrain) return false;
+  a->left = Duration(m.value);
+  return true;
+}
+
+Message Encode(const WidthMsg& a) {
+  Message m;
+  m.type = MsgType::kWidth;
+  m.value = a.width;
+  return m;
+}
+bool Decode(const Message& m, WidthMsg* a) {
+  if (m.type != MsgType::kWidth) return false;
+  a->width = m.value;
+  return true;
+}
+
+Message Encode(const DetachedMsg& a) {
+  Message m;
+  m.type = MsgType::kDetached;
+  m.id = a.id;
+  return m;
+}
+bool Decode(const Message& m, DetachedMsg* a) {
+  if (m.type != MsgType::kDetached) return false;
+  a->id = m.id;
+  return true;
+}
+
+Message Encode(const DroppedMsg& a) {
+  Message m;
+  m.type = MsgType::kDropped;
+  m.strings = {a.sink};
+  m.value = int64_t(a.total);
+  return m;
+}
+bool Decode(const Message& m, DroppedMsg* a) {
+  if (m.type != MsgType::kDropped || m.strings.size() != 1) return false;
+  a->sink = m.strings[0];
+  a->total = uint64_t(m.value);
+  return true;
 }
 
 }  // namespace steward::log

@@ -1,3 +1,4 @@
+// Readiness and health probes: notify sockets, polled checks, helper commands.
 #include "steward/pid1/probes.hpp"
 
 #include <arpa/inet.h>
@@ -20,7 +21,6 @@ namespace steward {
 
 namespace {
 
-double Seconds(Duration d) { return double(d.count()) / 1000.0; }
 
 // HOST is numeric or "localhost": a static binary has no resolver, and a
 // readiness check on a remote name would be a design smell anyway.
@@ -53,12 +53,9 @@ ReadinessProbe::ReadinessProbe(struct ev_loop* loop, const ServiceConfig& cfg,
                                std::function<void()> on_ready)
     : loop_(loop), cfg_(cfg), runtime_dir_(std::move(runtime_dir)), runner_(runner),
       on_ready_(std::move(on_ready)) {
-  ev_init(&io_, OnNotify);
-  io_.data = this;
-  ev_init(&connect_io_, OnConnect);
-  connect_io_.data = this;
-  ev_init(&tick_, OnTick);
-  tick_.data = this;
+  io_.Bind<&ReadinessProbe::OnNotify>(loop_, this);
+  connect_io_.Bind<&ReadinessProbe::OnConnect>(loop_, this);
+  tick_.Bind<&ReadinessProbe::Poll>(loop_, this);
 }
 
 ReadinessProbe::~ReadinessProbe() { End(); }
@@ -129,8 +126,7 @@ void ReadinessProbe::Begin() {
   switch (cfg_.ready.kind) {
     case ReadyCheck::Kind::kNotifyFd:
     case ReadyCheck::Kind::kNotifySystemd:
-      ev_io_set(&io_, notify_fd_.get(), EV_READ);
-      ev_io_start(loop_, &io_);
+      io_.Set(notify_fd_.get(), EV_READ);
       break;
     case ReadyCheck::Kind::kTcp:
     case ReadyCheck::Kind::kCommand:
@@ -139,8 +135,7 @@ void ReadinessProbe::Begin() {
       // Not from here: Begin() runs inside the launch, before the service
       // is `running`, and a service quick enough to be ready already would
       // have its readiness ignored (and the probe ended) in `starting`.
-      ev_timer_set(&tick_, 0., 0.);
-      ev_timer_start(loop_, &tick_);
+      tick_.Start(0.);
       break;
     case ReadyCheck::Kind::kNone:
       break;
@@ -149,9 +144,9 @@ void ReadinessProbe::Begin() {
 
 void ReadinessProbe::End() {
   active_ = false;
-  ev_io_stop(loop_, &io_);
-  ev_io_stop(loop_, &connect_io_);
-  ev_timer_stop(loop_, &tick_);
+  io_.Stop();
+  connect_io_.Stop();
+  tick_.Stop();
   notify_fd_.Reset();
   notify_child_end_.Reset();
   connect_fd_.Reset();
@@ -168,31 +163,25 @@ void ReadinessProbe::Ready() {
   on_ready_();  // may destroy nothing: the supervisor ends probes, not frees them, here
 }
 
-void ReadinessProbe::OnNotify(struct ev_loop*, ev_io* w, int) {
-  auto* self = static_cast<ReadinessProbe*>(w->data);
+void ReadinessProbe::OnNotify() {
   char buf[4096];
-  ssize_t n = read(self->notify_fd_.get(), buf, sizeof buf);
+  ssize_t n = read(notify_fd_.get(), buf, sizeof buf);
   if (n < 0) return;  // EAGAIN: spurious
   if (n == 0) {       // notify_fd closed without a newline: never ready this way
-    ev_io_stop(self->loop_, &self->io_);
+    io_.Stop();
     return;
   }
   std::string_view data(buf, size_t(n));
-  bool ready = self->cfg_.ready.kind == ReadyCheck::Kind::kNotifyFd
+  bool ready = cfg_.ready.kind == ReadyCheck::Kind::kNotifyFd
                    ? data.find('\n') != std::string_view::npos
                    : ("\n" + std::string(data) + "\n").find("\nREADY=1\n") != std::string::npos;
-  if (ready) self->Ready();
-}
-
-void ReadinessProbe::OnTick(struct ev_loop*, ev_timer* w, int) {
-  static_cast<ReadinessProbe*>(w->data)->Poll();
+  if (ready) Ready();
 }
 
 void ReadinessProbe::Poll() {
   if (!active_) return;
   const ReadyCheck& r = cfg_.ready;
-  ev_timer_set(&tick_, Seconds(r.interval), 0.);
-  ev_timer_start(loop_, &tick_);
+  tick_.Start(r.interval);
   if (r.kind == ReadyCheck::Kind::kFile) {
     struct stat st;
     if (stat(r.file.c_str(), &st) == 0) Ready();
@@ -224,18 +213,16 @@ void ReadinessProbe::TryConnect() {
     connect_fd_.Reset();  // refused: try again at the next tick
     return;
   }
-  ev_io_set(&connect_io_, connect_fd_.get(), EV_WRITE);
-  ev_io_start(loop_, &connect_io_);
+  connect_io_.Set(connect_fd_.get(), EV_WRITE);
 }
 
-void ReadinessProbe::OnConnect(struct ev_loop*, ev_io* w, int) {
-  auto* self = static_cast<ReadinessProbe*>(w->data);
-  ev_io_stop(self->loop_, w);
+void ReadinessProbe::OnConnect() {
+  connect_io_.Stop();
   int soerr = 0;
   socklen_t len = sizeof soerr;
-  getsockopt(self->connect_fd_.get(), SOL_SOCKET, SO_ERROR, &soerr, &len);
-  self->connect_fd_.Reset();
-  if (soerr == 0) self->Ready();
+  getsockopt(connect_fd_.get(), SOL_SOCKET, SO_ERROR, &soerr, &len);
+  connect_fd_.Reset();
+  if (soerr == 0) Ready();
 }
 
 const char* HealthName(Health h) {
@@ -246,10 +233,8 @@ const char* HealthName(Health h) {
 HealthProbe::HealthProbe(struct ev_loop* loop, const ServiceConfig& cfg, HelperRunner* runner,
                          std::function<void()> on_unhealthy)
     : loop_(loop), cfg_(cfg), runner_(runner), on_unhealthy_(std::move(on_unhealthy)) {
-  ev_init(&tick_, OnTick);
-  tick_.data = this;
-  ev_init(&timeout_, OnTimeout);
-  timeout_.data = this;
+  tick_.Bind<&HealthProbe::RunTest>(loop_, this);
+  timeout_.Bind<&HealthProbe::OnTimeout>(loop_, this);
 }
 
 HealthProbe::~HealthProbe() { End(); }
@@ -261,42 +246,34 @@ void HealthProbe::Begin(const SpawnRequest& service_req) {
   health_ = Health::kStarting;
   failures_ = 0;
   began_ = ev_now(loop_);
-  ev_timer_set(&tick_, Seconds(cfg_.healthcheck.interval), 0.);
-  ev_timer_start(loop_, &tick_);
+  tick_.Start(cfg_.healthcheck.interval);
 }
 
 void HealthProbe::End() {
-  ev_timer_stop(loop_, &tick_);
-  ev_timer_stop(loop_, &timeout_);
+  tick_.Stop();
+  timeout_.Stop();
   if (test_pid_ > 0) runner_->CancelHelper(test_pid_);
   test_pid_ = -1;
 }
 
-void HealthProbe::OnTick(struct ev_loop*, ev_timer* w, int) {
-  static_cast<HealthProbe*>(w->data)->RunTest();
-}
-
-void HealthProbe::OnTimeout(struct ev_loop*, ev_timer* w, int) {
-  auto* self = static_cast<HealthProbe*>(w->data);
-  Warning("{}: healthcheck timed out after {}", self->cfg_.name,
-          FormatDuration(self->cfg_.healthcheck.timeout));
-  if (self->test_pid_ > 0) self->runner_->CancelHelper(self->test_pid_);
-  self->test_pid_ = -1;
-  self->Result(false);
+void HealthProbe::OnTimeout() {
+  Warning("{}: healthcheck timed out after {}", cfg_.name, FormatDuration(cfg_.healthcheck.timeout));
+  if (test_pid_ > 0) runner_->CancelHelper(test_pid_);
+  test_pid_ = -1;
+  Result(false);
 }
 
 void HealthProbe::RunTest() {
   test_pid_ = runner_->RunHelper(test_req_, [this](int status) {
     test_pid_ = -1;
-    ev_timer_stop(loop_, &timeout_);
+    timeout_.Stop();
     Result(IsSuccess(status));
   });
   if (test_pid_ < 0) {
     Result(false);
     return;
   }
-  ev_timer_set(&timeout_, Seconds(cfg_.healthcheck.timeout), 0.);
-  ev_timer_start(loop_, &timeout_);
+  timeout_.Start(cfg_.healthcheck.timeout);
 }
 
 // Docker's rules: failures during start_period do not count; `retries`
@@ -311,13 +288,11 @@ void HealthProbe::Result(bool ok) {
   } else if (!in_start_period && ++failures_ >= h.retries && health_ != Health::kUnhealthy) {
     health_ = Health::kUnhealthy;
     Warning("{}: unhealthy after {} failed checks", cfg_.name, failures_);
-    ev_timer_set(&tick_, Seconds(h.interval), 0.);
-    ev_timer_start(loop_, &tick_);
+    tick_.Start(h.interval);
     on_unhealthy_();  // may End() this probe
     return;
   }
-  ev_timer_set(&tick_, Seconds(h.interval), 0.);
-  ev_timer_start(loop_, &tick_);
+  tick_.Start(h.interval);
 }
 
 }  // namespace steward

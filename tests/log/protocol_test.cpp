@@ -82,5 +82,86 @@ TEST(LogProtocol, SendToAGonePeerFailsWithoutSigpipe) {
   EXPECT_EQ(EPIPE, errno);
 }
 
+// Every typed message survives Encode, the socket and Decode unchanged,
+// and decodes as nothing else.
+template <class T>
+T RoundTrip(const Pair& p, const T& in, MsgType type) {
+  Message m = Encode(in);
+  EXPECT_EQ(type, m.type);
+  EXPECT_EQ(1, SendMessage(p.a.get(), m));
+  Message got;
+  std::vector<UniqueFd> owned;
+  EXPECT_EQ(1, ReceiveMessage(p.b.get(), &got, &owned));
+  T out;
+  EXPECT_TRUE(Decode(got, &out));
+  DetachedMsg other;
+  if (type != MsgType::kDetached) {
+    EXPECT_FALSE(Decode(got, &other));
+  }
+  return out;
+}
+
+TEST(LogProtocol, TypedMessagesRoundTrip) {
+  Pair p;
+  int fds[2];
+  ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+  UniqueFd r(fds[0]), w(fds[1]);
+
+  AttachMsg a;
+  a.id = 9;
+  a.name = "web";
+  a.prefix = "w";
+  a.console = false;
+  a.sinks = std::vector<std::string>{"central", "file"};
+  a.fds = {r.get(), w.get()};
+  AttachMsg a2 = RoundTrip(p, a, MsgType::kAttach);
+  EXPECT_EQ(9u, a2.id);
+  EXPECT_EQ("web", a2.name);
+  EXPECT_EQ("w", a2.prefix);
+  EXPECT_FALSE(a2.console);
+  ASSERT_TRUE(a2.sinks.has_value());
+  EXPECT_EQ((std::vector<std::string>{"central", "file"}), *a2.sinks);
+  EXPECT_EQ(2u, a2.fds.size());
+  a.sinks.reset();
+  a.console = true;
+  a.fds.clear();
+  AttachMsg a3 = RoundTrip(p, a, MsgType::kAttach);
+  EXPECT_FALSE(a3.sinks.has_value());
+  EXPECT_TRUE(a3.console);
+  EXPECT_TRUE(a3.fds.empty());
+
+  SetPidMsg sp = RoundTrip(p, SetPidMsg{3, 4242}, MsgType::kSetPid);
+  EXPECT_EQ(3u, sp.id);
+  EXPECT_EQ(4242, sp.pid);
+  EXPECT_EQ(5u, RoundTrip(p, DetachMsg{5}, MsgType::kDetach).id);
+  SpoolMsg sm = RoundTrip(p, SpoolMsg{"central", r.get()}, MsgType::kSpool);
+  EXPECT_EQ("central", sm.sink);
+  EXPECT_GE(sm.fd, 0);
+  EXPECT_GE(RoundTrip(p, SyslogMsg{r.get()}, MsgType::kSyslog).fd, 0);
+  RoundTrip(p, StartMsg{}, MsgType::kStart);
+  EXPECT_EQ(Duration(1500), RoundTrip(p, DrainMsg{Duration(1500)}, MsgType::kDrain).left);
+  EXPECT_EQ(12, RoundTrip(p, WidthMsg{12}, MsgType::kWidth).width);
+  EXPECT_EQ(77u, RoundTrip(p, DetachedMsg{77}, MsgType::kDetached).id);
+  DroppedMsg d = RoundTrip(p, DroppedMsg{"central", 1ull << 40}, MsgType::kDropped);
+  EXPECT_EQ("central", d.sink);
+  EXPECT_EQ(1ull << 40, d.total);
+}
+
+TEST(LogProtocol, MalformedTypedMessagesDoNotDecode) {
+  Message m;
+  m.type = MsgType::kAttach;
+  m.strings = {"web", "", "1"};  // one short
+  AttachMsg a;
+  EXPECT_FALSE(Decode(m, &a));
+  m.type = MsgType::kSpool;
+  m.strings = {"central"};  // no descriptor
+  SpoolMsg s;
+  EXPECT_FALSE(Decode(m, &s));
+  m.type = MsgType::kDropped;
+  m.strings = {};
+  DroppedMsg d;
+  EXPECT_FALSE(Decode(m, &d));
+}
+
 }  // namespace
 }  // namespace steward::log

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "steward/util/fd.hpp"
+#include "steward/util/watcher.hpp"
 #include "steward/pid1/supervisor.hpp"
 
 namespace steward {
@@ -125,10 +126,10 @@ class ControlServer {
 
  private:
   struct Conn;
-  static void OnAccept(struct ev_loop*, ev_io* w, int);
-  static void OnRetryAccept(struct ev_loop*, ev_timer* w, int);
-  static void OnConnIo(struct ev_loop*, ev_io* w, int revents);
-  static void OnConnTimer(struct ev_loop*, ev_timer* w, int);
+  void OnAccept();
+  void OnRetryAccept();
+  void OnConnIo(Conn& c, int revents);
+  void OnConnTimer(Conn& c);
 
   void Accept();
   bool PeerAllowed(int fd, std::string* why) const;
@@ -147,8 +148,8 @@ class ControlServer {
   UniqueFd listen_fd_;
   bool bound_ = false;  // path_ is ours to unlink
   pid_t owner_ = -1;    // the process that bound it
-  ev_io accept_io_{};
-  ev_timer retry_{};    // accept paused after EMFILE/ENFILE
+  IoWatcher accept_io_;
+  TimerWatcher retry_;  // accept paused after EMFILE/ENFILE
   ev_tstamp last_refusal_log_ = -1e9;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::unique_ptr<Conn>> conns_;

@@ -25,6 +25,7 @@
 
 #include "steward/config/config.hpp"
 #include "steward/util/fd.hpp"
+#include "steward/log/outbox.hpp"
 #include "steward/log/protocol.hpp"
 
 namespace steward::log {
@@ -111,20 +112,19 @@ class LogHub {
   void Send(Message m);
   void Forget(uint32_t id);
   void ScheduleRestart();
-  static void OnControl(struct ev_loop* loop, ev_io* w, int revents);
-  static void OnRestartTimer(struct ev_loop* loop, ev_timer* w, int revents);
-  static void OnDrainTimer(struct ev_loop* loop, ev_timer* w, int revents);
-  static void OnDoneTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  void OnControl(int revents);
+  void OnRestartTimer();
+  void OnDrainTimer();
+  void OnDoneTimer();
   void Receive();
-  void Flush();
 
   struct ev_loop* loop_;
   LogConfig cfg_;
   std::string runtime_dir_;
   UniqueFd control_;  // our end of the socketpair with the current forwarder
-  ev_io control_io_{};
-  ev_timer restart_timer_{}, drain_timer_{}, done_timer_{};
-  std::deque<Message> outbox_;  // for the current forwarder; fds borrowed from below
+  IoWatcher control_io_;
+  TimerWatcher restart_timer_, drain_timer_, done_timer_;
+  Outbox outbox_{&control_io_};  // for the current forwarder; fds borrowed from below
   UniqueFd syslog_;             // the bound /dev/log socket
   std::string syslog_created_;  // its path, unlinked on destruction
   std::vector<std::pair<std::string, UniqueFd>> spools_;  // memfd spools, by sink name

@@ -5,10 +5,14 @@
 // still checks every length, so a bug cannot make PID 1 read out of bounds.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "steward/config/config.hpp"
 #include "steward/util/fd.hpp"
 
 namespace steward::log {
@@ -36,6 +40,69 @@ struct Message {
   std::vector<std::string> strings;
   std::vector<int> fds;  // sending: borrowed, not closed
 };
+
+// ---- the messages: one struct each, Encode and Decode side by side -------
+// Encode() gives the wire Message (descriptors borrowed); Decode() is false
+// for a message of another type or a malformed one (ignored by the reader).
+
+// hub -> forwarder: a service's log pipes and how to route them.
+struct AttachMsg {
+  uint32_t id = 0;
+  std::string name, prefix;
+  bool console = true;
+  std::optional<std::vector<std::string>> sinks;  // only these; nullopt: by glob
+  std::vector<int> fds;  // none (a routing update) or: stdout, stderr, their journals
+};
+struct SetPidMsg {
+  uint32_t id = 0;
+  pid_t pid = 0;  // 0: the process is gone
+};
+struct DetachMsg {
+  uint32_t id = 0;
+};
+struct SpoolMsg {
+  std::string sink;
+  int fd = -1;
+};
+struct SyslogMsg {
+  int fd = -1;
+};
+struct StartMsg {};
+struct DrainMsg {
+  Duration left{};
+};
+struct WidthMsg {
+  int64_t width = 0;
+};
+// forwarder -> hub
+struct DetachedMsg {
+  uint32_t id = 0;
+};
+struct DroppedMsg {
+  std::string sink;
+  uint64_t total = 0;
+};
+
+Message Encode(const AttachMsg& a);
+Message Encode(const SetPidMsg& a);
+Message Encode(const DetachMsg& a);
+Message Encode(const SpoolMsg& a);
+Message Encode(const SyslogMsg& a);
+Message Encode(const StartMsg& a);
+Message Encode(const DrainMsg& a);
+Message Encode(const WidthMsg& a);
+Message Encode(const DetachedMsg& a);
+Message Encode(const DroppedMsg& a);
+bool Decode(const Message& m, AttachMsg* out);
+bool Decode(const Message& m, SetPidMsg* out);
+bool Decode(const Message& m, DetachMsg* out);
+bool Decode(const Message& m, SpoolMsg* out);
+bool Decode(const Message& m, SyslogMsg* out);
+bool Decode(const Message& m, StartMsg* out);
+bool Decode(const Message& m, DrainMsg* out);
+bool Decode(const Message& m, WidthMsg* out);
+bool Decode(const Message& m, DetachedMsg* out);
+bool Decode(const Message& m, DroppedMsg* out);
 
 // Non-blocking. Returns 1 when sent, 0 when the socket is full (try again
 // when writable), -1 on error (errno; EPIPE: the peer is gone).

@@ -21,6 +21,7 @@
 #include "steward/config/config.hpp"
 #include "steward/util/fd.hpp"
 #include "steward/pid1/spawn.hpp"
+#include "steward/util/watcher.hpp"
 
 namespace steward {
 
@@ -54,9 +55,8 @@ class ReadinessProbe {
   void End();
 
  private:
-  static void OnNotify(struct ev_loop*, ev_io* w, int);
-  static void OnTick(struct ev_loop*, ev_timer* w, int);
-  static void OnConnect(struct ev_loop*, ev_io* w, int);
+  void OnNotify();
+  void OnConnect();
   void Poll();
   void TryConnect();
   void Ready();
@@ -72,9 +72,9 @@ class ReadinessProbe {
   UniqueFd notify_child_end_;  // write end handed to the child, closed after launch
   UniqueFd connect_fd_;      // tcp: the attempt in flight
   pid_t check_pid_ = -1;     // command: the check in flight
-  ev_io io_{};
-  ev_io connect_io_{};
-  ev_timer tick_{};
+  IoWatcher io_;
+  IoWatcher connect_io_;
+  TimerWatcher tick_;  // Poll()
   bool active_ = false;
 };
 
@@ -94,8 +94,7 @@ class HealthProbe {
   Health health() const { return health_; }
 
  private:
-  static void OnTick(struct ev_loop*, ev_timer* w, int);
-  static void OnTimeout(struct ev_loop*, ev_timer* w, int);
+  void OnTimeout();
   void RunTest();
   void Result(bool ok);
 
@@ -108,8 +107,8 @@ class HealthProbe {
   int failures_ = 0;
   ev_tstamp began_ = 0;
   pid_t test_pid_ = -1;
-  ev_timer tick_{};
-  ev_timer timeout_{};
+  TimerWatcher tick_;  // RunTest()
+  TimerWatcher timeout_;
 };
 
 }  // namespace steward

@@ -135,6 +135,7 @@ class TimerWatcher : public Watcher<ev_timer> {
   void Start(std::chrono::duration<Rep, Period> after) {
     Start(Seconds(after));
   }
+  void SetRepeat(double repeat) { w_.repeat = repeat; }
   // Idle-style timer: restarts the repeat interval (ev_timer_again).
   void Again(double repeat) {
     w_.repeat = repeat;

@@ -1,3 +1,4 @@
+// The forwarder process: the control socket from PID 1, sinks, drops and the drain.
 #include "steward/log/forwarder/forwarder.hpp"
 
 #include <errno.h>
@@ -20,32 +21,17 @@ Forwarder::Forwarder(struct ev_loop* loop, const LogConfig& cfg, std::string run
                      int control_fd)
     : loop_(loop), cfg_(cfg), runtime_dir_(std::move(runtime_dir)), control_(control_fd) {
   fcntl(control_fd, F_SETFL, fcntl(control_fd, F_GETFL) | O_NONBLOCK);
-  ev_io_init(&control_io_, &Forwarder::OnControl, control_fd, EV_READ);
-  control_io_.data = this;
-  ev_io_start(loop_, &control_io_);
-  ev_prepare_init(&prepare_, &Forwarder::OnPrepare);
-  prepare_.data = this;
-  ev_prepare_start(loop_, &prepare_);
-  ev_timer_init(&announce_, &Forwarder::OnAnnounce, 1.0, 0);
-  announce_.data = this;
-  ev_timer_init(&drain_deadline_, &Forwarder::OnDrainTimer, 0, 0);
-  drain_deadline_.data = this;
-  ev_timer_init(&drain_poll_, &Forwarder::OnDrainPoll, 0.02, 0.02);
-  drain_poll_.data = this;
+  control_io_.Bind<&Forwarder::OnControl>(loop_, this, control_fd, EV_READ);
+  control_io_.Start();
+  prepare_.Bind<&Forwarder::OnPrepare>(loop_, this);
+  prepare_.Start();
+  announce_.Bind<&Forwarder::OnAnnounce>(loop_, this);
+  drain_deadline_.Bind<&Forwarder::OnDrainTimer>(loop_, this);
+  drain_poll_.Bind<&Forwarder::CheckDrained>(loop_, this);
   MakeSinks();
 }
 
-Forwarder::~Forwarder() {
-  ev_io_stop(loop_, &control_io_);
-  ev_prepare_stop(loop_, &prepare_);
-  ev_timer_stop(loop_, &announce_);
-  ev_timer_stop(loop_, &drain_deadline_);
-  ev_timer_stop(loop_, &drain_poll_);
-  ForEachSource([this](Source* s) {
-    ev_io_stop(loop_, &s->io);
-    ev_timer_stop(loop_, &s->partial);
-  });
-}
+Forwarder::~Forwarder() = default;  // every watcher stops itself
 
 // ---------------------------------------------------------------- setup
 
@@ -137,81 +123,68 @@ void Forwarder::UpdateWidth() {
 
 // ---------------------------------------------------------------- control
 
-void Forwarder::OnControl(struct ev_loop*, ev_io* w, int revents) {
-  auto* self = static_cast<Forwarder*>(w->data);
-  if (revents & EV_WRITE) {
-    while (!self->outbox_.empty() && SendMessage(self->control_.get(), self->outbox_.front()) == 1) {
-      self->outbox_.pop_front();
-    }
-    if (self->outbox_.empty()) {
-      ev_io_stop(self->loop_, w);
-      ev_io_set(w, self->control_.get(), EV_READ);
-      ev_io_start(self->loop_, w);
-    }
-  }
+void Forwarder::OnControl(int revents) {
+  if (revents & EV_WRITE) outbox_.Flush();
   if (!(revents & EV_READ)) return;
   for (;;) {
     Message m;
     std::vector<UniqueFd> fds;
-    int rc = ReceiveMessage(self->control_.get(), &m, &fds);
+    int rc = ReceiveMessage(control_.get(), &m, &fds);
     if (rc == 1) {
-      self->Handle(m, fds);
+      Handle(m, fds);
       continue;
     }
     if (rc == 0 || (errno != EAGAIN && errno != EINTR && errno != EBADMSG)) {
       // PID 1 is gone (or the socket broke): deliver what is there, then go.
-      ev_io_stop(self->loop_, w);
-      if (!self->started_) self->StartAll();
-      self->StartDrain(Duration(5000));
+      control_io_.Stop();
+      if (!started_) StartAll();
+      StartDrain(Duration(5000));
     }
     return;
   }
 }
 
-void Forwarder::Send(Message m) {
-  if (outbox_.empty() && SendMessage(control_.get(), m) == 1) return;
-  outbox_.push_back(std::move(m));
-  ev_io_stop(loop_, &control_io_);
-  ev_io_set(&control_io_, control_.get(), EV_READ | EV_WRITE);
-  ev_io_start(loop_, &control_io_);
-}
+void Forwarder::Send(Message m) { outbox_.Send(std::move(m)); }
 
+// A malformed message (a bug, never input from a service) is ignored.
 void Forwarder::Handle(Message& m, std::vector<UniqueFd>& fds) {
   switch (m.type) {
     case MsgType::kAttach:
-      Attach(m, fds);
+      if (AttachMsg a; Decode(m, &a)) Attach(a, fds);
       break;
     case MsgType::kSetPid:
-      SetPid(m.id, pid_t(m.value));
+      if (SetPidMsg a; Decode(m, &a)) SetPid(a.id, a.pid);
       break;
-    case MsgType::kDetach: {
-      auto it = services_.find(m.id);
-      if (it != services_.end()) it->second->detaching = true;
-      FinishDetaches();
+    case MsgType::kDetach:
+      if (DetachMsg a; Decode(m, &a)) {
+        auto it = services_.find(a.id);
+        if (it != services_.end()) it->second->detaching = true;
+        FinishDetaches();
+      }
       break;
-    }
     case MsgType::kSpool:
-      if (m.strings.size() == 1 && fds.size() == 1) spool_fds_[m.strings[0]] = std::move(fds[0]);
+      if (SpoolMsg a; Decode(m, &a) && fds.size() == 1) spool_fds_[a.sink] = std::move(fds[0]);
       break;
     case MsgType::kSyslog:
-      if (fds.size() == 1) {
+      if (SyslogMsg a; Decode(m, &a) && fds.size() == 1) {
         syslog_ = std::make_unique<Source>(this, Source::Kind::kSyslog, cfg_.max_line);
         syslog_->fd = std::move(fds[0]);
         syslog_->routes = ~uint64_t(0);
-        ev_io_init(&syslog_->io, &Forwarder::OnSyslog, syslog_->fd.get(), EV_READ);
-        syslog_->io.data = syslog_.get();
-        if (started_) ev_io_start(loop_, &syslog_->io);
+        syslog_->io.Bind<&Source::OnReadable>(loop_, syslog_.get(), syslog_->fd.get(), EV_READ);
+        if (started_) syslog_->io.Start();
       }
       break;
     case MsgType::kStart:
       StartAll();
       break;
     case MsgType::kDrain:
-      StartDrain(Duration(m.value));
+      if (DrainMsg a; Decode(m, &a)) StartDrain(a.left);
       break;
     case MsgType::kWidth:
-      expected_width_ = size_t(std::max<int64_t>(0, std::min<int64_t>(m.value, 256)));
-      UpdateWidth();
+      if (WidthMsg a; Decode(m, &a)) {
+        expected_width_ = size_t(std::max<int64_t>(0, std::min<int64_t>(a.width, 256)));
+        UpdateWidth();
+      }
       break;
     case MsgType::kDetached:
     case MsgType::kDropped:
@@ -219,19 +192,17 @@ void Forwarder::Handle(Message& m, std::vector<UniqueFd>& fds) {
   }
 }
 
-// strings: name, prefix, console, sinks ("" = by glob, "=" + names = only these).
-void Forwarder::Attach(Message& m, std::vector<UniqueFd>& fds) {
-  if (m.strings.size() < 4) return;
+void Forwarder::Attach(const AttachMsg& m, std::vector<UniqueFd>& fds) {
   auto& slot = services_[m.id];
   bool fresh = !slot;
   if (fresh) slot = std::make_unique<Service>();
   Service* svc = slot.get();
   svc->id = m.id;
-  svc->name = m.strings[0];
-  svc->display = m.strings[1].empty() ? svc->name : m.strings[1];
-  svc->console = m.strings[2] == "1";
-  svc->has_sinks = m.strings[3] == "=";
-  svc->sinks.assign(m.strings.begin() + 4, m.strings.end());
+  svc->name = m.name;
+  svc->display = m.prefix.empty() ? svc->name : m.prefix;
+  svc->console = m.console;
+  svc->has_sinks = m.sinks.has_value();
+  svc->sinks = m.sinks.value_or(std::vector<std::string>{});
   svc->mask = RouteMask(svc->name, svc->console, svc->has_sinks, svc->sinks);
   tag_routes_.clear();  // a tag may now name this service
   UpdateWidth();
@@ -272,12 +243,12 @@ void Forwarder::StartAll() {
   if (started_) return;
   started_ = true;
   OpenSpools();
-  if (syslog_) ev_io_start(loop_, &syslog_->io);
+  if (syslog_) syslog_->io.Start();
   for (auto& [id, svc] : services_) {
     for (Source* s : {svc->out.get(), svc->err.get()}) {
       if (!s) continue;
       FeedNew(s);  // what a killed forwarder left between the cursor and the end
-      ev_io_start(loop_, &s->io);
+      s->io.Start();
     }
   }
 }
@@ -285,22 +256,20 @@ void Forwarder::StartAll() {
 // ---------------------------------------------------------------- drops
 
 void Forwarder::CheckDrops() {
-  if (ev_is_active(&announce_)) return;
+  if (announce_.active()) return;
   for (const auto& s : sinks_) {
     if (s && s->dropped() > announced_[size_t(s->index())]) {
       // One announcement per second at most, with the count so far.
-      ev_timer_set(&announce_, 1.0, 0);
-      ev_timer_start(loop_, &announce_);
+      announce_.Start(1.0);
       return;
     }
   }
 }
 
-void Forwarder::OnAnnounce(struct ev_loop*, ev_timer* w, int) {
-  auto* self = static_cast<Forwarder*>(w->data);
-  for (const auto& s : self->sinks_) {
+void Forwarder::OnAnnounce() {
+  for (const auto& s : sinks_) {
     if (!s) continue;
-    uint64_t& announced = self->announced_[size_t(s->index())];
+    uint64_t& announced = announced_[size_t(s->index())];
     if (s->dropped() <= announced) continue;
     std::string text = fmt::format("{}: dropped {} records", s->name(), s->dropped() - announced);
     announced = s->dropped();
@@ -313,15 +282,11 @@ void Forwarder::OnAnnounce(struct ev_loop*, ev_timer* w, int) {
     r.severity = kSeverityWarning;
     r.line = "steward: warning: " + text;
     uint64_t mask = 0;
-    for (const auto& t : self->sinks_) {
-      if (t && t.get() != self->console_) mask |= uint64_t(1) << t->index();
+    for (const auto& t : sinks_) {
+      if (t && t.get() != console_) mask |= uint64_t(1) << t->index();
     }
-    self->Dispatch(nullptr, r, "steward", mask);
-    Message m;
-    m.type = MsgType::kDropped;
-    m.strings = {s->name()};
-    m.value = int64_t(s->dropped());
-    self->Send(std::move(m));
+    Dispatch(nullptr, r, "steward", mask);
+    Send(Encode(DroppedMsg{s->name(), s->dropped()}));
   }
 }
 
@@ -332,20 +297,15 @@ void Forwarder::StartDrain(Duration left) {
   draining_ = true;
   // Leave PID 1 a moment between our deadline and its SIGKILL.
   Duration mine = left > Duration(400) ? left - Duration(200) : left / 2;
-  ev_timer_set(&drain_deadline_, Seconds(mine), 0);
-  ev_timer_start(loop_, &drain_deadline_);
-  ev_timer_start(loop_, &drain_poll_);
+  drain_deadline_.Start(mine);
+  drain_poll_.Start(0.02, 0.02);
   Kick();
   CheckDrained();
 }
 
-void Forwarder::OnDrainTimer(struct ev_loop* loop, ev_timer*, int) {
+void Forwarder::OnDrainTimer() {
   Warning("log forwarder: shutdown deadline reached before every record was delivered");
-  ev_break(loop, EVBREAK_ALL);
-}
-
-void Forwarder::OnDrainPoll(struct ev_loop*, ev_timer* w, int) {
-  static_cast<Forwarder*>(w->data)->CheckDrained();
+  ev_break(loop_, EVBREAK_ALL);
 }
 
 // Done when every pipe reached end of file with its records committed,

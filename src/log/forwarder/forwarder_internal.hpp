@@ -19,6 +19,7 @@
 #include "steward/log/journal.hpp"
 #include "steward/log/forwarder/line_splitter.hpp"
 #include "steward/log/sinks/net_sink.hpp"
+#include "steward/log/outbox.hpp"
 #include "steward/log/protocol.hpp"
 #include "steward/log/forwarder/record.hpp"
 #include "steward/log/sinks/sink.hpp"
@@ -29,8 +30,6 @@ constexpr size_t kSpliceChunk = 256 << 10;  // bytes per pipe per turn of the lo
 constexpr int kMaxSinks = 64;               // sink sets are 64-bit masks
 constexpr size_t kMaxDatagram = 256 << 10;
 constexpr int kDatagramBurst = 64;          // per turn, so pipes are not starved
-
-inline double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 class Forwarder;
 
@@ -50,8 +49,8 @@ struct Source {
   LineSplitter splitter;
   uint64_t fed = 0;         // journal offset fed to the splitter so far
   uint64_t target = 0;      // journal cursor once this turn's records are safe
-  ev_io io{};               // zeroed: inactive, so stopping an unopened source is a no-op
-  ev_timer partial{};       // log.partial_flush of silence
+  IoWatcher io;             // OnReadable(); inactive until opened
+  TimerWatcher partial;     // OnPartial(): log.partial_flush of silence
   bool eof = false;
   uint64_t routes = 0;      // sinks it can feed (blocked while one is outstanding)
   uint64_t added = 0;       // sinks fed this turn
@@ -59,6 +58,9 @@ struct Source {
   bool dirty = false;       // fed something this turn
   bool commit_pending = false;
   bool datagram_peeked = false;  // kSyslog: a delivered datagram still on the socket
+
+  void OnReadable();
+  void OnPartial();
 };
 
 struct Service {
@@ -90,31 +92,32 @@ class Forwarder {
   void OpenSpools();
   void UpdateWidth();
 
+  friend struct Source;  // its watchers call back into OnPipe() and friends
+
   // Control socket.
-  static void OnControl(struct ev_loop* loop, ev_io* w, int revents);
+  void OnControl(int revents);
   void Handle(Message& m, std::vector<UniqueFd>& fds);
-  void Attach(Message& m, std::vector<UniqueFd>& fds);
+  void Attach(const AttachMsg& m, std::vector<UniqueFd>& fds);
   void SetPid(uint32_t id, pid_t pid);
   void Send(Message m);
   void StartAll();
 
   // Pipes.
   void InitPipe(Source* s, Service* svc, Stream stream, UniqueFd pipe, UniqueFd journal);
-  static void OnPipe(struct ev_loop* loop, ev_io* w, int revents);
-  static void OnPartial(struct ev_loop* loop, ev_timer* w, int revents);
+  void OnPipe(Source* s);
+  void OnPartial(Source* s);
   bool ReadPipe(Source* s);
   void FeedNew(Source* s);
   void AfterFeed(Source* s);
   void EmitLine(Source* s, std::string_view line, bool partial);
 
   // /dev/log.
-  static void OnSyslog(struct ev_loop* loop, ev_io* w, int revents);
   void ReadDatagrams();
   void Deliver(std::string_view datagram);
 
   // The commit point.
   void Dispatch(Source* s, const Record& r, std::string_view display, uint64_t mask);
-  static void OnPrepare(struct ev_loop* loop, ev_prepare* w, int revents);
+  void OnPrepare();
   void CommitRound();
   void Commit(Source* s);
   void OnSinkReady(Sink* sink);
@@ -126,20 +129,19 @@ class Forwarder {
 
   // Drops and drain.
   void CheckDrops();
-  static void OnAnnounce(struct ev_loop* loop, ev_timer* w, int revents);
+  void OnAnnounce();
   void StartDrain(Duration left);
-  static void OnDrainTimer(struct ev_loop* loop, ev_timer* w, int revents);
-  static void OnDrainPoll(struct ev_loop* loop, ev_timer* w, int revents);
+  void OnDrainTimer();
   void CheckDrained();
 
   struct ev_loop* loop_;
   LogConfig cfg_;
   std::string runtime_dir_;
   UniqueFd control_;
-  ev_io control_io_{};
-  std::deque<Message> outbox_;
-  ev_prepare prepare_{};
-  ev_timer announce_{}, drain_deadline_{}, drain_poll_{};
+  IoWatcher control_io_;
+  Outbox outbox_{&control_io_};
+  PrepareWatcher prepare_;  // OnPrepare(): the commit point, once per loop turn
+  TimerWatcher announce_, drain_deadline_, drain_poll_;
 
   std::vector<std::unique_ptr<Sink>> sinks_;  // by index; null when misconfigured
   ConsoleSink* console_ = nullptr;

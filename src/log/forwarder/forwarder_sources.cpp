@@ -1,3 +1,4 @@
+// The forwarder's sources: service pipes through their journals, /dev/log, and the commit point.
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,13 +20,12 @@ void Forwarder::InitPipe(Source* s, Service* svc, Stream stream, UniqueFd pipe, 
     Error("{}: log journal: {}", svc->name, err);
   }
   s->fed = s->target = s->journal.cursor();
-  ev_io_init(&s->io, &Forwarder::OnPipe, s->fd.get(), EV_READ);
-  s->io.data = s;
-  ev_timer_init(&s->partial, &Forwarder::OnPartial, 0, Seconds(cfg_.partial_flush));
-  s->partial.data = s;
+  s->io.Bind<&Source::OnReadable>(loop_, s, s->fd.get(), EV_READ);
+  s->partial.Bind<&Source::OnPartial>(loop_, s);
+  s->partial.SetRepeat(Seconds(cfg_.partial_flush));
   if (started_) {
     FeedNew(s);
-    ev_io_start(loop_, &s->io);
+    s->io.Start();
   }
 }
 
@@ -40,20 +40,29 @@ bool Forwarder::ReadPipe(Source* s) {
   if (n < 0) Warning("{}: reading its {}: {}", s->svc->name, StreamName(s->stream), strerror(errno));
   // End of file: every writer is gone (service removed, or shutdown).
   s->eof = true;
-  ev_io_stop(loop_, &s->io);
+  s->io.Stop();
   now_ = NowMicros();
   s->splitter.Flush(true, [&](std::string_view l, bool p) { EmitLine(s, l, p); });
   AfterFeed(s);
   return false;
 }
 
-void Forwarder::OnPipe(struct ev_loop* loop, ev_io* w, int) {
-  auto* s = static_cast<Source*>(w->data);
-  if (s->fw->Blocked(s)) {
-    ev_io_stop(loop, w);
+void Source::OnReadable() {
+  if (kind == Kind::kSyslog) {
+    fw->ReadDatagrams();
+  } else {
+    fw->OnPipe(this);
+  }
+}
+
+void Source::OnPartial() { fw->OnPartial(this); }
+
+void Forwarder::OnPipe(Source* s) {
+  if (Blocked(s)) {
+    s->io.Stop();
     return;
   }
-  s->fw->ReadPipe(s);
+  ReadPipe(s);
 }
 
 void Forwarder::FeedNew(Source* s) {
@@ -76,27 +85,25 @@ void Forwarder::AfterFeed(Source* s) {
   }
   // Silence is measured from the last bytes that arrived.
   if (s->splitter.held() > 0 && !s->eof) {
-    ev_timer_again(loop_, &s->partial);
+    s->partial.Again();
   } else {
-    ev_timer_stop(loop_, &s->partial);
+    s->partial.Stop();
   }
 }
 
-void Forwarder::OnPartial(struct ev_loop* loop, ev_timer* w, int) {
-  auto* s = static_cast<Source*>(w->data);
-  Forwarder* f = s->fw;
-  ev_timer_stop(loop, w);
-  if (f->Blocked(s)) {
-    ev_timer_again(loop, w);
+void Forwarder::OnPartial(Source* s) {
+  s->partial.Stop();
+  if (Blocked(s)) {
+    s->partial.Again();
     return;
   }
   // Silence means an empty pipe, not a busy forwarder: bytes waiting in
   // the pipe may finish the line.
-  if (!s->eof && f->ReadPipe(s)) return;  // fed: the timer was armed again
+  if (!s->eof && ReadPipe(s)) return;  // fed: the timer was armed again
   if (s->splitter.held() == 0) return;
-  f->now_ = NowMicros();
-  s->splitter.Flush(false, [&](std::string_view l, bool p) { f->EmitLine(s, l, p); });
-  f->AfterFeed(s);
+  now_ = NowMicros();
+  s->splitter.Flush(false, [&](std::string_view l, bool p) { EmitLine(s, l, p); });
+  AfterFeed(s);
 }
 
 void Forwarder::EmitLine(Source* s, std::string_view line, bool partial) {
@@ -115,17 +122,13 @@ void Forwarder::EmitLine(Source* s, std::string_view line, bool partial) {
 
 // ---------------------------------------------------------------- /dev/log
 
-void Forwarder::OnSyslog(struct ev_loop*, ev_io* w, int) {
-  static_cast<Source*>(w->data)->fw->ReadDatagrams();
-}
-
 // Each datagram is peeked, delivered and committed, and only then removed
 // from the socket: a kill in between delivers it twice, never zero times.
 void Forwarder::ReadDatagrams() {
   Source* s = syslog_.get();
   for (int i = 0; i < kDatagramBurst; ++i) {
     if (Blocked(s) || s->datagram_peeked) {
-      ev_io_stop(loop_, &s->io);
+      s->io.Stop();
       return;
     }
     buf_.resize(kMaxDatagram);
@@ -194,9 +197,8 @@ void Forwarder::Dispatch(Source* s, const Record& r, std::string_view display, u
   if (s) s->added |= mask;
 }
 
-void Forwarder::OnPrepare(struct ev_loop*, ev_prepare* w, int) {
-  auto* self = static_cast<Forwarder*>(w->data);
-  if (self->dirty_sinks_ || !self->dirty_sources_.empty()) self->CommitRound();
+void Forwarder::OnPrepare() {
+  if (dirty_sinks_ || !dirty_sources_.empty()) CommitRound();
 }
 
 uint64_t Forwarder::OutstandingMask() const {
@@ -275,7 +277,7 @@ void Forwarder::Kick() {
   ForEachSource([&](Source* s) {
     if (s->eof || Blocked(s)) return;
     if (s->kind == Source::Kind::kSyslog && s->datagram_peeked) return;
-    ev_io_start(loop_, &s->io);
+    s->io.Start();
   });
 }
 
@@ -290,16 +292,8 @@ void Forwarder::FinishDetaches() {
       ++it;
       continue;
     }
-    Message m;
-    m.type = MsgType::kDetached;
-    m.id = svc->id;
-    Send(std::move(m));
-    for (Source* s : {svc->out.get(), svc->err.get()}) {
-      if (!s) continue;
-      ev_io_stop(loop_, &s->io);
-      ev_timer_stop(loop_, &s->partial);
-    }
-    it = services_.erase(it);
+    Send(Encode(DetachedMsg{svc->id}));
+    it = services_.erase(it);  // its sources' watchers stop themselves
     UpdateWidth();
   }
 }

@@ -338,62 +338,7 @@ void ControlServer::Dispatch(Conn& c, const std::vector<std::string>& args) {
   std::string err;
   if (!ParseCtlRequest(args, &req, &err)) return Respond(c.id, 2, err + "\n");
   Debug("control: {}", args[0]);
-  using Verb = CtlRequest::Verb;
-  switch (req.verb) {
-    case Verb::kStatus:
-      return Status(c, req);
-    case Verb::kStart:
-      return sup_->ControlStart(req.names, req.wait, DoneFor(c));
-    case Verb::kStop:
-      return sup_->ControlStop(req.names, req.wait, DoneFor(c));
-    case Verb::kRestart:
-      return sup_->ControlRestart(req.names, req.wait, DoneFor(c));
-    case Verb::kSignal:
-      return sup_->ControlSignal(req.signal, req.names, DoneFor(c));
-    case Verb::kHealth:
-      return sup_->ControlHealth(DoneFor(c));
-    case Verb::kReload:
-      return Respond(c.id, 1, "reload is not supported yet; restart the container to apply a "
-                              "new configuration\n");
-    case Verb::kShutdown:
-      Respond(c.id, 0, "stopping\n");
-      return sup_->ControlShutdown(req.exit_code);
-    case Verb::kLogs:
-      if (!sup_->config().Find(req.names[0]))
-        return Respond(c.id, 2, fmt::format("unknown service: {} (see steward ctl status)\n",
-                                            req.names[0]));
-      return Respond(c.id, 1,
-                     "logs is not supported yet: the log forwarder keeps no recent lines; "
-                     "see the console (docker logs) or a file sink\n");
-    case Verb::kGraph:
-      return Respond(c.id, 0, GraphDot(sup_->config()));
-  }
-}
-
-void ControlServer::Status(Conn& c, const CtlRequest& req) {
-  std::vector<ServiceStatus> all = sup_->Status();
-  std::vector<ServiceStatus> shown;
-  std::string unknown;
-  for (const std::string& name : req.names) {
-    auto it = std::find_if(all.begin(), all.end(),
-                           [&](const ServiceStatus& s) { return s.name == name; });
-    if (it == all.end()) {
-      unknown += (unknown.empty() ? "" : ", ") + name;
-    } else if (std::none_of(shown.begin(), shown.end(),
-                            [&](const ServiceStatus& s) { return s.name == name; })) {
-      shown.push_back(*it);
-    }
-  }
-  if (!unknown.empty())
-    return Respond(c.id, 2, fmt::format("unknown service: {} (see steward ctl status)\n", unknown));
-  if (req.names.empty()) shown = std::move(all);
-  // Sinks belong to the whole steward: listed when no service is named.
-  std::vector<SinkDrops> sinks;
-  if (req.names.empty() || req.json) {
-    for (const SinkConfig& s : sup_->config().global.log.sinks)
-      sinks.push_back({s.name, sup_->Dropped(s.name)});
-  }
-  Respond(c.id, 0, req.json ? FormatStatusJson(shown, sinks) : FormatStatusTable(shown, sinks));
+  RunVerb(*sup_, req, DoneFor(c));
 }
 
 }  // namespace steward

@@ -66,11 +66,39 @@ struct CtlRequest {
   bool follow = false;             // logs -f
 };
 
+// One row of the verb table (control_verbs.cpp): the name, the usage line,
+// the options and words it takes (checked by ParseCtlRequest) and what PID 1
+// does with it (RunVerb). Adding a verb is one row there.
+struct VerbSpec {
+  // Options a verb accepts (a mask).
+  enum Opt : unsigned {
+    kJson = 1,      // --json
+    kNoWait = 2,    // --no-wait
+    kExitCode = 4,  // --exit-code N
+    kLines = 8,     // -n N
+    kFollow = 16,   // -f, --follow
+    kDashSig = 32,  // -USR1 as the first word (kill(1) style)
+  };
+  // The words (non-option arguments) it takes.
+  enum class Words { kAnyNames, kSomeNames, kSignalAndNames, kOneName, kNone };
+
+  std::string_view name;
+  CtlRequest::Verb verb;
+  std::string_view usage;  // the line of CtlUsage(), without its indent
+  unsigned options;
+  Words words;
+  void (*run)(Supervisor& sup, const CtlRequest& req, ControlDone done);
+};
+const VerbSpec* FindVerb(std::string_view name);
+
 // VERB [ARG...] -> request. False with a one-line *err (exit 2, usage).
 bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std::string* err);
 
 // The usage text of `steward ctl`, ending in a newline.
 const char* CtlUsage();
+
+// In PID 1: answers a parsed request through done().
+void RunVerb(Supervisor& sup, const CtlRequest& req, ControlDone done);
 
 // ---- answers -----------------------------------------------------------------
 
@@ -136,7 +164,6 @@ class ControlServer {
   void Read(Conn& c);
   void Write(Conn& c);
   void Dispatch(Conn& c, const std::vector<std::string>& args);
-  void Status(Conn& c, const CtlRequest& req);
   ControlDone DoneFor(const Conn& c);
   void Respond(uint64_t id, int exit_code, const std::string& text);
   void Close(uint64_t id);

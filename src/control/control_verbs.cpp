@@ -1,0 +1,239 @@
+// The ctl verbs as one table: each row is a verb's name, its usage line,
+// the options and arguments it takes, and what PID 1 does with it.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "steward/config/graph.hpp"
+#include "steward/config/parse.hpp"
+#include "steward/control/control.hpp"
+#include "steward/pid1/signals.hpp"
+
+namespace steward {
+
+namespace {
+
+using Verb = CtlRequest::Verb;
+
+// ---- what PID 1 does with each verb (the server's side of a row) ----------
+
+void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+  std::vector<ServiceStatus> all = sup.Status();
+  std::vector<ServiceStatus> shown;
+  std::string unknown;
+  for (const std::string& name : req.names) {
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const ServiceStatus& s) { return s.name == name; });
+    if (it == all.end()) {
+      unknown += (unknown.empty() ? "" : ", ") + name;
+    } else if (std::none_of(shown.begin(), shown.end(),
+                            [&](const ServiceStatus& s) { return s.name == name; })) {
+      shown.push_back(*it);
+    }
+  }
+  if (!unknown.empty())
+    return done(2, fmt::format("unknown service: {} (see steward ctl status)\n", unknown));
+  if (req.names.empty()) shown = std::move(all);
+  // Sinks belong to the whole steward: listed when no service is named.
+  std::vector<SinkDrops> sinks;
+  if (req.names.empty() || req.json) {
+    for (const SinkConfig& s : sup.config().global.log.sinks)
+      sinks.push_back({s.name, sup.Dropped(s.name)});
+  }
+  done(0, req.json ? FormatStatusJson(shown, sinks) : FormatStatusTable(shown, sinks));
+}
+
+void RunStart(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+  sup.ControlStart(req.names, req.wait, std::move(done));
+}
+void RunStop(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+  sup.ControlStop(req.names, req.wait, std::move(done));
+}
+void RunRestart(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+  sup.ControlRestart(req.names, req.wait, std::move(done));
+}
+void RunSignal(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+  sup.ControlSignal(req.signal, req.names, std::move(done));
+}
+void RunReload(Supervisor&, const CtlRequest&, ControlDone done) {
+  done(1, "reload is not supported yet; restart the container to apply a new configuration\n");
+}
+void RunHealth(Supervisor& sup, const CtlRequest&, ControlDone done) {
+  sup.ControlHealth(std::move(done));
+}
+void RunShutdown(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+  done(0, "stopping\n");
+  sup.ControlShutdown(req.exit_code);
+}
+void RunLogs(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+  if (!sup.config().Find(req.names[0]))
+    return done(2, fmt::format("unknown service: {} (see steward ctl status)\n", req.names[0]));
+  done(1, "logs is not supported yet: the log forwarder keeps no recent lines; "
+          "see the console (docker logs) or a file sink\n");
+}
+void RunGraph(Supervisor& sup, const CtlRequest&, ControlDone done) {
+  done(0, GraphDot(sup.config()));
+}
+
+using Words = VerbSpec::Words;
+constexpr unsigned kJson = VerbSpec::kJson, kNoWait = VerbSpec::kNoWait,
+                   kExitCode = VerbSpec::kExitCode, kLines = VerbSpec::kLines,
+                   kFollow = VerbSpec::kFollow, kDashSig = VerbSpec::kDashSig;
+
+// "-n 5", "-n5", "--exit-code 3", "--exit-code=3": the value of an option
+// at args[*i], advancing *i past a separate value.
+bool OptionValue(const std::vector<std::string>& args, size_t* i, std::string_view opt,
+                 std::string* value, std::string* err) {
+  std::string_view a = args[*i];
+  if (a.size() > opt.size()) {
+    size_t skip = a[opt.size()] == '=' ? 1 : 0;
+    *value = std::string(a.substr(opt.size() + skip));
+    return true;
+  }
+  if (*i + 1 >= args.size()) {
+    *err = fmt::format("option '{}' needs a value", opt);
+    return false;
+  }
+  *value = args[++*i];
+  return true;
+}
+
+bool HasOption(std::string_view arg, std::string_view opt) {
+  if (arg.substr(0, opt.size()) != opt) return false;
+  if (arg.size() == opt.size()) return true;
+  // Long options take "=VALUE"; short ones a glued value ("-n5").
+  return opt.size() == 2 || arg[opt.size()] == '=';
+}
+
+bool ParseCount(const std::string& v, uint64_t max, std::string_view what, uint64_t* out,
+                std::string* err) {
+  if (!ParseUnsigned(v, out) || *out > max) {
+    *err = fmt::format("invalid {} '{}' (use 0 to {})", what, v, max);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// The table. Adding a verb is one row here (and its Verb enumerator).
+const VerbSpec kVerbTable[] = {
+    {"status", Verb::kStatus, "status [NAME...] [--json]     state, pid, uptime, restarts, ready, health, last exit",
+     kJson, Words::kAnyNames, RunStatus},
+    {"start", Verb::kStart, "start NAME... [--no-wait]     start services and their dependencies; wait until up",
+     kNoWait, Words::kSomeNames, RunStart},
+    {"stop", Verb::kStop, "stop NAME... [--no-wait]      stop services and what depends on them; wait until down",
+     kNoWait, Words::kSomeNames, RunStop},
+    {"restart", Verb::kRestart, "restart NAME... [--no-wait]   stop, then start again",
+     kNoWait, Words::kSomeNames, RunRestart},
+    {"signal", Verb::kSignal, "signal SIG NAME...            send a signal (TERM, SIGUSR1, 10, ...) to services",
+     kDashSig, Words::kSignalAndNames, RunSignal},
+    {"reload", Verb::kReload, "reload                        read the configuration again (as SIGHUP)",
+     0, Words::kNone, RunReload},
+    {"health", Verb::kHealth, "health                        exit 0 when every service is up, ready and healthy",
+     0, Words::kNone, RunHealth},
+    {"shutdown", Verb::kShutdown, "shutdown [--exit-code N]      start the stop sequence",
+     kExitCode, Words::kNone, RunShutdown},
+    {"logs", Verb::kLogs, "logs NAME [-n N] [-f]         recent lines of a service",
+     kLines | kFollow, Words::kOneName, RunLogs},
+    {"graph", Verb::kGraph, "graph                         the dependency graph in Graphviz DOT",
+     0, Words::kNone, RunGraph},
+};
+
+const VerbSpec* FindVerb(std::string_view name) {
+  for (const VerbSpec& v : kVerbTable) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std::string* err) {
+  *out = CtlRequest();
+  if (args.empty()) {
+    *err = "no verb given";
+    return false;
+  }
+  const std::string& name = args[0];
+  const VerbSpec* spec = FindVerb(name);
+  if (!spec) {
+    *err = fmt::format("unknown verb '{}'", name);
+    return false;
+  }
+  CtlRequest r;
+  r.verb = spec->verb;
+  auto fail = [&](std::string text) {
+    *err = fmt::format("{}: {}", name, text);
+    return false;
+  };
+  unsigned opts = spec->options;
+  std::vector<std::string> words;  // non-option arguments
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string v, why;
+    uint64_t n;
+    if (a.size() < 2 || a[0] != '-') {
+      words.push_back(a);
+    } else if ((opts & kJson) && a == "--json") {
+      r.json = true;
+    } else if ((opts & kNoWait) && a == "--no-wait") {
+      r.wait = false;
+    } else if ((opts & kExitCode) && HasOption(a, "--exit-code")) {
+      if (!OptionValue(args, &i, "--exit-code", &v, &why)) return fail(why);
+      if (!ParseCount(v, 255, "exit code", &n, &why)) return fail(why);
+      r.exit_code = int(n);
+    } else if ((opts & kLines) && HasOption(a, "-n")) {
+      if (!OptionValue(args, &i, "-n", &v, &why)) return fail(why);
+      if (!ParseCount(v, 100000, "line count", &n, &why)) return fail(why);
+      r.lines = int(n);
+    } else if ((opts & kFollow) && (a == "-f" || a == "--follow")) {
+      r.follow = true;
+    } else if ((opts & kDashSig) && words.empty() && SignalNumber(a.substr(1)) != 0) {
+      words.push_back(a.substr(1));  // `signal -USR1 web`, as kill(1) takes it
+    } else {
+      return fail(fmt::format("unknown option '{}'", a));
+    }
+  }
+  switch (spec->words) {
+    case Words::kAnyNames:
+      r.names = std::move(words);
+      break;
+    case Words::kSomeNames:
+      if (words.empty()) return fail("name at least one service");
+      r.names = std::move(words);
+      break;
+    case Words::kSignalAndNames:
+      if (words.size() < 2) return fail("give a signal and at least one service");
+      r.signal = SignalNumber(words[0]);
+      if (r.signal == 0) return fail(fmt::format("unknown signal '{}'", words[0]));
+      r.names.assign(words.begin() + 1, words.end());
+      break;
+    case Words::kOneName:
+      if (words.size() != 1) return fail("name exactly one service");
+      r.names = std::move(words);
+      break;
+    case Words::kNone:
+      if (!words.empty()) return fail(fmt::format("unexpected argument '{}'", words[0]));
+      break;
+  }
+  *out = std::move(r);
+  return true;
+}
+
+const char* CtlUsage() {
+  static const std::string text = [] {
+    std::string t = "Usage: steward ctl [--runtime-dir DIR] VERB [ARG...]   (or: stewardctl VERB ...)\n";
+    for (const VerbSpec& v : kVerbTable) t += fmt::format("  {}\n", v.usage);
+    t += "The socket is RUNTIME_DIR/control.sock: --runtime-dir or STEWARD_RUNTIME_DIR,\n"
+         "else /run/steward, else /tmp/steward-UID.\n";
+    return t;
+  }();
+  return text.c_str();
+}
+
+void RunVerb(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+  for (const VerbSpec& v : kVerbTable) {
+    if (v.verb == req.verb) return v.run(sup, req, std::move(done));
+  }
+}
+
+}  // namespace steward

@@ -1,3 +1,4 @@
+// `steward --check`: the directory read and the start plan of an accepted configuration.
 #include "steward/config/check.hpp"
 
 #include <unistd.h>

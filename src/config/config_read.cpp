@@ -1,3 +1,4 @@
+// The pieces every configuration reader shares: positioned diagnostics, TOML access.
 #include "config_read.hpp"
 
 #include <fmt/format.h>

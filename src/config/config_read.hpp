@@ -145,4 +145,11 @@ bool ParseHostPort(std::string_view s, std::string* host, uint16_t* port);
 void ReadServiceTable(FileCtx& c, const toml::table& t, ServiceConfig* out);
 void ReadGlobalTable(FileCtx& c, const toml::table& t, GlobalConfig* out);
 
+// ---- shared by the service readers (config_service.cpp, config_checks.cpp) ----
+void ReadIntKey(FileCtx& c, const toml::node& v, const char* label, int64_t min, int* out);
+// A duration that drives a timer loop: zero would spin.
+void ReadPositiveDuration(FileCtx& c, const toml::node& v, const char* label, Duration* out);
+void ReadReadyTable(FileCtx& c, const toml::node& v, ReadyCheck* out);
+void ReadHealthTable(FileCtx& c, const toml::node& v, HealthCheck* out);
+
 }  // namespace steward

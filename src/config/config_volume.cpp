@@ -1,3 +1,4 @@
+// The configuration volume (SPEC §7): templates rendered and installed over the root.
 #include "steward/config/config_volume.hpp"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// Env files: `KEY=VALUE` lines read at each start of a service; the whole-file reader.
 #include "steward/config/env_file.hpp"
 
 #include <ctype.h>

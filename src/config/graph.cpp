@@ -1,3 +1,4 @@
+// The dependency graph of the enabled services: checks, start plan, Graphviz DOT.
 #include "steward/config/graph.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// Variable interpolation in configuration strings (SPEC §7), as docker-compose does it.
 #include "steward/config/interpolate.hpp"
 
 #include <fmt/format.h>

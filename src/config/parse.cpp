@@ -1,3 +1,4 @@
+// Parsing of durations, sizes and numbers shared by the command line and the files.
 #include "steward/config/parse.hpp"
 
 #include <fmt/format.h>

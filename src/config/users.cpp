@@ -1,3 +1,4 @@
+// Users and groups from the image's own /etc/passwd and /etc/group (no NSS).
 #include "steward/config/users.hpp"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// The journal of one pipe: a memfd of what was read, kept until every sink has it.
 #include "steward/log/journal.hpp"
 
 #include <errno.h>

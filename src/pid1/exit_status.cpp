@@ -1,3 +1,4 @@
+// Decoding of wait(2) statuses into what steward reports and exits with.
 #include "steward/pid1/exit_status.hpp"
 
 #include <sys/wait.h>

@@ -1,3 +1,4 @@
+// The processes below steward that belong to no service, read from /proc.
 #include "steward/pid1/procs.hpp"
 
 #include <dirent.h>

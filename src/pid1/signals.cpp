@@ -1,3 +1,4 @@
+// Signal names and numbers, and the signal state steward inherits and restores.
 #include "steward/pid1/signals.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// Everything a child does between fork() and exec(), in one place (tini's model).
 #include "steward/pid1/spawn.hpp"
 
 #include <errno.h>

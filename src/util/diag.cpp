@@ -1,3 +1,4 @@
+// steward's own messages on stderr, `steward: LEVEL: text`, and the verbosity.
 #include "steward/util/diag.hpp"
 
 #include "steward/util/fd.hpp"

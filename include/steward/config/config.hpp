@@ -5,7 +5,7 @@
 // as `PATH:LINE:COLUMN: message`, and fills these structs with every default
 // applied and every reference resolved (users to uids, signals to numbers),
 // so the supervisor never re-validates. toml++ and its exceptions stay inside
-// config.cpp.
+// the readers in src/config/ (config*.cpp, behind config_read.hpp).
 #pragma once
 
 #include <sys/types.h>

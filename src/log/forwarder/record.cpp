@@ -1,3 +1,4 @@
+// A log record's names and its binary form for the spool (EncodeRecord).
 #include "steward/log/forwarder/record.hpp"
 
 #include <string.h>

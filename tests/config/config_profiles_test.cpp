@@ -1,0 +1,324 @@
+// LoadConfig: profiles, interpolation, the global file and its sinks, the shipped examples.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "config_load_fixture.hpp"
+#include "steward/config/config.hpp"
+#include "steward/config/graph.hpp"
+
+namespace steward {
+namespace {
+
+using testing_config::ConfigLoad;
+using testing_config::Errors;
+
+// ---- profiles (SPEC §7) ---------------------------------------------------
+
+const char kProfiled[] = R"(command = ["app", "--prod"]
+environment = { LEVEL = "info", KEEP = "yes" }
+
+[profile.dev]
+command = ["app", "--dev"]
+environment = { LEVEL = "debug" }
+
+[profile.prod]
+enabled = false
+
+[profile.debug]
+environment = { LEVEL = "trace" }
+)";
+TEST_F(ConfigLoad, WithoutProfileTheTopLevelApplies) {
+  Service("web", kProfiled);
+  const ServiceConfig& s = Loaded("web");
+  EXPECT_EQ((std::vector<std::string>{"app", "--prod"}), s.command.argv);
+  EXPECT_TRUE(s.enabled);
+}
+
+TEST_F(ConfigLoad, DevProfileOverridesCommandAndMergesTables) {
+  Service("web", kProfiled);
+  req_.profile = "dev";
+  const ServiceConfig& s = Loaded("web");
+  EXPECT_EQ((std::vector<std::string>{"app", "--dev"}), s.command.argv);
+  EXPECT_EQ((std::vector<std::pair<std::string, std::string>>{{"LEVEL", "debug"}, {"KEEP", "yes"}}),
+            s.environment);
+}
+
+TEST_F(ConfigLoad, ProdProfileDisablesTheService) {
+  Service("web", kProfiled);
+  req_.profile = "prod";
+  EXPECT_FALSE(Loaded("web").enabled);
+}
+
+TEST_F(ConfigLoad, ProfilesApplyInTheOrderGiven) {
+  Service("web", kProfiled);
+  req_.profile = "dev, debug";
+  const ServiceConfig& s = Loaded("web");
+  EXPECT_EQ((std::vector<std::string>{"app", "--dev"}), s.command.argv);
+  EXPECT_EQ("trace", s.environment[0].second);
+  req_.profile = "debug,dev";
+  EXPECT_EQ("debug", Loaded("web").environment[0].second);
+}
+
+TEST_F(ConfigLoad, ProfileAFileDoesNotHaveIsFine) {
+  Service("web", kProfiled);
+  Service("db", "command = 'db'");
+  req_.profile = "staging";
+  EXPECT_EQ((std::vector<std::string>{"app", "--prod"}), Loaded("web").command.argv);
+}
+
+TEST_F(ConfigLoad, ErrorInAProfilePointsIntoTheProfile) {
+  req_.profile = "dev";
+  EXPECT_EQ((Errors{P("web") + ":4:21: stop_grace_period: invalid duration 'soon' (expected e.g. \"250ms\", "
+                               "\"5s\", \"2m\")",
+                    P("web") + ":5:1: unknown key 'comand' (did you mean 'command'?)"}),
+            ErrorsOf("command = 'x'\n\n[profile.dev]\nstop_grace_period = 'soon'\ncomand = 'y'\n"));
+}
+
+TEST_F(ConfigLoad, ProfileMustBeTables) {
+  EXPECT_EQ(Errors{P("web") + ":2:11: 'profile' must be a table of [profile.NAME] tables, not a string"},
+            ErrorsOf("command = 'x'\nprofile = 'dev'\n"));
+  EXPECT_EQ(Errors{P("web") + ":2:15: 'profile.dev' must be a table, not an integer"},
+            ErrorsOf("command = 'x'\nprofile.dev = 1\n"));
+}
+
+TEST_F(ConfigLoad, GlobalFileHasProfilesToo) {
+  Global("shutdown_timeout = '9s'\n[profile.ci]\nshutdown_timeout = '1s'\n");
+  req_.profile = "ci";
+  ASSERT_TRUE(Load()) << ::testing::PrintToString(errors_);
+  EXPECT_EQ(Duration(1000), config_.global.shutdown_timeout);
+}
+
+// ---- interpolation (SPEC §7) ----------------------------------------------
+
+TEST_F(ConfigLoad, EveryStringIsInterpolated) {
+  req_.env = {{"APP_ENV", "staging"}, {"PORT", "8080"}, {"USER_NAME", "app"}};
+  Service("web", R"(
+command = ["serve", "--port", "${PORT}", "--cost", "$$5"]
+user = "$USER_NAME"
+environment = { APP_ENV = "${APP_ENV:-prod}", REGION = "${REGION:-eu}" }
+[ready]
+tcp = "127.0.0.1:${PORT}"
+)");
+  const ServiceConfig& s = Loaded("web");
+  EXPECT_EQ((std::vector<std::string>{"serve", "--port", "8080", "--cost", "$5"}), s.command.argv);
+  EXPECT_EQ(1000u, s.identity.uid);
+  EXPECT_EQ((std::vector<std::pair<std::string, std::string>>{{"APP_ENV", "staging"}, {"REGION", "eu"}}),
+            s.environment);
+  EXPECT_EQ(8080, s.ready.port);
+}
+
+TEST_F(ConfigLoad, UnsetVariableIsAnErrorAtItsValueAndOnlyThere) {
+  std::string p = P("web");
+  EXPECT_EQ((Errors{
+                p + ":1:21: variable 'GRACE' is not set (use ${GRACE:-default} for a default)",
+                p + ":2:24: variable 'DB' is not set or empty: set DB to the database URL",
+            }),
+            ErrorsOf("stop_grace_period = '${GRACE}'\ncommand = ['app', 'x', '${DB:?set DB to the database URL}']\n"));
+}
+
+TEST_F(ConfigLoad, InterpolationHappensAfterTheProfileMerge) {
+  req_.profile = "dev";
+  req_.env = {{"DEV_CMD", "watch"}};
+  Service("web", "command = '${PROD_CMD}'\n[profile.dev]\ncommand = '${DEV_CMD}'\n");
+  EXPECT_EQ("watch", Loaded("web").command.argv[2]);
+}
+
+// ---- the global file --------------------------------------------------------
+
+TEST_F(ConfigLoad, EveryGlobalKeyIsRead) {
+  Global(R"(
+shutdown_timeout = "20s"
+grace = 3
+kill_mode = "process"
+control_group = "docker"
+config_volume = "/config"
+
+[log]
+console = "json"
+console_overflow = "drop-oldest"
+max_line = "32KiB"
+partial_flush = "500ms"
+syslog_socket = ""
+
+[[log.sink]]
+name = "central"
+type = "syslog"
+url = "tcp://logs.internal:6514"
+framing = "lf"
+format = "rfc3164"
+facility = "local3"
+hostname = "web-1"
+services = ["web", "api-*"]
+buffer = "1MiB"
+overflow = "block"
+
+[[log.sink]]
+name = "files"
+type = "file"
+path = "/var/log/steward/{service}.log"
+rotate_size = "1MiB"
+keep = 2
+
+[[log.sink]]
+name = "vector"
+type = "json"
+url = "tcp://127.0.0.1:9000"
+
+[[log.sink]]
+name = "local"
+type = "syslog"
+url = "unix:///dev/log"
+facility = 1
+)");
+  ASSERT_TRUE(Load()) << ::testing::PrintToString(errors_);
+  const GlobalConfig& g = config_.global;
+  EXPECT_EQ(G(), g.path);
+  EXPECT_EQ(Duration(20000), g.shutdown_timeout);
+  EXPECT_EQ(Duration(3000), g.grace);
+  EXPECT_EQ(KillMode::kProcess, g.kill_mode);
+  EXPECT_EQ("docker", g.control_group);
+  EXPECT_EQ(gid_t(999), g.control_gid);
+  EXPECT_EQ("/config", g.config_volume);
+  EXPECT_EQ(LogConfig::Console::kJson, g.log.console);
+  EXPECT_TRUE(g.log.console_drop_oldest);
+  EXPECT_EQ(32u << 10, g.log.max_line);
+  EXPECT_EQ(Duration(500), g.log.partial_flush);
+  EXPECT_EQ("", g.log.syslog_socket);
+  ASSERT_EQ(4u, g.log.sinks.size());
+  const SinkConfig& c = g.log.sinks[0];
+  EXPECT_EQ("central", c.name);
+  EXPECT_EQ(SinkConfig::Type::kSyslog, c.type);
+  EXPECT_EQ("tcp://logs.internal:6514", c.url);
+  EXPECT_FALSE(c.octet_counting);
+  EXPECT_TRUE(c.rfc3164);
+  EXPECT_EQ(19, c.facility);
+  EXPECT_EQ("web-1", c.hostname);
+  EXPECT_EQ((std::vector<std::string>{"web", "api-*"}), c.services);
+  EXPECT_EQ(1u << 20, c.buffer);
+  EXPECT_TRUE(c.overflow_block);
+  const SinkConfig& f = g.log.sinks[1];
+  EXPECT_EQ(SinkConfig::Type::kFile, f.type);
+  EXPECT_EQ("/var/log/steward/{service}.log", f.path);
+  EXPECT_EQ(1u << 20, f.rotate_size);
+  EXPECT_EQ(2, f.keep);
+  const SinkConfig& v = g.log.sinks[2];
+  EXPECT_EQ(SinkConfig::Type::kJson, v.type);
+  EXPECT_TRUE(v.octet_counting);  // defaults
+  EXPECT_EQ(3, v.facility);
+  EXPECT_EQ(std::vector<std::string>{"*"}, v.services);
+  EXPECT_EQ(64u << 20, v.buffer);
+  EXPECT_FALSE(v.overflow_block);
+  EXPECT_EQ(1, g.log.sinks[3].facility);
+}
+
+TEST_F(ConfigLoad, GlobalDefaultsWhenTheFileIsEmpty) {
+  Global("");
+  ASSERT_TRUE(Load()) << ::testing::PrintToString(errors_);
+  const GlobalConfig& g = config_.global;
+  EXPECT_FALSE(g.shutdown_timeout.has_value());
+  EXPECT_FALSE(g.grace.has_value());
+  EXPECT_FALSE(g.kill_mode.has_value());
+  EXPECT_FALSE(g.control_gid.has_value());
+  EXPECT_EQ(LogConfig::Console::kPrefixed, g.log.console);
+  EXPECT_FALSE(g.log.console_drop_oldest);
+  EXPECT_EQ(16u << 10, g.log.max_line);
+  EXPECT_EQ(Duration(1000), g.log.partial_flush);
+  EXPECT_EQ("/dev/log", g.log.syslog_socket);
+  EXPECT_TRUE(g.log.sinks.empty());
+}
+
+TEST_F(ConfigLoad, SinkErrors) {
+  Global(R"([log]
+console = "loud"
+
+[[log.sink]]
+type = "syslog"
+url = "http://x"
+
+[[log.sink]]
+name = "a"
+type = "json"
+url = "udp://127.0.0.1:9000"
+
+[[log.sink]]
+name = "a"
+type = "syslog"
+url = "udp://h:514"
+framing = "lf"
+path = "/x"
+facility = "mars"
+
+[[log.sink]]
+name = "f"
+type = "file"
+url = "tcp://h:1"
+
+[[log.sink]]
+name = "g"
+url = "tcp://h:99999"
+)");
+  std::string g = G();
+  EXPECT_FALSE(Load());
+  EXPECT_EQ((Errors{
+                g + ":2:11: 'log.console' must be \"prefixed\", \"raw\", \"json\" or \"off\", not \"loud\"",
+                g + ":4:1: [[log.sink]] needs a 'name'",
+                g + ":6:7: 'log.sink.url' must be tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH, not \"http://x\"",
+                g + ":11:7: a json sink needs a tcp:// url",
+                g + ":14:8: duplicate sink name 'a'",
+                g + ":17:11: 'framing' applies only to tcp:// urls",
+                g + ":18:1: 'path' does not apply to a syslog sink",
+                g + ":19:12: unknown facility 'mars' (use kern, user, mail, daemon, auth, syslog, lpr, news, "
+                    "uucp, cron, authpriv, ftp, local0 to local7 or 0 to 23)",
+                g + ":21:1: a file sink needs a 'path'",
+                g + ":24:1: 'url' does not apply to a file sink",
+                g + ":26:1: [[log.sink]] needs a 'type' (\"syslog\", \"file\" or \"json\")",
+                g + ":28:7: 'log.sink.url' must be tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH, "
+                    "not \"tcp://h:99999\"",
+            }),
+            errors_);
+}
+
+TEST_F(ConfigLoad, ServiceLogSinksMustExist) {
+  Global("[[log.sink]]\nname = 'central'\ntype = 'syslog'\nurl = 'udp://h:514'\n");
+  Service("db", "command = 'x'\n[log]\nsinks = ['central']");
+  EXPECT_EQ(Errors{P("web") + ":3:21: unknown sink 'centrl' in log.sinks (did you mean 'central'?)"},
+            ErrorsOf("command = 'x'\n[log]\nsinks = ['central', 'centrl']\n"));
+  EXPECT_EQ(std::vector<std::string>{"central"}, *config_.Find("db")->log.sinks);
+}
+
+// ---- the shipped examples ---------------------------------------------------
+
+// Every examples/*/services directory must load without a single error: the
+// examples are what users copy.
+TEST(ConfigExamples, EveryExampleLoads) {
+  std::string examples = std::string(STEWARD_SOURCE_DIR) + "/examples";
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(examples.c_str()), closedir);
+  if (!dir) GTEST_SKIP() << "no examples directory";
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  int loaded = 0;
+  while (const dirent* e = readdir(dir.get())) {
+    std::string base = examples + "/" + e->d_name;
+    struct stat st;
+    if (e->d_name[0] == '.' || stat((base + "/services").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    LoadRequest req;
+    req.services_dir = base + "/services";
+    if (stat((base + "/steward.toml").c_str(), &st) == 0) req.config_file = base + "/steward.toml";
+    req.env = env;
+    Config config;
+    Errors errors;
+    EXPECT_TRUE(LoadConfig(req, &config, &errors)) << base;
+    EXPECT_EQ(Errors{}, errors) << base;
+    EXPECT_TRUE(config.HasServices()) << base;
+    ++loaded;
+  }
+  RecordProperty("examples", loaded);
+}
+
+}  // namespace
+}  // namespace steward

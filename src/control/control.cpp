@@ -409,7 +409,7 @@ void ControlServer::Status(Conn& c, const CtlRequest& req) {
   std::vector<SinkDrops> sinks;
   if (req.names.empty() || req.json) {
     for (const SinkConfig& s : sup_->config().global.log.sinks)
-      sinks.push_back({s.name, sup_->Dropped(s.name)});
+      sinks.push_back({s.name, sup_->Dropped(s.name), sup_->SinkProblem(s.name)});
   }
   Respond(c.id, 0, req.json ? FormatStatusJson(shown, sinks) : FormatStatusTable(shown, sinks));
 }

@@ -310,8 +310,9 @@ void LogHub::Receive() {
     }
     if (m.type == MsgType::kDetached) {
       detaching_.erase(m.id);
-    } else if (m.type == MsgType::kDropped && m.strings.size() == 1) {
+    } else if (m.type == MsgType::kDropped && (m.strings.size() == 1 || m.strings.size() == 2)) {
       dropped_[m.strings[0]] = uint64_t(m.value);
+      if (m.strings.size() == 2) problems_[m.strings[0]] = m.strings[1];
     }
   }
 }
@@ -389,6 +390,11 @@ void LogHub::Detach(const std::string& service) {
   m.type = MsgType::kDetach;
   m.id = id;
   Send(std::move(m));
+}
+
+std::string LogHub::Problem(const std::string& sink) const {
+  auto it = problems_.find(sink);
+  return it == problems_.end() ? "" : it->second;
 }
 
 uint64_t LogHub::Dropped(const std::string& sink) const {

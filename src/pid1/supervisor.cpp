@@ -624,6 +624,10 @@ std::vector<ServiceStatus> Supervisor::Status() const {
   return out;
 }
 
+std::string Supervisor::SinkProblem(const std::string& sink) const {
+  return logs_ ? logs_->Problem(sink) : "";
+}
+
 uint64_t Supervisor::Dropped(const std::string& sink) const {
   return logs_ ? logs_->Dropped(sink) : 0;
 }

@@ -26,7 +26,8 @@ enum class MsgType : uint8_t {
   kWidth,       // value = console name column width (longest expected name)
   // forwarder -> hub
   kDetached,    // id: both pipes of the service reached end of file
-  kDropped,     // strings: sink name; value = total records dropped by it
+  kDropped,     // strings: sink name[, why it cannot deliver, "" when it can];
+                // value = total records dropped by it
 };
 
 struct Message {

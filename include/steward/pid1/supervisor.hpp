@@ -76,6 +76,7 @@ class Supervisor : public ServiceHost, public HelperRunner {
   std::vector<ServiceStatus> Status() const;
   // Records dropped by a log sink so far; 0 without a log pipeline.
   uint64_t Dropped(const std::string& sink) const;
+  std::string SinkProblem(const std::string& sink) const;
   const Config& config() const { return config_; }
   // Unknown names are refused with exit 2 and nothing done. start brings up
   // the services and their dependencies, in order; stop brings down the

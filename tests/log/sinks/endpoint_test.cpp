@@ -25,7 +25,7 @@ TEST(Endpoint, RejectsWithAReason) {
   Endpoint ep;
   std::string err;
   EXPECT_FALSE(ParseEndpoint("http://x:1", &ep, &err));
-  EXPECT_EQ("invalid url 'http://x:1': expected tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH", err);
+  EXPECT_EQ("invalid url 'http://x:1': expected tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT or unix:///PATH", err);
   EXPECT_FALSE(ParseEndpoint("tcp://host", &ep, &err));
   EXPECT_EQ("invalid url 'tcp://host': expected tcp://HOST:PORT", err);
   EXPECT_FALSE(ParseEndpoint("udp://h:70000", &ep, &err));

@@ -32,7 +32,7 @@ class LogRelpTest : public CollectorTest {
     const std::vector<std::string> prefixes = {"a", "b", "c"};
     std::vector<pid_t> writers;
     for (const std::string& p : prefixes) {
-      Fds f = Attach("svc-" + p);
+      Fds f = Attach("writer" + std::to_string(writers.size() + 1));
       writers.push_back(WriteLines(f.out, p, count, 0, 50));
     }
     int total = 3 * count;

@@ -79,20 +79,23 @@ TEST_F(LogTlsTest, SyslogOverTlsGetsEveryLineExactly) {
   EXPECT_TRUE(Grep(Stderr(), "tls_verify").empty()) << Stderr();
 }
 
-TEST_F(LogTlsTest, RelpOverTlsGetsEveryLineExactly) {
+TEST_F(LogTlsTest, RelpOverMutualTlsGetsEveryLineExactly) {
   std::string err;
+  // librelp's TLS checks the client too (certvalid: signed by its CA).
   ASSERT_TRUE(collector_->Start("", ImrelpInput(fmt::format("tls=\"on\" tls.caCert=\"{}\" tls.myCert=\"{}\" "
-                                                            "tls.myPrivKey=\"{}\"",
+                                                            "tls.myPrivKey=\"{}\" tls.authMode=\"certvalid\"",
                                                             Pem("ca"), Pem("good"), Key("good"))),
                                 &err))
       << err;
   cfg_.sinks = {TlsSink(SinkConfig::Type::kRelp)};
+  cfg_.sinks[0].tls_cert = Pem("client");
+  cfg_.sinks[0].tls_key = Key("client");
   StartHub();
   Fds web = Attach("web");
   WaitAll({WriteLines(web.out, "n", 3000), WriteLines(web.err, "e", 3000)});
-  ASSERT_TRUE(Drain());
+  ASSERT_TRUE(Drain(std::chrono::seconds(20)));
   std::vector<std::string> got = collector_->ReceivedLines();  // answered means written
-  EXPECT_EQ(6000u, got.size());
+  EXPECT_EQ(6000u, got.size()) << Stderr() << ReadFile(dir_ / "rsyslogd.out");
   EXPECT_EQ("", CheckSequence(Numbers(got, "n"), 3000, false));
   EXPECT_EQ("", CheckSequence(Numbers(got, "e"), 3000, false));
 }

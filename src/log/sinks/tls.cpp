@@ -102,8 +102,8 @@ namespace {
 
 class TlsSession : public Transport {
  public:
-  TlsSession(mbedtls_ssl_config* conf, int fd, const std::string& server_name)
-      : fd_(fd), server_name_(server_name) {
+  TlsSession(mbedtls_ssl_config* conf, int fd, const std::string& server_name, bool has_cert)
+      : fd_(fd), server_name_(server_name), has_cert_(has_cert) {
     mbedtls_ssl_init(&ssl_);
     setup_ = mbedtls_ssl_setup(&ssl_, conf);
     if (setup_ == 0) setup_ = mbedtls_ssl_set_hostname(&ssl_, server_name.c_str());
@@ -119,11 +119,12 @@ class TlsSession : public Transport {
     uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
     if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != 0 && flags != uint32_t(-1)) {
       *err = "TLS: " + DescribeVerifyFlags(flags, server_name_);
-    } else if (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
-      *err = "TLS: the collector refused the handshake (does it want a client certificate, "
-             "tls_cert and tls_key?)";
     } else {
       *err = "TLS: handshake failed: " + Reason(r);
+      // A collector that wants a client certificate just hangs up.
+      if (!has_cert_ && (r == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE || r == MBEDTLS_ERR_SSL_CONN_EOF ||
+                         sock_errno_ != 0))
+        *err += " (does the collector want a client certificate? see tls_cert, tls_key)";
     }
     return Io::kError;
   }
@@ -195,6 +196,7 @@ class TlsSession : public Transport {
   int setup_ = 0;
   int fd_;
   std::string server_name_;
+  bool has_cert_;
   uint64_t written_ = 0;
   int sock_errno_ = 0;
 };
@@ -262,7 +264,7 @@ bool TlsContext::Load(std::string* err) {
 }
 
 std::unique_ptr<Transport> TlsContext::NewSession(int fd) {
-  return std::make_unique<TlsSession>(&impl_->conf, fd, options_.server_name);
+  return std::make_unique<TlsSession>(&impl_->conf, fd, options_.server_name, !options_.cert.empty());
 }
 
 }  // namespace steward::log

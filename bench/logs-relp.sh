@@ -145,11 +145,11 @@ relp_round() {
   local rtls="tls=\"on\" tls.caCert=\"$PKI/ca.pem\" tls.myCert=\"$PKI/client.pem\" tls.myPrivKey=\"$PKI/client.key\" tls.authMode=\"name\" tls.permittedPeer=\"collector.test\""
   run_relp_steward steward-relp "$rep" relp "tcp://127.0.0.1:@RP@"
   run_relp_rsyslog rsyslog-omrelp "$rep" \
-    "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"@RP@\" $fmt)"
+    "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"@RP@\" windowSize=\"128\" $fmt)"
   run_relp_steward steward-relp-tls "$rep" relp "tls://127.0.0.1:@RTP@" "${tls_keys[@]}" \
     "tls_cert = \"$PKI/client.pem\"" "tls_key = \"$PKI/client.key\""
   run_relp_rsyslog rsyslog-omrelp-tls "$rep" \
-    "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"@RTP@\" $fmt $rtls)"
+    "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"@RTP@\" windowSize=\"128\" $fmt $rtls)"
   run_relp_steward steward-syslog-tls "$rep" syslog "tls://127.0.0.1:@TP@" "${tls_keys[@]}"
   run_relp_rsyslog rsyslog-omfwd-tls "$rep" \
     "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"@TP@\" protocol=\"tcp\" TCP_Framing=\"octet-counted\" StreamDriver=\"gtls\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/name\" StreamDriverPermittedPeers=\"collector.test\" $fmt)"

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -144,6 +145,40 @@ bool MakeCerts(const std::string& dir, std::string* err) {
     return false;
   }
   return true;
+}
+
+pid_t StartSyslogNg(const std::string& dir, const std::string& conf) {
+  std::string binary, libs, modules;
+  if (const char* root = getenv("STEWARD_SYSLOG_NG_ROOT")) {
+    binary = std::string(root) + "/usr/sbin/syslog-ng";
+    libs = std::string(root) + "/usr/lib/x86_64-linux-gnu:" + root + "/lib/x86_64-linux-gnu:" + root +
+           "/usr/lib/syslog-ng";
+    modules = std::string(root) + "/usr/lib/syslog-ng/3.38";
+  } else {
+    for (const char* p : {"/usr/sbin/syslog-ng", "/usr/bin/syslog-ng"}) {
+      if (access(p, X_OK) == 0) binary = p;
+    }
+  }
+  if (binary.empty() || access(binary.c_str(), X_OK) != 0) return -1;
+  WriteFile(dir + "/ng.conf", conf);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!libs.empty()) setenv("LD_LIBRARY_PATH", libs.c_str(), 1);
+    std::vector<std::string> args = {binary, "-F", "-f", dir + "/ng.conf", "-R", dir + "/ng.persist",
+                                     "-p", dir + "/ng.pid", "-c", dir + "/ng.ctl"};
+    if (!modules.empty()) args.push_back("--module-path=" + modules);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    int log = open((dir + "/ng.out").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 Tally Count(const std::vector<int>& numbers, int count) {

@@ -60,6 +60,11 @@ std::string GtlsGlobal(const std::string& ca, const std::string& cert, const std
 // *err (openssl's output) on failure.
 bool MakeCerts(const std::string& dir, std::string* err);
 
+// syslog-ng -F with DIR/ng.conf (written from conf), found as
+// log_syslog_ng_test.cpp finds it (STEWARD_SYSLOG_NG_ROOT or PATH); the
+// child's pid, or -1 when there is no syslog-ng.
+pid_t StartSyslogNg(const std::string& dir, const std::string& conf);
+
 // How often each "PREFIX-N" of 1..count occurs in lines.
 struct Tally {
   int missing = 0;     // numbers never seen

@@ -3,6 +3,9 @@
 // exact delivery, mutual TLS, and each kind of bad certificate refused with
 // its reason while the records wait, then delivered once the collector is
 // fixed.
+#include <signal.h>
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -135,6 +138,38 @@ TEST_F(LogTlsTest, VerifyOffIsWarnedAboutAtStartAndStillDelivers) {
   ASSERT_TRUE(Drain());
   EXPECT_EQ(1u, Grep(Stderr(), "central: tls_verify = false: the collector's certificate is not checked").size())
       << Stderr();
+}
+
+// A second TLS receiver with its own TLS stack (OpenSSL): syslog-ng's
+// syslog() source with transport("tls"), skipped as log_syslog_ng_test.cpp
+// is when syslog-ng is not available.
+TEST_F(LogTlsTest, SyslogNgTlsSourceGetsEveryLine) {
+  uint16_t port = collector_->port();
+  pid_t ng = StartSyslogNg(dir_.path(), fmt::format(
+      "@version: 3.38\n"
+      "source s_tls {{ syslog(ip(\"127.0.0.1\") port({}) transport(\"tls\")\n"
+      "  tls(key-file(\"{}\") cert-file(\"{}\") peer-verify(optional-untrusted))); }};\n"
+      "destination d_file {{ file(\"{}/got.log\" template(\"${{PROGRAM}}|${{MSGID}}|${{MSG}}\\n\")); }};\n"
+      "log {{ source(s_tls); destination(d_file); }};\n",
+      port, Key("good"), Pem("good"), dir_.path()));
+  if (ng < 0) GTEST_SKIP() << "syslog-ng not available: set STEWARD_SYSLOG_NG_ROOT (see log_syslog_ng_test.cpp)";
+  ASSERT_TRUE(driver_.RunUntil([&] { return PortOpen(port) || driver_.Exited(ng); })) << ReadFile(dir_ / "ng.out");
+  ASSERT_FALSE(driver_.Exited(ng)) << ReadFile(dir_ / "ng.out");
+  cfg_.sinks = {TlsSink()};
+  StartHub();
+  Fds web = Attach("web");
+  WaitAll({WriteLines(web.out, "o", 1000), WriteLines(web.err, "e", 1000)});
+  ASSERT_TRUE(Drain());
+  std::vector<std::string> got;
+  driver_.RunUntil([&] {
+    got = Lines(ReadFile(dir_ / "got.log"));
+    return got.size() >= 2000;
+  });
+  kill(ng, SIGTERM);
+  driver_.WaitExit(ng);
+  EXPECT_EQ("", CheckSequence(Numbers(got, "o"), 1000, false));
+  EXPECT_EQ("", CheckSequence(Numbers(got, "e"), 1000, false));
+  EXPECT_EQ(1u, Grep(ReadFile(dir_ / "got.log"), "web|stderr|e-1000").size());
 }
 
 }  // namespace

@@ -213,8 +213,11 @@ void NetSink::ConnectFailed(const std::string& why) {
   ScheduleReconnect();
 }
 
+// PID 1 keeps the last problem it was told across forwarder restarts, so
+// the first state of a new forwarder is always sent.
 void NetSink::SetProblem(const std::string& why) {
-  if (why == problem_) return;
+  if (why == problem_ && problem_told_) return;
+  problem_told_ = true;
   problem_ = why;
   if (on_problem) on_problem();
 }

@@ -130,6 +130,7 @@ class NetSink : public Sink {
   Backoff backoff_;
   bool outage_reported_ = false;
   std::string problem_;
+  bool problem_told_ = false;  // on_problem called at least once
   bool spool_error_reported_ = false;
   uint64_t too_big_ = 0;  // datagrams the kernel refused as too large
   uint64_t refused_ = 0;  // relp records the collector answered with an error

@@ -196,12 +196,14 @@ void NetSink::ScheduleReconnect() {
   ev_timer_start(loop_, &timer_);
 }
 
-// One message per outage, and another when its reason changes (the
-// collector came up, but now its certificate does not verify).
+// One message per outage, and another when it turns into a TLS or RELP
+// failure, which the user must act on (the collector came up, but its
+// certificate does not verify).
 void NetSink::ConnectFailed(const std::string& why) {
-  if (!outage_reported_ || why != problem_) {
+  bool protocol = why.compare(0, 5, "TLS: ") == 0 || why.compare(0, 6, "RELP: ") == 0;
+  if (!outage_reported_ || (protocol && why != problem_)) {
     outage_reported_ = true;
-    if (why.compare(0, 5, "TLS: ") == 0 || why.compare(0, 6, "RELP: ") == 0) {
+    if (protocol) {
       Warning("{}: {} (connecting to {}); retrying with back-off, records wait in the spool",
               name(), why, cfg_.url);
     } else {

@@ -118,6 +118,30 @@ TEST_F(LogRelpTest, NotAnImrelpPortIsAClearFailure) {
       << Stderr();
 }
 
+// Spool overflow as for the other network sinks: counted, announced in the
+// stream, and the newest records (with the announcement) delivered later.
+TEST_F(LogRelpTest, TinyBufferWithCollectorDownDropsOldestAndAnnounces) {
+  SinkConfig central = Sink(SinkConfig::Type::kRelp, "tcp");  // nobody listens yet
+  central.buffer = 4096;
+  cfg_.sinks = {central};
+  StartHub();
+  Fds web = Attach("web");
+  WaitAll({WriteLines(web.out, "n", 2000)});
+  ASSERT_TRUE(driver_.RunUntil([&] { return hub_->Dropped("central") > 1500; })) << hub_->Dropped("central");
+  const std::string prefix = "steward: warning: central: dropped ";
+  ASSERT_TRUE(driver_.RunUntil([&] { return !Grep(Stderr(), prefix).empty(); })) << Stderr();
+  std::string err;
+  ASSERT_TRUE(collector_->Start("", ImrelpInput(), &err)) << err;
+  ASSERT_TRUE(Drain());
+  std::vector<std::string> got = collector_->ReceivedLines();
+  EXPECT_FALSE(Grep(ReadFile(dir_ / "got.log"), prefix).empty());
+  std::vector<int> n = Numbers(got, "n");
+  ASSERT_FALSE(n.empty());
+  EXPECT_EQ(2000, n.back());  // the newest survive
+  EXPECT_LT(n.size(), 500u);
+  for (size_t i = 1; i < n.size(); ++i) EXPECT_LT(n[i - 1], n[i]);
+}
+
 constexpr int kCrashLines = 20000;
 constexpr int kCrashKills = 3;
 

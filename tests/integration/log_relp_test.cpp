@@ -22,6 +22,7 @@ class LogRelpTest : public CollectorTest {
   // further part of the lines has arrived) and restarted 300 ms later.
   struct Crash {
     int missing = 0, duplicates = 0;
+    size_t reconnects = 0;  // "connected to" messages: one after each outage
     std::string order;  // "" when the first appearances are in order
   };
   Crash CrashScenario(const SinkConfig& sink, const std::string& inputs, int count, int kills) {
@@ -50,6 +51,7 @@ class LogRelpTest : public CollectorTest {
     // when that is; RELP's last answer came after the write).
     std::vector<std::string> got = WaitReceived(prefixes, count, std::chrono::seconds(10));
     Crash c;
+    c.reconnects = Grep(Stderr(), "central: connected to").size();
     for (const std::string& p : prefixes) {
       std::vector<int> n = Numbers(got, p);
       Tally t = Count(n, count);
@@ -151,6 +153,7 @@ TEST_F(LogRelpTest, CollectorKilledRepeatedlyLosesNothingOverRelp) {
                            kCrashLines, kCrashKills, c.missing, c.duplicates);
   RecordProperty("lost", c.missing);
   RecordProperty("duplicates", c.duplicates);
+  EXPECT_EQ(size_t(kCrashKills), c.reconnects) << Stderr();  // each kill broke a live session
   EXPECT_EQ(0, c.missing);
   EXPECT_EQ("", c.order);
   EXPECT_EQ(0u, hub_->Dropped("central"));

@@ -277,7 +277,9 @@ void NetSink::Connected() {
     Info("{}: connected to {}", name(), cfg_.url);
   }
   SetProblem("");
-  backoff_.Reset();
+  // relp: only once a record is answered (OnRelp), so that a collector that
+  // accepts the session but drops it at some record is not retried hot.
+  if (!relp_) backoff_.Reset();
   out_.clear();
   out_off_ = frame_start_ = 0;
   frames_.clear();

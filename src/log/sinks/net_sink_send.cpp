@@ -186,6 +186,7 @@ bool NetSink::OnRelp(const relp::Frame& f) {
   }
   uint64_t pop_to = txns_.front().pop_to;
   txns_.pop_front();
+  backoff_.Reset();
   if (code != 200) {
     // The collector will not take this record: permanent for it (SPEC §5),
     // counted and announced as a drop; the next one goes on.

@@ -25,6 +25,7 @@ bool ParseEndpoint(const std::string& url, Endpoint* out, std::string* err) {
       return false;
     }
     out->kind = Endpoint::Kind::kUnix;
+    out->tls = false;
     out->path = rest;
     return true;
   }

@@ -113,7 +113,8 @@ TEST_F(LogTlsTest, MutualTlsWithAClientCertificate) {
   Fds web = Attach("web");
   WaitAll({WriteLines(web.out, "n", 2000)});
   ASSERT_TRUE(Drain());
-  EXPECT_EQ("", CheckSequence(Numbers(WaitReceived({"n"}, 2000), "n"), 2000, false));
+  EXPECT_EQ("", CheckSequence(Numbers(WaitReceived({"n"}, 2000), "n"), 2000, false))
+      << Stderr() << ReadFile(dir_ / "rsyslogd.out");
 }
 
 TEST_F(LogTlsTest, WrongCaIsRefusedThenDeliveredOnceFixed) {

@@ -68,7 +68,16 @@ bool Collector::Start(const std::string& global_extra, const std::string& inputs
     _exit(127);
   }
   for (int i = 0; i < 1500; ++i) {
-    if (PortOpen(port_)) return true;
+    if (PortOpen(port_)) {
+      // On a shared machine someone else may have taken the port since
+      // FreePort(): then what answers is not this rsyslog.
+      std::string out = ReadFile(dir_ + "/rsyslogd.out");
+      if (out.find("Address already in use") != std::string::npos) {
+        *err = "port " + std::to_string(port_) + " is taken by another process: " + out;
+        return false;
+      }
+      return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   *err = "rsyslogd did not open its port: " + ReadFile(dir_ + "/rsyslogd.out");

@@ -3,7 +3,7 @@
 # missing, so a second run costs nothing. Sourced by tests/run.sh and
 # examples/demo.sh; needs root (apt-get) when something is missing.
 steward_install_deps() {
-  local want=(cmake g++ make libev-dev libtomlplusplus-dev libfmt-dev libgtest-dev
+  local want=(cmake g++ make libev-dev libtomlplusplus-dev libfmt-dev libmbedtls-dev libgtest-dev
               busybox-static procps util-linux file "$@")
   local missing=()
   local p

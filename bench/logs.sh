@@ -35,7 +35,13 @@
 # rsyslog itself can take); and the file-sink run with SMALL_MB to compare
 # PID 1's CPU time.
 #
+# PARTS=relp (bench/logs-relp.sh, not run by default): steward's relp and
+# tls:// sinks against rsyslog itself as the forwarder (imptcp -> omrelp,
+# omrelp with TLS, omfwd with TLS) into the same receiving rsyslog, on the
+# same RELP_LINES lines; lines/s and the sender's CPU side by side.
+#
 # Environment: REPEAT (3) MB (200) SMALL_MB (20) SYSLOG_LINES (1000000)
+#              RELP_LINES (200000)
 #              TIMEOUT (300 s per run) KEEP (1: keep the temp dir; a failed
 #              run's output is always kept) PARTS ("files rsyslog small":
 #              which measures to run)
@@ -405,6 +411,7 @@ rotate_size = "1GiB"
 keep = 1
 EOF
     fi
+    if [ "$mode" = sink ]; then printf '%s\n' "$SINK_TOML"; fi  # bench/logs-relp.sh
     if [ "$mode" = syslog ]; then
       cat <<EOF
 [[log.sink]]
@@ -420,6 +427,7 @@ EOF
     file) out=$d/out/app.log ;;
     raw) out=$d/out/console.log ;;
     syslog) out=$RSL/got.log ;;
+    sink) out=$RECV/got.log ;;
   esac
   local stdout=$d/stdout
   [ "$mode" = raw ] && stdout=$out
@@ -650,6 +658,14 @@ part rsyslog && make_framed && for rep in $(seq 1 "$REPEAT"); do
   run_rsyslog "$rep" steward
   run_rsyslog "$rep" direct
 done
+if part relp; then
+  . "$BENCH_DIR/logs-relp.sh"
+  relp_setup
+  for rep in $(seq 1 "$REPEAT"); do
+    log "relp/tls $rep of $REPEAT: $RELP_LINES lines"
+    relp_round "$rep"
+  done
+fi
 part small && for rep in $(seq 1 "$REPEAT"); do
   log "small $rep of $REPEAT: $SMALL_MB MB"
   run_steward steward-small "$rep" file "$SMALL" "$SMALL_LINES"
@@ -683,6 +699,8 @@ echo "- steward: $STEWARD_DESC; $(stat -c %s "$STEWARD") bytes"
 echo "- peers: s6 $(ver s6), runit $(ver runit), supervisor $(ver supervisor), rsyslog $(ver rsyslog), coreutils $(ver coreutils)"
 echo "- input: $MB MB, $LINES lines of 100 bytes; medians of $REPEAT runs"
 echo
+if part relp; then relp_report; fi
+part files || part small || part rsyslog || exit 0
 echo "## $MB MB through one logger"
 echo
 echo "| variant | wall s | MB/s | logger CPU s | CPU ms/MB | PID 1 CPU ms (run) | peak RSS KiB | every line |"

@@ -100,7 +100,8 @@ case "$arch" in
     file_arch="x86-64"; objcopy=objcopy ;;
   arm64)
     if [ "$(uname -m)" != aarch64 ]; then
-      command -v aarch64-linux-gnu-g++ >/dev/null && [ -f /usr/lib/aarch64-linux-gnu/libev.a ] || {
+      command -v aarch64-linux-gnu-g++ >/dev/null && [ -f /usr/lib/aarch64-linux-gnu/libev.a ] &&
+        [ -f /usr/lib/aarch64-linux-gnu/libmbedtls.a ] || {
         echo "build.sh: the arm64 cross toolchain is missing; run packaging/setup-arm64.sh (root)" >&2
         exit 1
       }

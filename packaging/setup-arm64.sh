@@ -5,13 +5,14 @@
 #
 #   g++-aarch64-linux-gnu   Debian's cross compiler (sysroot /usr/aarch64-linux-gnu)
 #   libev-dev:arm64         libev.a for arm64, through multiarch
+#   libmbedtls-dev:arm64    mbedTLS's static archives for arm64 (tls:// sinks)
 #   qemu-user-static        qemu-aarch64-static, to run the arm64 binary here
 #
 # Needs root. Exits 0 when everything is present, 1 when something is
 # missing and cannot be installed (not root, no archive).
 set -euo pipefail
 
-want=(g++-aarch64-linux-gnu libev-dev:arm64 qemu-user-static)
+want=(g++-aarch64-linux-gnu libev-dev:arm64 libmbedtls-dev:arm64 qemu-user-static)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 missing=()

@@ -27,7 +27,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(LIBEV_STATIC /usr/lib/aarch64-linux-gnu/libev.a CACHE FILEPATH
     "libev.a for arm64 (Debian libev-dev:arm64)")
 
-# The three host headers steward needs, and nothing else of the host's
+# The host headers steward needs, and nothing else of the host's
 # /usr/include: putting all of it on the cross compiler's include path
 # (-isystem /usr/include) would mix amd64 glibc headers into the arm64 build
 # and break libstdc++'s #include_next. So a directory of symbolic links in
@@ -35,7 +35,7 @@ set(LIBEV_STATIC /usr/lib/aarch64-linux-gnu/libev.a CACHE FILEPATH
 # reaches the binary) stands in for it.
 set(_steward_cross_inc "${CMAKE_BINARY_DIR}/aarch64-host-headers")
 file(MAKE_DIRECTORY "${_steward_cross_inc}")
-foreach(_h ev.h toml++ fmt)
+foreach(_h ev.h toml++ fmt mbedtls psa)
   if(NOT EXISTS "${_steward_cross_inc}/${_h}")
     file(CREATE_LINK "/usr/include/${_h}" "${_steward_cross_inc}/${_h}" SYMBOLIC)
   endif()
@@ -43,3 +43,10 @@ endforeach()
 set(LIBEV_INCLUDE_DIR "${_steward_cross_inc}" CACHE PATH "ev.h (architecture-independent)")
 set(TOMLPP_INCLUDE_DIR "${_steward_cross_inc}" CACHE PATH "toml++ headers (header-only)")
 set(FMT_INCLUDE_DIR "${_steward_cross_inc}" CACHE PATH "fmt headers (header-only)")
+# mbedTLS: Debian's headers are the same for every architecture
+# (Multi-Arch: same); the static archives come from libmbedtls-dev:arm64.
+set(MBEDTLS_INCLUDE_DIR "${_steward_cross_inc}" CACHE PATH "mbedTLS headers")
+foreach(_l mbedtls mbedx509 mbedcrypto)
+  string(TOUPPER ${_l} _L)
+  set(${_L}_STATIC /usr/lib/aarch64-linux-gnu/lib${_l}.a CACHE FILEPATH "lib${_l}.a for arm64")
+endforeach()

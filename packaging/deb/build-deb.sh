@@ -80,9 +80,10 @@ esac || { echo "build-deb.sh: $binary is not an $arch binary" >&2; exit 1; }
 # this machine (Debian policy 7.8: Built-Using, for the licences of
 # statically linked code).
 if [ "$arch" = amd64 ]; then
-  used=(libc6-dev libstdc++-12-dev libev-dev:amd64 libtomlplusplus-dev libfmt-dev)
+  used=(libc6-dev libstdc++-12-dev libev-dev:amd64 libmbedtls-dev:amd64 libtomlplusplus-dev libfmt-dev)
 else
-  used=(libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross libev-dev:arm64 libtomlplusplus-dev libfmt-dev)
+  used=(libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross libev-dev:arm64 libmbedtls-dev:arm64
+        libtomlplusplus-dev libfmt-dev)
 fi
 built_using=$(for p in "${used[@]}"; do
   dpkg-query -W -f='${source:Package} (= ${source:Version})\n' "$p"

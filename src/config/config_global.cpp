@@ -2,6 +2,10 @@
 // §7 config_volume) into a GlobalConfig.
 #include <fmt/format.h>
 
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 
@@ -21,16 +25,23 @@ struct SinkDraft {
 
 const Choice<SinkConfig::Type> kSinkTypes[] = {{"syslog", SinkConfig::Type::kSyslog},
                                                {"file", SinkConfig::Type::kFile},
-                                               {"json", SinkConfig::Type::kJson}};
+                                               {"json", SinkConfig::Type::kJson},
+                                               {"relp", SinkConfig::Type::kRelp}};
 
 const char* TypeWord(SinkConfig::Type t) {
-  return t == SinkConfig::Type::kSyslog ? "syslog" : t == SinkConfig::Type::kFile ? "file" : "json";
+  switch (t) {
+    case SinkConfig::Type::kSyslog: return "syslog";
+    case SinkConfig::Type::kFile: return "file";
+    case SinkConfig::Type::kJson: return "json";
+    case SinkConfig::Type::kRelp: return "relp";
+  }
+  return "?";
 }
 
 bool ValidSinkUrl(std::string_view url) {
   std::string host;
   uint16_t port;
-  for (std::string_view scheme : {"tcp://", "udp://"}) {
+  for (std::string_view scheme : {"tcp://", "udp://", "tls://"}) {
     if (url.substr(0, scheme.size()) == scheme)
       return ParseHostPort(url.substr(scheme.size()), &host, &port);
   }
@@ -44,8 +55,8 @@ void ReadSinkUrl(FileCtx& c, const toml::node& v, SinkDraft* d) {
   if (!ReadString(c, v, "log.sink.url", &url)) return;
   if (!ValidSinkUrl(url)) {
     c.Error(v,
-            fmt::format("'log.sink.url' must be tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH, "
-                        "not \"{}\"",
+            fmt::format("'log.sink.url' must be tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT "
+                        "or unix:///PATH, not \"{}\"",
                         url));
     return;
   }
@@ -74,6 +85,18 @@ void ReadFacility(FileCtx& c, const toml::node& v, SinkDraft* d) {
   c.Error(v, fmt::format("unknown facility '{}' (use kern, user, mail, daemon, auth, syslog, lpr, "
                          "news, uucp, cron, authpriv, ftp, local0 to local7 or 0 to 23)",
                          name));
+}
+
+// A file steward must read at every connection: missing or unreadable is a
+// configuration error now rather than an outage later.
+void ReadTlsFile(FileCtx& c, const toml::node& v, const char* label, std::string* out) {
+  std::string path;
+  if (!ReadAbsolutePath(c, v, label, &path)) return;
+  if (access(path.c_str(), R_OK) != 0) {
+    c.Error(v, fmt::format("'{}': cannot read {}: {}", label, path, strerror(errno)));
+    return;
+  }
+  *out = std::move(path);
 }
 
 void ReadSinkSize(FileCtx& c, const toml::node& v, const char* label, uint64_t* out) {
@@ -134,20 +157,65 @@ const Key<SinkDraft> kSinkKeys[] = {
        int64_t n;
        if (ReadInt(c, v, "log.sink.keep", 0, 1000, &n)) d->s.keep = int(n);
      }},
+    {"window",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       int64_t n;
+       if (ReadInt(c, v, "log.sink.window", 1, 65536, &n)) d->s.window = int(n);
+     }},
+    {"tls_ca",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadTlsFile(c, v, "log.sink.tls_ca", &d->s.tls_ca);
+     }},
+    {"tls_cert",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadTlsFile(c, v, "log.sink.tls_cert", &d->s.tls_cert);
+     }},
+    {"tls_key",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadTlsFile(c, v, "log.sink.tls_key", &d->s.tls_key);
+     }},
+    {"tls_server_name",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       std::string name;
+       if (!ReadString(c, v, "log.sink.tls_server_name", &name)) return;
+       if (name.empty()) return c.Error(v, "'log.sink.tls_server_name' must not be empty");
+       d->s.tls_server_name = std::move(name);
+     }},
+    {"tls_verify",
+     [](FileCtx& c, const toml::node& v, SinkDraft* d) {
+       ReadBool(c, v, "log.sink.tls_verify", &d->s.tls_verify);
+     }},
 };
 
 // A key that does nothing for this type of sink is an error rather than
 // silently ignored: `path` on a syslog sink is a mistake, not a setting.
 bool KeyAppliesTo(std::string_view key, SinkConfig::Type type) {
-  static const char* const kSyslogOnly[] = {"framing", "format", "facility", "hostname"};
+  static const char* const kSyslogMessage[] = {"format", "facility", "hostname"};
   static const char* const kFileOnly[] = {"path", "rotate_size", "keep"};
   auto in = [&](const auto& list) {
     return std::find(std::begin(list), std::end(list), key) != std::end(list);
   };
-  if (in(kSyslogOnly)) return type == SinkConfig::Type::kSyslog;
+  if (key == "framing") return type == SinkConfig::Type::kSyslog;
+  if (in(kSyslogMessage)) return type == SinkConfig::Type::kSyslog || type == SinkConfig::Type::kRelp;
   if (in(kFileOnly)) return type == SinkConfig::Type::kFile;
-  if (key == "url") return type != SinkConfig::Type::kFile;
+  if (key == "window") return type == SinkConfig::Type::kRelp;
+  if (key == "url" || key.substr(0, 4) == "tls_") return type != SinkConfig::Type::kFile;
   return true;
+}
+
+void CheckTls(FileCtx& c, const toml::table& t, const SinkConfig& s) {
+  bool tls = s.url.substr(0, 6) == "tls://";
+  for (auto [k, v] : InSourceOrder(t)) {
+    if (k->str().substr(0, 4) == "tls_" && !tls && !s.url.empty())
+      c.ErrorAt(k->source(), fmt::format("'{}' applies only to tls:// urls", k->str()));
+  }
+  if (!tls) return;
+  if (t.contains("tls_cert") && !t.contains("tls_key"))
+    c.Error(*t.get("tls_cert"), "'tls_cert' needs 'tls_key' (the client certificate's private key)");
+  if (t.contains("tls_key") && !t.contains("tls_cert"))
+    c.Error(*t.get("tls_key"), "'tls_key' needs 'tls_cert' (the client certificate)");
+  if (t.contains("tls_ca") && !s.tls_verify && t.contains("tls_verify"))
+    c.Error(*t.get("tls_ca"), "'tls_ca' is not used with tls_verify = false");
 }
 
 void CheckSinkKinds(FileCtx& c, const toml::table& t, const SinkConfig& s) {
@@ -160,10 +228,13 @@ void CheckSinkKinds(FileCtx& c, const toml::table& t, const SinkConfig& s) {
   if (!t.contains(file ? "path" : "url"))
     c.ErrorAt(t.source(), fmt::format("a {} sink needs a '{}'", type, file ? "path" : "url"));
   bool tcp = s.url.substr(0, 6) == "tcp://";
-  if (s.type == SinkConfig::Type::kJson && !s.url.empty() && !tcp)
-    c.Error(*t.get("url"), "a json sink needs a tcp:// url");
+  bool stream = tcp || s.url.substr(0, 6) == "tls://";
+  if ((s.type == SinkConfig::Type::kJson || s.type == SinkConfig::Type::kRelp) && !s.url.empty() &&
+      !stream)
+    c.Error(*t.get("url"), fmt::format("a {} sink needs a tcp:// or tls:// url", type));
   if (s.type == SinkConfig::Type::kSyslog && !s.url.empty() && !tcp && t.contains("framing"))
     c.Error(*t.get("framing"), "'framing' applies only to tcp:// urls");
+  if (!file) CheckTls(c, t, s);
 }
 
 void ReadSink(FileCtx& c, const toml::table& t, std::set<std::string>* names, LogConfig* log) {
@@ -174,7 +245,7 @@ void ReadSink(FileCtx& c, const toml::table& t, std::set<std::string>* names, Lo
   else if (!d.s.name.empty() && !names->insert(d.s.name).second)
     c.Error(*t.get("name"), fmt::format("duplicate sink name '{}'", d.s.name));
   if (!t.contains("type"))
-    c.ErrorAt(t.source(), "[[log.sink]] needs a 'type' (\"syslog\", \"file\" or \"json\")");
+    c.ErrorAt(t.source(), "[[log.sink]] needs a 'type' (\"syslog\", \"relp\", \"json\" or \"file\")");
   if (d.type_ok) CheckSinkKinds(c, t, d.s);
   if (!d.s.name.empty()) log->sinks.push_back(std::move(d.s));
 }

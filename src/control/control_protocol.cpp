@@ -161,8 +161,14 @@ std::string FormatStatusTable(const std::vector<ServiceStatus>& services,
   }
   std::string out = Table(rows);
   if (!sinks.empty()) {
+    bool problems = std::any_of(sinks.begin(), sinks.end(),
+                                [](const SinkDrops& d) { return !d.problem.empty(); });
     std::vector<std::vector<std::string>> sink_rows = {{"SINK", "DROPPED"}};
-    for (const SinkDrops& d : sinks) sink_rows.push_back({d.name, fmt::format("{}", d.dropped)});
+    if (problems) sink_rows[0].push_back("PROBLEM");
+    for (const SinkDrops& d : sinks) {
+      sink_rows.push_back({d.name, fmt::format("{}", d.dropped)});
+      if (problems) sink_rows.back().push_back(d.problem.empty() ? "-" : d.problem);
+    }
     out += '\n';
     out += Table(sink_rows);
   }
@@ -194,8 +200,10 @@ std::string FormatStatusJson(const std::vector<ServiceStatus>& services,
   }
   out += "],\"sinks\":[";
   for (size_t i = 0; i < sinks.size(); ++i) {
-    out += fmt::format("{}{{\"name\":{},\"dropped\":{}}}", i ? "," : "", str(sinks[i].name),
-                       sinks[i].dropped);
+    // "problem" only while the sink cannot deliver.
+    out += fmt::format("{}{{\"name\":{},\"dropped\":{}{}}}", i ? "," : "", str(sinks[i].name),
+                       sinks[i].dropped,
+                       sinks[i].problem.empty() ? "" : ",\"problem\":" + str(sinks[i].problem));
   }
   out += "]}\n";
   return out;

@@ -38,7 +38,7 @@ void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone done) {
   std::vector<SinkDrops> sinks;
   if (req.names.empty() || req.json) {
     for (const SinkConfig& s : sup.config().global.log.sinks)
-      sinks.push_back({s.name, sup.Dropped(s.name)});
+      sinks.push_back({s.name, sup.Dropped(s.name), sup.SinkProblem(s.name)});
   }
   done(0, req.json ? FormatStatusJson(shown, sinks) : FormatStatusTable(shown, sinks));
 }

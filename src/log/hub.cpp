@@ -249,6 +249,7 @@ void LogHub::Receive() {
       detaching_.erase(detached.id);
     } else if (Decode(m, &dropped)) {
       dropped_[dropped.sink] = dropped.total;
+      if (dropped.problem) problems_[dropped.sink] = *dropped.problem;
     }
   }
 }
@@ -316,6 +317,11 @@ void LogHub::Detach(const std::string& service) {
   uint32_t id = e.id;
   detaching_.emplace(id, std::move(e));
   Send(Encode(DetachMsg{id}));
+}
+
+std::string LogHub::Problem(const std::string& sink) const {
+  auto it = problems_.find(sink);
+  return it == problems_.end() ? "" : it->second;
 }
 
 uint64_t LogHub::Dropped(const std::string& sink) const {

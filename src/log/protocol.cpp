@@ -239,13 +239,16 @@ Message Encode(const DroppedMsg& a) {
   Message m;
   m.type = MsgType::kDropped;
   m.strings = {a.sink};
+  if (a.problem) m.strings.push_back(*a.problem);
   m.value = int64_t(a.total);
   return m;
 }
 bool Decode(const Message& m, DroppedMsg* a) {
-  if (m.type != MsgType::kDropped || m.strings.size() != 1) return false;
+  if (m.type != MsgType::kDropped || m.strings.empty() || m.strings.size() > 2) return false;
   a->sink = m.strings[0];
   a->total = uint64_t(m.value);
+  a->problem.reset();
+  if (m.strings.size() == 2) a->problem = m.strings[1];
   return true;
 }
 

@@ -308,6 +308,10 @@ uint64_t ProcessHost::Dropped(const std::string& sink) const {
   return logs_ ? logs_->Dropped(sink) : 0;
 }
 
+std::string ProcessHost::SinkProblem(const std::string& sink) const {
+  return logs_ ? logs_->Problem(sink) : "";
+}
+
 // ---- helpers ----------------------------------------------------------------
 
 pid_t ProcessHost::RunHelper(SpawnRequest req, std::function<void(int)> on_exit) {

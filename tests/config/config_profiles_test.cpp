@@ -1,6 +1,8 @@
 // LoadConfig: profiles, interpolation, the global file and its sinks, the shipped examples.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <fstream>
 
 #include "config_load_fixture.hpp"
@@ -263,8 +265,9 @@ url = "tcp://h:99999"
   EXPECT_EQ((Errors{
                 g + ":2:11: 'log.console' must be \"prefixed\", \"raw\", \"json\" or \"off\", not \"loud\"",
                 g + ":4:1: [[log.sink]] needs a 'name'",
-                g + ":6:7: 'log.sink.url' must be tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH, not \"http://x\"",
-                g + ":11:7: a json sink needs a tcp:// url",
+                g + ":6:7: 'log.sink.url' must be tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT or "
+                    "unix:///PATH, not \"http://x\"",
+                g + ":11:7: a json sink needs a tcp:// or tls:// url",
                 g + ":14:8: duplicate sink name 'a'",
                 g + ":17:11: 'framing' applies only to tcp:// urls",
                 g + ":18:1: 'path' does not apply to a syslog sink",
@@ -272,9 +275,102 @@ url = "tcp://h:99999"
                     "uucp, cron, authpriv, ftp, local0 to local7 or 0 to 23)",
                 g + ":21:1: a file sink needs a 'path'",
                 g + ":24:1: 'url' does not apply to a file sink",
-                g + ":26:1: [[log.sink]] needs a 'type' (\"syslog\", \"file\" or \"json\")",
-                g + ":28:7: 'log.sink.url' must be tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH, "
-                    "not \"tcp://h:99999\"",
+                g + ":26:1: [[log.sink]] needs a 'type' (\"syslog\", \"relp\", \"json\" or \"file\")",
+                g + ":28:7: 'log.sink.url' must be tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT or "
+                    "unix:///PATH, not \"tcp://h:99999\"",
+            }),
+            errors_);
+}
+
+TEST_F(ConfigLoad, RelpAndTlsSinks) {
+  std::string ca = dir_ + "/ca.pem", cert = dir_ + "/client.pem", key = dir_ + "/client.key";
+  for (const std::string& f : {ca, cert, key}) WriteFile(f, "x");
+  Global(fmt::format(R"([[log.sink]]
+name = "central"
+type = "relp"
+url = "tls://logs.internal:2514"
+window = 32
+tls_ca = "{}"
+tls_cert = "{}"
+tls_key = "{}"
+tls_server_name = "logs.example"
+format = "rfc3164"
+
+[[log.sink]]
+name = "plain"
+type = "relp"
+url = "tcp://10.0.0.1:2514"
+
+[[log.sink]]
+name = "insecure"
+type = "json"
+url = "tls://127.0.0.1:9000"
+tls_verify = false
+)",
+                     ca, cert, key));
+  ASSERT_TRUE(Load()) << ::testing::PrintToString(errors_);
+  const std::vector<SinkConfig>& s = config_.global.log.sinks;
+  ASSERT_EQ(3u, s.size());
+  EXPECT_EQ(SinkConfig::Type::kRelp, s[0].type);
+  EXPECT_EQ(32, s[0].window);
+  EXPECT_EQ(ca, s[0].tls_ca);
+  EXPECT_EQ(cert, s[0].tls_cert);
+  EXPECT_EQ(key, s[0].tls_key);
+  EXPECT_EQ("logs.example", s[0].tls_server_name);
+  EXPECT_TRUE(s[0].tls_verify);
+  EXPECT_TRUE(s[0].rfc3164);
+  EXPECT_EQ(128, s[1].window);  // the default
+  EXPECT_EQ("", s[1].tls_ca);   // the system bundle
+  EXPECT_FALSE(s[2].tls_verify);
+}
+
+TEST_F(ConfigLoad, RelpAndTlsErrors) {
+  std::string cert = dir_ + "/client.pem";
+  WriteFile(cert, "x");
+  Global(fmt::format(R"([[log.sink]]
+name = "a"
+type = "relp"
+url = "udp://h:514"
+window = 0
+framing = "lf"
+
+[[log.sink]]
+name = "b"
+type = "syslog"
+url = "tcp://h:514"
+tls_ca = "{0}"
+window = 5
+
+[[log.sink]]
+name = "c"
+type = "syslog"
+url = "tls://h:6514"
+tls_ca = "/nonexistent/ca.pem"
+tls_cert = "{0}"
+tls_server_name = ""
+tls_verify = "no"
+
+[[log.sink]]
+name = "d"
+type = "file"
+path = "/x"
+tls_ca = "relative.pem"
+)",
+                     cert));
+  std::string g = G();
+  EXPECT_FALSE(Load());
+  EXPECT_EQ((Errors{
+                g + ":4:7: a relp sink needs a tcp:// or tls:// url",
+                g + ":5:10: 'log.sink.window' must be between 1 and 65536, not 0",
+                g + ":6:1: 'framing' does not apply to a relp sink",
+                g + ":12:1: 'tls_ca' applies only to tls:// urls",
+                g + ":13:1: 'window' does not apply to a syslog sink",
+                g + ":19:10: 'log.sink.tls_ca': cannot read /nonexistent/ca.pem: No such file or directory",
+                g + ":20:12: 'tls_cert' needs 'tls_key' (the client certificate's private key)",
+                g + ":21:19: 'log.sink.tls_server_name' must not be empty",
+                g + ":22:14: 'log.sink.tls_verify' must be true or false, not a string",
+                g + ":28:1: 'tls_ca' does not apply to a file sink",
+                g + ":28:10: 'log.sink.tls_ca' must be an absolute path, not \"relative.pem\"",
             }),
             errors_);
 }

@@ -40,7 +40,7 @@ done
 skip_if_slow_disabled "two release builds of steward for $arch take minutes"
 if [ "$arch" = arm64 ]; then
   "$src/packaging/setup-arm64.sh" ||
-    skip "the arm64 cross toolchain (g++-aarch64-linux-gnu, libev-dev:arm64) is missing and cannot be installed"
+    skip "the arm64 cross toolchain (g++-aarch64-linux-gnu, libev-dev:arm64, libmbedtls-dev:arm64) is missing and cannot be installed"
 fi
 
 # Build directories inside the source tree are not copied.

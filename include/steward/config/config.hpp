@@ -112,10 +112,10 @@ struct ServiceConfig {
 };
 
 struct SinkConfig {
-  enum class Type { kSyslog, kFile, kJson };
+  enum class Type { kSyslog, kFile, kJson, kRelp };
   std::string name;
   Type type = Type::kFile;
-  std::string url;                       // syslog, json
+  std::string url;                       // syslog, json, relp
   bool octet_counting = true;            // framing = "octet-counting" | "lf"
   bool rfc3164 = false;                  // format = "rfc3164"
   int facility = 3;                      // daemon
@@ -126,6 +126,10 @@ struct SinkConfig {
   std::string path;                      // file: may contain {service}
   uint64_t rotate_size = 10ull << 20;    // file
   int keep = 5;                          // file
+  int window = 128;                      // relp: records in flight
+  // tls:// urls. tls_ca "" means the system bundle.
+  std::string tls_ca, tls_cert, tls_key, tls_server_name;
+  bool tls_verify = true;
 };
 
 struct LogConfig {

@@ -111,11 +111,13 @@ std::string FormatLastExit(const ServiceStatus& s);
 struct SinkDrops {
   std::string name;
   uint64_t dropped = 0;
+  std::string problem;  // why it cannot deliver now; "" when it can
 };
 
 // The `ctl status` table: a header, one row per service, columns padded to
 // their widest cell and separated by two spaces; then, when `sinks` is not
-// empty, a blank line and a table of the log sinks with their drop counts.
+// empty, a blank line and a table of the log sinks with their drop counts,
+// and a PROBLEM column when one of them cannot deliver.
 std::string FormatStatusTable(const std::vector<ServiceStatus>& services,
                               const std::vector<SinkDrops>& sinks);
 // `ctl status --json`: one object, {"services":[...],"sinks":[...]}, and a newline.

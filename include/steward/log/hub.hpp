@@ -90,6 +90,9 @@ class LogHub {
 
   // Records a sink has dropped so far (for `ctl status`); 0 when unknown.
   uint64_t Dropped(const std::string& sink) const;
+  // Why a network sink cannot deliver now ("TLS: certificate has expired"),
+  // "" when it can or it is not known.
+  std::string Problem(const std::string& sink) const;
 
  private:
   struct Pipe {
@@ -131,6 +134,7 @@ class LogHub {
   std::map<std::string, Entry> services_;
   std::map<uint32_t, Entry> detaching_;  // detached, until the forwarder read them to EOF
   std::map<std::string, uint64_t> dropped_;
+  std::map<std::string, std::string> problems_;
   uint32_t next_id_ = 1;
   int stdio_out_ = -1, stdio_err_ = -1;  // RedirectForwarderStdio
   size_t width_ = 0;                      // Expect()

@@ -30,7 +30,8 @@ enum class MsgType : uint8_t {
   kWidth,       // value = console name column width (longest expected name)
   // forwarder -> hub
   kDetached,    // id: both pipes of the service reached end of file
-  kDropped,     // strings: sink name; value = total records dropped by it
+  kDropped,     // strings: sink name[, why it cannot deliver, "" when it can];
+                // value = total records dropped by it
 };
 
 struct Message {
@@ -81,6 +82,8 @@ struct DetachedMsg {
 struct DroppedMsg {
   std::string sink;
   uint64_t total = 0;
+  // Why the sink cannot deliver now ("" once it can again); nullopt: unchanged.
+  std::optional<std::string> problem;
 };
 
 Message Encode(const AttachMsg& a);

@@ -63,6 +63,7 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   void DrainLogs(Clock::time_point deadline) override;
   void Exit() override;
   uint64_t Dropped(const std::string& sink) const override;
+  std::string SinkProblem(const std::string& sink) const override;
 
   // HelperRunner
   pid_t RunHelper(SpawnRequest req, std::function<void(int status)> on_exit) override;

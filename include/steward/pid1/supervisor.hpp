@@ -116,6 +116,7 @@ class SupervisorHost {
   virtual void Exit() = 0;
   // ---- for control ----
   virtual uint64_t Dropped(const std::string& sink) const = 0;
+  virtual std::string SinkProblem(const std::string& sink) const = 0;
 };
 
 class Supervisor : public ServiceHost {
@@ -153,6 +154,8 @@ class Supervisor : public ServiceHost {
   std::vector<ServiceStatus> Status() const;
   // Records dropped by a log sink so far; 0 without a log pipeline.
   uint64_t Dropped(const std::string& sink) const { return host_->Dropped(sink); }
+  // Why a log sink cannot deliver now ("TLS: certificate has expired"); "" when it can.
+  std::string SinkProblem(const std::string& sink) const { return host_->SinkProblem(sink); }
   const Config& config() const { return config_; }
   // Unknown names are refused with exit 2 and nothing done. start brings up
   // the services and their dependencies, in order; stop brings down the

@@ -57,8 +57,17 @@ void Forwarder::MakeSinks() {
       sinks_.push_back(nullptr);
       continue;
     }
+    if (ep.tls && !sc.tls_verify) {
+      Warning("{}: tls_verify = false: the collector's certificate is not checked, so anyone on "
+              "the way to {} can read and change these logs",
+              sc.name, sc.url);
+    }
     auto net = std::make_unique<NetSink>(loop_, index, sc, ep,
                                          sc.hostname.empty() ? hostname : sc.hostname, ready);
+    // Why it cannot deliver, for `ctl status` (kDropped with a second string).
+    net->on_problem = [this, sink = net.get()] {
+      Send(Encode(DroppedMsg{sink->name(), sink->dropped(), sink->problem()}));
+    };
     net_sinks_.push_back(net.get());
     sinks_.push_back(std::move(net));
   }

@@ -25,15 +25,18 @@ bool ParseEndpoint(const std::string& url, Endpoint* out, std::string* err) {
       return false;
     }
     out->kind = Endpoint::Kind::kUnix;
+    out->tls = false;
     out->path = rest;
     return true;
   }
-  if (scheme != "tcp" && scheme != "udp") {
-    *err = fmt::format("invalid url '{}': expected tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH",
-                       url);
+  if (scheme != "tcp" && scheme != "udp" && scheme != "tls") {
+    *err = fmt::format(
+        "invalid url '{}': expected tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT or unix:///PATH",
+        url);
     return false;
   }
-  out->kind = scheme == "tcp" ? Endpoint::Kind::kTcp : Endpoint::Kind::kUdp;
+  out->kind = scheme == "udp" ? Endpoint::Kind::kUdp : Endpoint::Kind::kTcp;
+  out->tls = scheme == "tls";
   size_t colon = rest.rfind(':');
   std::string host = colon == std::string::npos ? "" : rest.substr(0, colon);
   uint64_t port = 0;

@@ -1,3 +1,5 @@
+// A network sink's life: its spool, and the connection (resolve, connect,
+// TLS handshake, RELP open, back-off). Sending is in net_sink_send.cpp.
 #include "steward/log/sinks/net_sink.hpp"
 
 #include <errno.h>
@@ -15,8 +17,9 @@ namespace steward::log {
 
 namespace {
 
-constexpr size_t kFillBytes = 64 << 10;  // formatted bytes per write
-constexpr int kDatagramBurst = 256;      // datagrams per turn of the loop
+// A collector that accepts the connection but never finishes the TLS
+// handshake or never answers RELP's open is an outage too.
+constexpr double kOpenTimeout = 10.0;
 
 double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -30,7 +33,17 @@ NetSink::NetSink(struct ev_loop* loop, int index, const SinkConfig& cfg, const E
       ep_(ep),
       hostname_(std::move(hostname)),
       stream_(ep.kind == Endpoint::Kind::kTcp),
+      relp_(cfg.type == SinkConfig::Type::kRelp),
       dns_(loop) {
+  if (ep.tls) {
+    TlsOptions o;
+    if (!cfg.tls_ca.empty()) o.ca = cfg.tls_ca;
+    o.cert = cfg.tls_cert;
+    o.key = cfg.tls_key;
+    o.server_name = cfg.tls_server_name.empty() ? ep.host : cfg.tls_server_name;
+    o.verify = cfg.tls_verify;
+    tls_ = std::make_unique<TlsContext>(std::move(o));
+  }
   ev_io_init(&io_, &NetSink::OnIo, -1, 0);
   io_.data = this;
   ev_timer_init(&timer_, &NetSink::OnTimer, 0, 0);
@@ -53,6 +66,14 @@ bool NetSink::OpenSpool(UniqueFd fd, std::string* err) {
 void NetSink::Start() { Connect(); }
 
 void NetSink::Format(const Record& r, std::string* out) const {
+  if (relp_) {
+    if (cfg_.rfc3164) {
+      AppendRfc3164(r, cfg_.facility, hostname_, out);
+    } else {
+      AppendRfc5424(r, cfg_.facility, hostname_, out);
+    }
+    return;
+  }
   if (cfg_.type == SinkConfig::Type::kJson) {
     AppendJson(r, r.service, out);
     if (!stream_) out->resize(out->size() - 1);  // a datagram needs no newline
@@ -101,7 +122,7 @@ void NetSink::RetryBatch() {
   } else if (result != Spool::Push::kError) {
     spool_error_reported_ = false;
   }
-  if (result == Spool::Push::kError && state_ != State::kWaiting) {
+  if (result == Spool::Push::kError && state_ == State::kConnected) {
     // Nothing else would wake us to retry the spool: a short timer does.
     ev_timer_stop(loop_, &timer_);
     ev_timer_set(&timer_, 1.0, 0);
@@ -111,7 +132,7 @@ void NetSink::RetryBatch() {
 
 bool NetSink::Idle() const {
   if (!batch_.empty() || !spool_.empty() || !resend_.empty() || outstanding_) return false;
-  if (!stream_ || state_ != State::kConnected) return true;
+  if (!stream_ || relp_ || state_ != State::kConnected) return true;
   int outq = 0;
   return ioctl(sock_.get(), SIOCOUTQ, &outq) == 0 && outq == 0;
 }
@@ -157,7 +178,7 @@ void NetSink::ConnectTo(const std::string& address) {
     stream_ = type == SOCK_STREAM;
   }
   if (!in_progress) {
-    Connected();
+    StartSession();
     return;
   }
   state_ = State::kConnecting;
@@ -166,6 +187,7 @@ void NetSink::ConnectTo(const std::string& address) {
 
 // The socket is gone: wait out the next back-off delay, then connect again.
 void NetSink::ScheduleReconnect() {
+  transport_.reset();
   sock_.Reset();
   Watch(0);
   state_ = State::kWaiting;
@@ -174,26 +196,94 @@ void NetSink::ScheduleReconnect() {
   ev_timer_start(loop_, &timer_);
 }
 
+// One message per outage, and another when it turns into a TLS or RELP
+// failure, which the user must act on (the collector came up, but its
+// certificate does not verify).
 void NetSink::ConnectFailed(const std::string& why) {
-  if (!outage_reported_) {
+  bool protocol = why.compare(0, 5, "TLS: ") == 0 || why.compare(0, 6, "RELP: ") == 0;
+  if (!outage_reported_ || (protocol && why != problem_)) {
     outage_reported_ = true;
-    Warning("{}: cannot connect to {}: {}; retrying with back-off, records wait in the spool",
-            name(), cfg_.url, why);
+    if (protocol) {
+      Warning("{}: {} (connecting to {}); retrying with back-off, records wait in the spool",
+              name(), why, cfg_.url);
+    } else {
+      Warning("{}: cannot connect to {}: {}; retrying with back-off, records wait in the spool",
+              name(), cfg_.url, why);
+    }
   }
+  SetProblem(why);
   ScheduleReconnect();
 }
 
+// PID 1 keeps the last problem it was told across forwarder restarts, so
+// the first state of a new forwarder is always sent.
+void NetSink::SetProblem(const std::string& why) {
+  if (why == problem_ && problem_told_) return;
+  problem_told_ = true;
+  problem_ = why;
+  if (on_problem) on_problem();
+}
+
+// The socket is connected: TLS first when asked for, then RELP's open.
+void NetSink::StartSession() {
+  if (!stream_) return Connected();
+  if (tls_) {
+    std::string err;
+    if (!tls_->Load(&err)) return ConnectFailed(err);
+    transport_ = tls_->NewSession(sock_.get());
+  } else {
+    transport_ = MakePlainTransport(sock_.get());
+  }
+  state_ = State::kHandshaking;
+  ev_timer_stop(loop_, &timer_);
+  ev_timer_set(&timer_, kOpenTimeout, 0);
+  ev_timer_start(loop_, &timer_);
+  Handshake();
+}
+
+void NetSink::Handshake() {
+  std::string err;
+  Transport::Io io = transport_->Handshake(&err);
+  if (io == Transport::Io::kOk) return Opened();
+  if (io == Transport::Io::kError || io == Transport::Io::kClosed) {
+    return ConnectFailed(err.empty() ? "closed by the collector" : err);
+  }
+  WatchFor(io);
+}
+
+void NetSink::Opened() {
+  if (!relp_) {
+    ev_timer_stop(loop_, &timer_);
+    return Connected();
+  }
+  // The open is the session's first transaction; Pump() writes it, and the
+  // collector's answer (OnRelp) completes the connection.
+  state_ = State::kOpening;
+  reader_.Reset();
+  txns_.clear();
+  out_.clear();
+  out_off_ = frame_start_ = 0;
+  frames_.clear();
+  relp::AppendFrame(1, "open", relp::OpenOffers(), &out_);
+  txnr_ = 2;
+  PumpStream();
+}
+
 void NetSink::Connected() {
+  ev_timer_stop(loop_, &timer_);  // the open timeout
   state_ = State::kConnected;
   if (outage_reported_) {
     outage_reported_ = false;
     Info("{}: connected to {}", name(), cfg_.url);
   }
-  backoff_.Reset();
-  written_ = acked_base_ = 0;
+  SetProblem("");
+  // relp: only once a record is answered (OnRelp), so that a collector that
+  // accepts the session but drops it at some record is not retried hot.
+  if (!relp_) backoff_.Reset();
   out_.clear();
   out_off_ = frame_start_ = 0;
   frames_.clear();
+  txns_.clear();
   send_pos_ = spool_.head();
   Watch(stream_ ? EV_READ : 0);
   Pump();
@@ -205,10 +295,13 @@ void NetSink::Disconnect(const std::string& why) {
     Warning("{}: connection to {} lost: {}; reconnecting, records wait in the spool", name(),
             cfg_.url, why);
   }
+  SetProblem(why);
   // What the peer may not have received goes first on the next connection;
-  // what was only partly written is still in the spool.
-  for (auto it = unacked_.rbegin(); it != unacked_.rend(); ++it) resend_.push_front(std::move(*it));
+  // what was only partly written is still in the spool. (relp: everything
+  // unanswered is still in the spool.)
+  for (auto it = unacked_.rbegin(); it != unacked_.rend(); ++it) resend_.push_front(std::move(it->frame));
   unacked_.clear();
+  txns_.clear();
   ScheduleReconnect();
 }
 
@@ -216,7 +309,12 @@ void NetSink::OnTimer(struct ev_loop*, ev_timer* w, int) {
   auto* self = static_cast<NetSink*>(w->data);
   if (self->state_ == State::kWaiting) {
     self->Connect();
-  } else if (self->state_ != State::kResolving) {
+  } else if (self->state_ == State::kHandshaking) {
+    self->ConnectFailed(self->tls_ ? "TLS: no handshake from the collector within 10 s"
+                                   : "no answer from the collector within 10 s");
+  } else if (self->state_ == State::kOpening) {
+    self->ConnectFailed("RELP: no answer to open within 10 s (is it an imrelp port?)");
+  } else if (self->state_ == State::kConnected) {
     self->Pump();  // spool retry
   }
 }
@@ -230,152 +328,17 @@ void NetSink::OnIo(struct ev_loop*, ev_io* w, int revents) {
     if (err != 0) {
       self->ConnectFailed(strerror(err));
     } else {
-      self->Connected();
+      self->StartSession();
     }
     return;
   }
+  if (self->state_ == State::kHandshaking) return self->Handshake();
   if ((revents & EV_READ) && self->stream_) {
-    // Collectors send nothing; readable means closed or reset.
-    char buf[512];
-    ssize_t n = recv(self->sock_.get(), buf, sizeof buf, MSG_DONTWAIT);
-    if (n == 0) {
-      self->Disconnect("closed by the collector");
-      return;
-    }
-    if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      self->Disconnect(strerror(errno));
-      return;
-    }
+    self->ReadStream();
+    if (self->state_ != State::kConnected && self->state_ != State::kOpening) return;
   }
   if (revents & EV_WRITE) self->Pump();
 }
 
-void NetSink::Pump() {
-  if (state_ == State::kConnected) {
-    if (stream_) {
-      PumpStream();
-    } else {
-      PumpDatagram();
-    }
-  }
-  if (outstanding_) {
-    RetryBatch();
-    if (batch_.empty()) Done();
-  }
-}
-
-// Formats entries from the spool into out_: first frames to resend, then
-// entries from send_pos_. False when there is nothing to send.
-bool NetSink::FillOut() {
-  out_.clear();
-  out_off_ = frame_start_ = 0;
-  frames_.clear();
-  while (!resend_.empty() && out_.size() < kFillBytes) {
-    out_.append(resend_.front());
-    resend_.pop_front();
-    frames_.push_back({out_.size(), 0});
-  }
-  if (send_pos_ < spool_.head()) send_pos_ = spool_.head();  // dropped meanwhile
-  std::string entry;
-  Record r;
-  while (send_pos_ < spool_.tail() && out_.size() < kFillBytes) {
-    uint64_t next;
-    if (!spool_.Read(send_pos_, &entry, &next) || !DecodeRecord(entry, &r)) {
-      Error("{}: spool is corrupt; dropping its content", name());
-      spool_.Clear();
-      send_pos_ = spool_.head();
-      break;
-    }
-    Format(r, &out_);
-    frames_.push_back({out_.size(), next});
-    send_pos_ = next;
-  }
-  return !out_.empty();
-}
-
-void NetSink::PumpStream() {
-  for (;;) {
-    if (out_off_ == out_.size() && !FillOut()) {
-      Watch(EV_READ);
-      return;
-    }
-    ssize_t n = send(sock_.get(), out_.data() + out_off_, out_.size() - out_off_,
-                     MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      Watch(EV_READ | EV_WRITE);
-      return;
-    }
-    if (n < 0) {
-      Disconnect(strerror(errno));
-      return;
-    }
-    out_off_ += size_t(n);
-    written_ += uint64_t(n);
-    uint64_t pop_to = 0;
-    while (!frames_.empty() && frames_.front().end <= out_off_) {
-      unacked_.push_back(out_.substr(frame_start_, frames_.front().end - frame_start_));
-      if (frames_.front().pop_to) pop_to = frames_.front().pop_to;
-      frame_start_ = frames_.front().end;
-      frames_.pop_front();
-    }
-    if (pop_to) spool_.PopTo(pop_to);
-    TrimAcked();
-  }
-}
-
-// Forgets the frames the peer has acknowledged: the bytes written minus
-// those still in the socket's send queue.
-void NetSink::TrimAcked() {
-  int outq = 0;
-  if (ioctl(sock_.get(), SIOCOUTQ, &outq) != 0) return;
-  uint64_t acked = written_ - uint64_t(outq);
-  while (!unacked_.empty() && acked_base_ + unacked_.front().size() <= acked) {
-    acked_base_ += unacked_.front().size();
-    unacked_.pop_front();
-  }
-}
-
-void NetSink::PumpDatagram() {
-  std::string entry, msg;
-  Record r;
-  uint64_t pop_to = 0;
-  for (int i = 0; i < kDatagramBurst; ++i) {
-    if (send_pos_ < spool_.head()) send_pos_ = spool_.head();
-    if (send_pos_ >= spool_.tail()) break;
-    uint64_t next;
-    if (!spool_.Read(send_pos_, &entry, &next) || !DecodeRecord(entry, &r)) {
-      Error("{}: spool is corrupt; dropping its content", name());
-      spool_.Clear();
-      send_pos_ = spool_.head();
-      break;
-    }
-    msg.clear();
-    Format(r, &msg);
-    ssize_t n = send(sock_.get(), msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) {
-      --i;
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-      Watch(EV_WRITE);
-      break;
-    }
-    if (n < 0 && errno == EMSGSIZE) {
-      ++too_big_;  // can never be sent: counted as dropped
-    } else if (n < 0) {
-      if (pop_to) spool_.PopTo(pop_to);
-      Disconnect(strerror(errno));
-      return;
-    }
-    pop_to = send_pos_ = next;
-  }
-  if (pop_to) spool_.PopTo(pop_to);
-  if (send_pos_ < spool_.tail()) {
-    if (!ev_is_active(&io_)) Watch(EV_WRITE);
-  } else {
-    Watch(0);
-  }
-}
 
 }  // namespace steward::log

@@ -21,11 +21,25 @@ TEST(Endpoint, ParsesTcpUdpAndUnix) {
   EXPECT_EQ("/run/syslog.sock", ep.path);
 }
 
+TEST(Endpoint, TlsIsTcpWithTls) {
+  Endpoint ep;
+  std::string err;
+  ASSERT_TRUE(ParseEndpoint("tls://logs.internal:6514", &ep, &err)) << err;
+  EXPECT_EQ(Endpoint::Kind::kTcp, ep.kind);
+  EXPECT_TRUE(ep.tls);
+  EXPECT_EQ("logs.internal", ep.host);
+  EXPECT_EQ(6514, ep.port);
+  ASSERT_TRUE(ParseEndpoint("tcp://logs.internal:514", &ep, &err)) << err;
+  EXPECT_FALSE(ep.tls);
+  EXPECT_FALSE(ParseEndpoint("tls://logs.internal", &ep, &err));
+  EXPECT_EQ("invalid url 'tls://logs.internal': expected tls://HOST:PORT", err);
+}
+
 TEST(Endpoint, RejectsWithAReason) {
   Endpoint ep;
   std::string err;
   EXPECT_FALSE(ParseEndpoint("http://x:1", &ep, &err));
-  EXPECT_EQ("invalid url 'http://x:1': expected tcp://HOST:PORT, udp://HOST:PORT or unix:///PATH", err);
+  EXPECT_EQ("invalid url 'http://x:1': expected tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT or unix:///PATH", err);
   EXPECT_FALSE(ParseEndpoint("tcp://host", &ep, &err));
   EXPECT_EQ("invalid url 'tcp://host': expected tcp://HOST:PORT", err);
   EXPECT_FALSE(ParseEndpoint("udp://h:70000", &ep, &err));

@@ -1,5 +1,5 @@
-// Where a network sink sends (SPEC §5: `tcp://HOST:PORT`, `udp://HOST:PORT`,
-// `unix:///path`), how it connects, and how long it waits between attempts.
+// Where a network sink sends (SPEC §5: `tcp://HOST:PORT`, `tls://HOST:PORT`,
+// `udp://HOST:PORT`, `unix:///path`), how it connects, and how long it waits between attempts.
 #pragma once
 
 #include <cstdint>
@@ -14,13 +14,14 @@ namespace steward::log {
 struct Endpoint {
   enum class Kind { kTcp, kUdp, kUnix };
   Kind kind = Kind::kTcp;
+  bool tls = false;  // tls://: TCP, then TLS (tls.hpp)
   std::string host;  // tcp, udp: name or address ("[::1]" given without brackets here)
   uint16_t port = 0;
   std::string path;  // unix
 };
 
-// "tcp://logs.internal:6514", "udp://127.0.0.1:514", "tcp://[::1]:514",
-// "unix:///dev/log". False with *err naming the problem.
+// "tcp://logs.internal:6514", "tls://logs.internal:6514", "udp://127.0.0.1:514",
+// "tcp://[::1]:514", "unix:///dev/log". False with *err naming the problem.
 bool ParseEndpoint(const std::string& url, Endpoint* out, std::string* err);
 
 // Starts a non-blocking connection (close-on-exec) to ep, at the numeric

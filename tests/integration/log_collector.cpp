@@ -1,0 +1,275 @@
+// rsyslogd as a RELP or TLS collector, and the test PKI (log_collector.hpp).
+#include "log_collector.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "harness.hpp"
+#include "log_support.hpp"
+
+namespace steward::testing {
+
+namespace {
+
+void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
+  for (size_t pos = s->find(from); pos != std::string::npos; pos = s->find(from, pos + to.size()))
+    s->replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+Collector::Collector(std::string dir) : dir_(std::move(dir)) {
+  wait_exit = [](pid_t pid) {
+    int st;
+    waitpid(pid, &st, 0);
+  };
+}
+
+Collector::~Collector() { Stop(); }
+
+uint16_t Collector::port() {
+  if (port_ == 0) port_ = FreePort();
+  return port_;
+}
+
+bool Collector::Start(const std::string& global_extra, const std::string& inputs, std::string* err) {
+  std::string in = inputs;
+  ReplaceAll(&in, "{port}", std::to_string(port()));
+  ReplaceAll(&in, "{dir}", dir_);
+  std::string conf = fmt::format(
+      "global(workDirectory=\"{0}\" maxMessageSize=\"64k\"\n"
+      "       parser.escapeControlCharactersOnReceive=\"off\" {1})\n"
+      "main_queue(queue.type=\"Direct\")\n"
+      "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n"
+      "ruleset(name=\"in\" queue.type=\"Direct\") {{\n"
+      "  action(type=\"omfile\" file=\"{0}/got.log\" template=\"raw\")\n"
+      "}}\n"
+      "{2}\n",
+      dir_, global_extra, in);
+  WriteFile(dir_ + "/rsl.conf", conf);
+  pid_ = fork();
+  if (pid_ == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    int log = open((dir_ + "/rsyslogd.out").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    std::string conf_path = dir_ + "/rsl.conf", pidfile = dir_ + "/rsl.pid";
+    execlp("rsyslogd", "rsyslogd", "-n", "-f", conf_path.c_str(), "-i", pidfile.c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 1500; ++i) {
+    if (PortOpen(port_)) {
+      // On a shared machine someone else may have taken the port since
+      // FreePort(): then what answers is not this rsyslog.
+      std::string out = ReadFile(dir_ + "/rsyslogd.out");
+      if (out.find("Address already in use") != std::string::npos) {
+        *err = "port " + std::to_string(port_) + " is taken by another process: " + out;
+        return false;
+      }
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  *err = "rsyslogd did not open its port: " + ReadFile(dir_ + "/rsyslogd.out");
+  return false;
+}
+
+void Collector::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  wait_exit(pid_);
+  pid_ = -1;
+  unlink((dir_ + "/rsl.pid").c_str());
+}
+
+void Collector::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  wait_exit(pid_);
+  pid_ = -1;
+  unlink((dir_ + "/rsl.pid").c_str());
+}
+
+std::vector<std::string> Collector::ReceivedLines() const { return Lines(ReadFile(dir_ + "/got.log")); }
+
+std::string ImrelpInput(const std::string& tls_params) {
+  return "module(load=\"imrelp\")\n"
+         "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"{port}\" ruleset=\"in\" " +
+         tls_params + ")\n";
+}
+
+std::string ImtcpInput(const std::string& auth_mode) {
+  std::string tls;
+  if (!auth_mode.empty()) {
+    tls = " StreamDriver.Name=\"gtls\" StreamDriver.Mode=\"1\" StreamDriver.AuthMode=\"" +
+          auth_mode + "\"";
+  }
+  return "module(load=\"imtcp\" MaxSessions=\"200\"" + tls +
+         ")\n"
+         "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"{port}\" ruleset=\"in\"\n"
+         "      supportOctetCountedFraming=\"on\")\n";
+}
+
+std::string GtlsGlobal(const std::string& ca, const std::string& cert, const std::string& key) {
+  return fmt::format(
+      "DefaultNetstreamDriver=\"gtls\" DefaultNetstreamDriverCAFile=\"{}\"\n"
+      "       DefaultNetstreamDriverCertFile=\"{}\" DefaultNetstreamDriverKeyFile=\"{}\"",
+      ca, cert, key);
+}
+
+bool MakeCerts(const std::string& dir, std::string* err) {
+  // Each certificate: a key, a request, and the CA's signature (days -1
+  // makes one that has already expired).
+  std::string script = fmt::format(
+      "set -e; cd '{}'\n"
+      "ca() {{ openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key -out $1.pem -days 30 "
+      "-subj /CN=$1; }}\n"
+      "cert() {{ openssl req -newkey rsa:2048 -nodes -keyout $1.key -out $1.csr -subj /CN=$2\n"
+      "  printf 'subjectAltName=DNS:%s\\n' $2 > $1.ext\n"
+      "  openssl x509 -req -in $1.csr -CA $3.pem -CAkey $3.key -CAcreateserial -out $1.pem "
+      "-days $4 -extfile $1.ext; }}\n"
+      "ca ca; ca rogue-ca\n"
+      "cert good collector.test ca 30\n"
+      "cert other other.test ca 30\n"
+      "cert expired collector.test ca -1\n"
+      "cert rogue collector.test rogue-ca 30\n"
+      "cert client steward-client ca 30\n"
+      "chmod 644 *.key\n",
+      dir);
+  WriteFile(dir + "/mkcerts.sh", script);
+  std::string out = dir + "/mkcerts.out";
+  int rc = system(("sh '" + dir + "/mkcerts.sh' >'" + out + "' 2>&1").c_str());
+  if (rc != 0) {
+    *err = ReadFile(out);
+    return false;
+  }
+  return true;
+}
+
+pid_t StartSyslogNg(const std::string& dir, const std::string& conf) {
+  std::string binary, libs, modules;
+  if (const char* root = getenv("STEWARD_SYSLOG_NG_ROOT")) {
+    binary = std::string(root) + "/usr/sbin/syslog-ng";
+    libs = std::string(root) + "/usr/lib/x86_64-linux-gnu:" + root + "/lib/x86_64-linux-gnu:" + root +
+           "/usr/lib/syslog-ng";
+    modules = std::string(root) + "/usr/lib/syslog-ng/3.38";
+  } else {
+    for (const char* p : {"/usr/sbin/syslog-ng", "/usr/bin/syslog-ng"}) {
+      if (access(p, X_OK) == 0) binary = p;
+    }
+  }
+  if (binary.empty() || access(binary.c_str(), X_OK) != 0) return -1;
+  WriteFile(dir + "/ng.conf", conf);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!libs.empty()) setenv("LD_LIBRARY_PATH", libs.c_str(), 1);
+    std::vector<std::string> args = {binary, "-F", "-f", dir + "/ng.conf", "-R", dir + "/ng.persist",
+                                     "-p", dir + "/ng.pid", "-c", dir + "/ng.ctl"};
+    if (!modules.empty()) args.push_back("--module-path=" + modules);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    int log = open((dir + "/ng.out").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+Tally Count(const std::vector<int>& numbers, int count) {
+  std::vector<int> seen(size_t(count) + 1, 0);
+  Tally t;
+  for (int n : numbers) {
+    if (n >= 1 && n <= count) ++seen[size_t(n)];
+  }
+  for (int i = 1; i <= count; ++i) {
+    if (seen[size_t(i)] == 0) ++t.missing;
+    if (seen[size_t(i)] > 1) t.duplicates += seen[size_t(i)] - 1;
+  }
+  return t;
+}
+
+void CollectorTest::SetUp() {
+  cfg_.syslog_socket = "";  // never the machine's /dev/log
+  cfg_.console = LogConfig::Console::kOff;
+  collector_ = std::make_unique<Collector>(dir_.path());
+  collector_->wait_exit = [this](pid_t pid) { driver_.WaitExit(pid); };
+}
+
+void CollectorTest::TearDown() {
+  hub_.reset();
+  collector_.reset();
+  EXPECT_EQ(std::string::npos, Stderr().find("Sanitizer")) << Stderr();
+  EXPECT_EQ(std::string::npos, Stderr().find("runtime error:")) << Stderr();
+}
+
+void CollectorTest::StartHub() {
+  stderr_ = UniqueFd(open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  mkdir((dir_ / "run").c_str(), 0700);
+  hub_ = std::make_unique<log::LogHub>(driver_.loop(), cfg_, dir_ / "run");
+  hub_->RedirectForwarderStdio(stderr_.get(), stderr_.get());
+  driver_.on_exit = [this](pid_t pid, int status) {
+    if (hub_) hub_->OnForwarderExit(pid, status);
+  };
+  std::string err;
+  ASSERT_TRUE(hub_->Start(&err)) << err;
+}
+
+CollectorTest::Fds CollectorTest::Attach(const std::string& name) {
+  Fds f;
+  std::string err;
+  EXPECT_TRUE(hub_->Attach(name, ServiceLogConfig{}, &f.out, &f.err, &err)) << err;
+  return f;
+}
+
+void CollectorTest::WaitAll(const std::vector<pid_t>& pids) {
+  for (pid_t p : pids) {
+    ASSERT_TRUE(driver_.RunUntil([&] { return driver_.Exited(p); }, std::chrono::seconds(120)));
+    EXPECT_EQ(0, driver_.Status(p));
+  }
+}
+
+bool CollectorTest::Drain(std::chrono::seconds budget) {
+  bool done = false;
+  hub_->Drain(std::chrono::steady_clock::now() + budget, [&] { done = true; });
+  return driver_.RunUntil([&] { return done; }, budget + std::chrono::seconds(5));
+}
+
+SinkConfig CollectorTest::Sink(SinkConfig::Type type, const std::string& scheme) {
+  SinkConfig s;
+  s.name = "central";
+  s.type = type;
+  s.url = fmt::format("{}://127.0.0.1:{}", scheme, collector_->port());
+  return s;
+}
+
+std::vector<std::string> CollectorTest::WaitReceived(const std::vector<std::string>& prefixes,
+                                                     int count, std::chrono::seconds budget) {
+  std::vector<std::string> got;
+  driver_.RunUntil(
+      [&] {
+        got = collector_->ReceivedLines();
+        for (const std::string& p : prefixes) {
+          if (Count(Numbers(got, p), count).missing > 0) return false;
+        }
+        return true;
+      },
+      budget);
+  return got;
+}
+
+}  // namespace steward::testing

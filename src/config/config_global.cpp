@@ -254,6 +254,14 @@ const Key<GlobalConfig> kGlobalKeys[] = {
      [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
        ReadAbsolutePath(c, v, "config_volume", &g->config_volume);
      }},
+    {"config_volume_watch",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       ReadBool(c, v, "config_volume_watch", &g->config_volume_watch);
+     }},
+    {"config_volume_settle",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       ReadDuration(c, v, "config_volume_settle", &g->config_volume_settle);
+     }},
     {"log",
      [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
        if (const toml::table* t = ReadTable(c, v, "log")) ReadKeys(c, *t, "log", kLogKeys, &g->log);

@@ -760,6 +760,8 @@ grace = 3
 kill_mode = "process"
 control_group = "docker"
 config_volume = "/config"
+config_volume_watch = false
+config_volume_settle = "250ms"
 
 [log]
 console = "json"
@@ -807,6 +809,8 @@ facility = 1
   EXPECT_EQ("docker", g.control_group);
   EXPECT_EQ(gid_t(999), g.control_gid);
   EXPECT_EQ("/config", g.config_volume);
+  EXPECT_FALSE(g.config_volume_watch);
+  EXPECT_EQ(Duration(250), g.config_volume_settle);
   EXPECT_EQ(LogConfig::Console::kJson, g.log.console);
   EXPECT_TRUE(g.log.console_drop_oldest);
   EXPECT_EQ(32u << 10, g.log.max_line);
@@ -847,6 +851,8 @@ TEST_F(ConfigLoad, GlobalDefaultsWhenTheFileIsEmpty) {
   EXPECT_FALSE(g.grace.has_value());
   EXPECT_FALSE(g.kill_mode.has_value());
   EXPECT_FALSE(g.control_gid.has_value());
+  EXPECT_TRUE(g.config_volume_watch);
+  EXPECT_EQ(Duration(1000), g.config_volume_settle);
   EXPECT_EQ(LogConfig::Console::kPrefixed, g.log.console);
   EXPECT_FALSE(g.log.console_drop_oldest);
   EXPECT_EQ(16u << 10, g.log.max_line);

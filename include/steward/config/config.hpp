@@ -146,6 +146,8 @@ struct GlobalConfig {
   std::string control_group;  // control socket group (0660)
   std::optional<gid_t> control_gid;  // control_group resolved from /etc/group
   std::string config_volume;
+  bool config_volume_watch = true;                // SPEC §7: inotify while running
+  Duration config_volume_settle = Duration(1000);  // quiet time before installing again
   LogConfig log;
 };
 

@@ -215,6 +215,10 @@ const Key<LogConfig> kLogKeys[] = {
      [](FileCtx& c, const toml::node& v, LogConfig* l) {
        ReadDuration(c, v, "log.partial_flush", &l->partial_flush);
      }},
+    {"ring",
+     [](FileCtx& c, const toml::node& v, LogConfig* l) {
+       ReadSize(c, v, "log.ring", &l->ring);  // 0: `ctl logs` keeps nothing
+     }},
     {"syslog_socket",
      [](FileCtx& c, const toml::node& v, LogConfig* l) {
        ReadString(c, v, "log.syslog_socket", &l->syslog_socket);

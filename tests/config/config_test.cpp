@@ -768,6 +768,7 @@ console = "json"
 console_overflow = "drop-oldest"
 max_line = "32KiB"
 partial_flush = "500ms"
+ring = "64KiB"
 syslog_socket = ""
 
 [[log.sink]]
@@ -815,6 +816,7 @@ facility = 1
   EXPECT_TRUE(g.log.console_drop_oldest);
   EXPECT_EQ(32u << 10, g.log.max_line);
   EXPECT_EQ(Duration(500), g.log.partial_flush);
+  EXPECT_EQ(64u << 10, g.log.ring);
   EXPECT_EQ("", g.log.syslog_socket);
   ASSERT_EQ(4u, g.log.sinks.size());
   const SinkConfig& c = g.log.sinks[0];
@@ -857,6 +859,7 @@ TEST_F(ConfigLoad, GlobalDefaultsWhenTheFileIsEmpty) {
   EXPECT_FALSE(g.log.console_drop_oldest);
   EXPECT_EQ(16u << 10, g.log.max_line);
   EXPECT_EQ(Duration(1000), g.log.partial_flush);
+  EXPECT_EQ(1u << 20, g.log.ring);
   EXPECT_EQ("/dev/log", g.log.syslog_socket);
   EXPECT_TRUE(g.log.sinks.empty());
 }

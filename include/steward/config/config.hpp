@@ -134,6 +134,7 @@ struct LogConfig {
   bool console_drop_oldest = false;  // console_overflow = "drop-oldest"
   uint64_t max_line = 16 << 10;
   Duration partial_flush = Duration(1000);
+  uint64_t ring = 1 << 20;  // recent bytes per service kept for `ctl logs`
   std::string syslog_socket = "/dev/log";  // "" disables
   std::vector<SinkConfig> sinks;
 };

@@ -308,6 +308,12 @@ uint64_t ProcessHost::Dropped(const std::string& sink) const {
   return logs_ ? logs_->Dropped(sink) : 0;
 }
 
+bool ProcessHost::TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) {
+  if (!logs_) return false;
+  logs_->Tail(service, lines, follow, std::move(*client));
+  return true;
+}
+
 // ---- helpers ----------------------------------------------------------------
 
 pid_t ProcessHost::RunHelper(SpawnRequest req, std::function<void(int)> on_exit) {

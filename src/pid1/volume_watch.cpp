@@ -28,15 +28,11 @@ constexpr uint32_t kMask = IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MODIFY | 
 
 VolumeWatcher::VolumeWatcher(struct ev_loop* loop, std::string volume, Duration settle,
                              std::function<void()> on_change)
-    : loop_(loop), volume_(std::move(volume)), settle_(settle), on_change_(std::move(on_change)) {
+    : volume_(std::move(volume)), settle_(settle), on_change_(std::move(on_change)) {
   while (volume_.size() > 1 && volume_.back() == '/') volume_.pop_back();
-  ev_init(&io_, OnReadable);
-  io_.data = this;
-  ev_init(&settle_timer_, OnSettled);
-  settle_timer_.data = this;
+  io_.Bind<&VolumeWatcher::Drain>(loop, this);
+  settle_timer_.Bind<&VolumeWatcher::OnSettled>(loop, this);
 }
-
-VolumeWatcher::~VolumeWatcher() { Stop(); }
 
 bool VolumeWatcher::Start(std::string* err) {
   Stop();
@@ -51,14 +47,13 @@ bool VolumeWatcher::Start(std::string* err) {
     fd_.Reset();
     return false;
   }
-  ev_io_set(&io_, fd_.get(), EV_READ);
-  ev_io_start(loop_, &io_);
+  io_.Set(fd_.get(), EV_READ);
   return true;
 }
 
 void VolumeWatcher::Stop() {
-  ev_io_stop(loop_, &io_);
-  ev_timer_stop(loop_, &settle_timer_);
+  io_.Stop();
+  settle_timer_.Stop();
   dirs_.clear();
   fd_.Reset();
 }
@@ -93,10 +88,6 @@ void VolumeWatcher::WatchTree(const std::string& dir, int depth) {
   for (const std::string& sub : subdirs) WatchTree(sub, depth + 1);
 }
 
-void VolumeWatcher::OnReadable(struct ev_loop*, ev_io* w, int) {
-  static_cast<VolumeWatcher*>(w->data)->Drain();
-}
-
 // Reads every pending event. Any event counts as a change; a new directory
 // is watched at once (files written into it before the watch was added are
 // covered by the settle: the whole volume is read again afterwards).
@@ -123,21 +114,19 @@ void VolumeWatcher::Drain() {
     }
   }
   if (!changed) return;
-  // Quiet for settle_ since the last event: ev_timer_again restarts it.
-  settle_timer_.repeat = std::max(0.001, std::chrono::duration<double>(settle_).count());
-  ev_timer_again(loop_, &settle_timer_);
+  // Quiet for settle_ since the last event: Again() restarts the interval.
+  settle_timer_.Again(std::max(0.001, Seconds(settle_)));
 }
 
-void VolumeWatcher::OnSettled(struct ev_loop* loop, ev_timer* w, int) {
-  ev_timer_stop(loop, w);  // one report per quiet period; no timer while idle
-  auto* self = static_cast<VolumeWatcher*>(w->data);
-  if (self->dirs_.empty()) {
+void VolumeWatcher::OnSettled() {
+  settle_timer_.Stop();  // one report per quiet period; no timer while idle
+  if (dirs_.empty()) {
     // The volume itself went away (unmounted, replaced): watch it again if
     // it is back, so that a later change is still seen.
     std::string err;
-    if (!self->Start(&err)) Warning("config volume {}: no longer watched: {}", self->volume_, err);
+    if (!Start(&err)) Warning("config volume {}: no longer watched: {}", volume_, err);
   }
-  self->on_change_();
+  on_change_();
 }
 
 }  // namespace steward

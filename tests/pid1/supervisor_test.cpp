@@ -65,6 +65,7 @@ class FakeHost : public SupervisorHost {
   void DrainLogs(Clock::time_point) override { drain_requested = true; }
   void Exit() override { exited = true; }
   uint64_t Dropped(const std::string&) const override { return 0; }
+  bool TailLogs(const std::string&, int, bool, UniqueFd*) override { return false; }
 };
 
 ServiceConfig Svc(const std::string& name, std::vector<std::string> deps = {}) {

@@ -90,6 +90,9 @@ class LogHub {
 
   // Records a sink has dropped so far (for `ctl status`); 0 when unknown.
   uint64_t Dropped(const std::string& sink) const;
+  // `ctl logs`: hands the client's connection to the forwarder, which
+  // answers it from the service's ring (no log byte passes through PID 1).
+  void Tail(const std::string& service, int lines, bool follow, UniqueFd client);
 
  private:
   struct Pipe {

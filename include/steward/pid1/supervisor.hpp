@@ -116,6 +116,9 @@ class SupervisorHost {
   virtual void Exit() = 0;
   // ---- for control ----
   virtual uint64_t Dropped(const std::string& sink) const = 0;
+  // Hands a `ctl logs` client to the log forwarder; false when there is no
+  // log pipeline (wrapper mode), the client untouched.
+  virtual bool TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) = 0;
 };
 
 class Supervisor : public ServiceHost {
@@ -153,6 +156,10 @@ class Supervisor : public ServiceHost {
   std::vector<ServiceStatus> Status() const;
   // Records dropped by a log sink so far; 0 without a log pipeline.
   uint64_t Dropped(const std::string& sink) const { return host_->Dropped(sink); }
+  // `ctl logs`: unknown names get exit 2; otherwise the client's connection
+  // goes to the forwarder, which answers it (take() hands it over).
+  void ControlLogs(const std::string& name, int lines, bool follow, ControlDone done,
+                   const std::function<UniqueFd()>& take);
   const Config& config() const { return config_; }
   // Unknown names are refused with exit 2 and nothing done. start brings up
   // the services and their dependencies, in order; stop brings down the

@@ -14,14 +14,13 @@
 // by InstallConfigVolume, never here: this only learns that something moved.
 #pragma once
 
-#include <ev.h>
-
 #include <functional>
 #include <map>
 #include <string>
 
 #include "steward/config/parse.hpp"
 #include "steward/util/fd.hpp"
+#include "steward/util/watcher.hpp"
 
 namespace steward {
 
@@ -30,7 +29,6 @@ class VolumeWatcher {
   // Watches nothing until Start().
   VolumeWatcher(struct ev_loop* loop, std::string volume, Duration settle,
                 std::function<void()> on_change);
-  ~VolumeWatcher();
   VolumeWatcher(const VolumeWatcher&) = delete;
   VolumeWatcher& operator=(const VolumeWatcher&) = delete;
 
@@ -45,21 +43,19 @@ class VolumeWatcher {
   static constexpr size_t kMaxWatches = 4096;
 
  private:
-  static void OnReadable(struct ev_loop*, ev_io* w, int);
-  static void OnSettled(struct ev_loop*, ev_timer* w, int);
   void Drain();
+  void OnSettled();
   // Adds a watch on dir and on every real directory below it.
   void WatchTree(const std::string& dir, int depth);
 
-  struct ev_loop* loop_;
   std::string volume_;
   Duration settle_;
   std::function<void()> on_change_;
   UniqueFd fd_;
   std::map<int, std::string> dirs_;  // watch descriptor -> directory
   bool warned_full_ = false;         // kMaxWatches reached, said once
-  ev_io io_{};
-  ev_timer settle_timer_{};
+  IoWatcher io_;
+  TimerWatcher settle_timer_;
 };
 
 }  // namespace steward

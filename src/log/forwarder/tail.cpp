@@ -10,29 +10,16 @@
 namespace steward::log {
 
 LogTail::LogTail(struct ev_loop* loop, UniqueFd client, const LogRing* ring, size_t last_n,
-                 bool follow, std::function<void(LogTail*)> on_done)
-    : loop_(loop), fd_(std::move(client)), ring_(ring), follow_(follow),
-      on_done_(std::move(on_done)) {
+                 bool follow)
+    : fd_(std::move(client)), ring_(ring), follow_(follow) {
   int flags = fcntl(fd_.get(), F_GETFL);
   if (flags >= 0) fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
   next_ = ring_->LastN(last_n);
   end_ = ring_->next_seq();
   out_ = "0\n";  // the control response's exit code; the lines are its text
-  ev_init(&io_, OnIo);
-  io_.data = this;
-  ev_idle_init(&finish_, [](struct ev_loop* l, ev_idle* w, int) {
-    ev_idle_stop(l, w);
-    auto* self = static_cast<LogTail*>(w->data);
-    self->on_done_(self);  // may destroy self: nothing after this
-  });
-  finish_.data = this;
+  io_.Bind<&LogTail::OnIo>(loop, this, fd_.get(), EV_WRITE);
   Fill();
   Flush();
-}
-
-LogTail::~LogTail() {
-  ev_io_stop(loop_, &io_);
-  ev_idle_stop(loop_, &finish_);
 }
 
 void LogTail::Notify() {
@@ -91,33 +78,29 @@ void LogTail::Flush() {
 }
 
 void LogTail::Arm(int events) {
-  if (ev_is_active(&io_) && (io_.events & (EV_READ | EV_WRITE)) == events) return;
-  ev_io_stop(loop_, &io_);
-  ev_io_set(&io_, fd_.get(), events);
-  ev_io_start(loop_, &io_);
+  if (io_.active() && io_.events() == events) return;
+  io_.Set(fd_.get(), events);
 }
 
-void LogTail::OnIo(struct ev_loop*, ev_io* w, int revents) {
-  auto* self = static_cast<LogTail*>(w->data);
+void LogTail::OnIo(int revents) {
   if (revents & EV_READ) {
     char buf[512];  // a client has nothing to say after its request: discard, bounded
-    ssize_t n = recv(self->fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
+    ssize_t n = recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-      self->Finish();
+      Finish();
       return;
     }
   }
-  if (revents & EV_WRITE) self->Flush();
+  if (revents & EV_WRITE) Flush();
 }
 
 void LogTail::Finish() {
   if (done_) return;
   done_ = true;
-  ev_io_stop(loop_, &io_);
+  io_.Stop();
   fd_.Reset();
   out_.clear();
   out_.shrink_to_fit();
-  ev_idle_start(loop_, &finish_);
 }
 
 }  // namespace steward::log

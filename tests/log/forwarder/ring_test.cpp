@@ -69,8 +69,7 @@ class LogTailTest : public ::testing::Test {
     ev_loop_destroy(loop_);
   }
   void Start(size_t n, bool follow) {
-    tail_ = std::make_unique<LogTail>(loop_, std::move(server_), &ring_, n, follow,
-                                      [this](LogTail*) { finished_ = true; });
+    tail_ = std::make_unique<LogTail>(loop_, std::move(server_), &ring_, n, follow);
   }
   void Spin(int turns = 20) {
     for (int i = 0; i < turns; ++i) ev_run(loop_, EVRUN_NOWAIT);
@@ -92,7 +91,6 @@ class LogTailTest : public ::testing::Test {
   UniqueFd server_, client_;
   LogRing ring_{1 << 20};
   std::unique_ptr<LogTail> tail_;
-  bool finished_ = false;
 };
 
 TEST_F(LogTailTest, WithoutFollowSendsTheLastNThenCloses) {
@@ -101,7 +99,7 @@ TEST_F(LogTailTest, WithoutFollowSendsTheLastNThenCloses) {
   EXPECT_EQ(
       "0\n2025-12-01T20:11:02.123456Z stdout line 3\n2025-12-01T20:11:02.123456Z stdout line 4\n",
       Read());
-  EXPECT_TRUE(finished_);
+  EXPECT_TRUE(tail_->done());
   char c;
   EXPECT_EQ(0, recv(client_.get(), &c, 1, MSG_DONTWAIT));  // end of file
 }
@@ -109,7 +107,7 @@ TEST_F(LogTailTest, WithoutFollowSendsTheLastNThenCloses) {
 TEST_F(LogTailTest, AServiceThatWroteNothingGivesJustTheExitCode) {
   Start(100, false);
   EXPECT_EQ("0\n", Read());
-  EXPECT_TRUE(finished_);
+  EXPECT_TRUE(tail_->done());
 }
 
 TEST_F(LogTailTest, FollowSendsNewRecordsAsTheyCome) {
@@ -119,16 +117,15 @@ TEST_F(LogTailTest, FollowSendsNewRecordsAsTheyCome) {
   ring_.Append(kT, Stream::kStderr, "new");
   tail_->Notify();
   EXPECT_EQ("2025-12-01T20:11:02.123456Z stderr new\n", Read());
-  EXPECT_FALSE(finished_);
+  EXPECT_FALSE(tail_->done());
   client_.Reset();  // the client hangs up (Ctrl-C)
   Spin();
-  EXPECT_TRUE(finished_);
+  EXPECT_TRUE(tail_->done());
 }
 
 TEST_F(LogTailTest, AFollowerThatFallsARingBehindIsDroppedWithAMessage) {
   LogRing small(64 * LogRing::Cost(100));
-  tail_ = std::make_unique<LogTail>(loop_, std::move(server_), &small, 10, true,
-                                    [this](LogTail*) { finished_ = true; });
+  tail_ = std::make_unique<LogTail>(loop_, std::move(server_), &small, 10, true);
   int rcvbuf = 4096;
   setsockopt(client_.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   // The client reads nothing while far more than a ring's worth arrives.
@@ -139,8 +136,8 @@ TEST_F(LogTailTest, AFollowerThatFallsARingBehindIsDroppedWithAMessage) {
   }
   Spin();
   std::string got = Read();
-  for (int i = 0; i < 100 && !finished_; ++i) got += Read();
-  EXPECT_TRUE(finished_);
+  for (int i = 0; i < 100 && !tail_->done(); ++i) got += Read();
+  EXPECT_TRUE(tail_->done());
   EXPECT_NE(std::string::npos,
             got.find("lines were dropped from the ring (log.ring) before this client read them; "
                      "disconnecting\n"));
@@ -152,7 +149,7 @@ TEST_F(LogTailTest, CloseSaysWhyAndEnds) {
   EXPECT_EQ("0\n", Read());
   tail_->Close("steward: ctl logs: web was removed by a reload");
   EXPECT_EQ("steward: ctl logs: web was removed by a reload\n", Read());
-  EXPECT_TRUE(finished_);
+  EXPECT_TRUE(tail_->done());
 }
 
 }  // namespace

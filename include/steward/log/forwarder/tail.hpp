@@ -12,18 +12,15 @@
 // forwarder.
 //
 // Ownership: the tail owns the socket and its watcher; the ring belongs to
-// the forwarder and must outlive the tail (Close() the tails of a service
-// before dropping its ring). on_done runs once, from the loop, when the
-// tail has finished; the owner then destroys it.
+// the forwarder and must outlive the tail. A finished tail (done()) has
+// closed its socket; its owner destroys it at the next turn of the loop.
 #pragma once
 
-#include <ev.h>
-
-#include <functional>
 #include <string>
 
 #include "steward/log/forwarder/ring.hpp"
 #include "steward/util/fd.hpp"
+#include "steward/util/watcher.hpp"
 
 namespace steward::log {
 
@@ -31,38 +28,32 @@ class LogTail {
  public:
   static constexpr size_t kMaxPending = 256 << 10;
 
-  LogTail(struct ev_loop* loop, UniqueFd client, const LogRing* ring, size_t last_n, bool follow,
-          std::function<void(LogTail*)> on_done);
-  ~LogTail();
+  LogTail(struct ev_loop* loop, UniqueFd client, const LogRing* ring, size_t last_n, bool follow);
   LogTail(const LogTail&) = delete;
   LogTail& operator=(const LogTail&) = delete;
 
   // The ring has new records.
   void Notify();
-  // Ends the tail with a last line (e.g. the service was removed, steward
-  // is stopping); "" for none. on_done follows from the loop.
+  // Ends the tail with a last line (e.g. steward is stopping); "" for none.
   void Close(std::string_view why);
   bool done() const { return done_; }
 
  private:
-  static void OnIo(struct ev_loop*, ev_io* w, int revents);
+  void OnIo(int revents);
   void Fill();
   void Flush();
   void Finish();
   void Arm(int events);
 
-  struct ev_loop* loop_;
   UniqueFd fd_;
   const LogRing* ring_;
   bool follow_;
-  std::function<void(LogTail*)> on_done_;
   uint64_t next_ = 0;  // the next record to send
   uint64_t end_ = 0;   // without -f: the first record not to send
   std::string out_;    // bytes not written yet
   bool closing_ = false;
   bool done_ = false;
-  ev_io io_{};
-  ev_idle finish_{};   // on_done from the loop, never from inside a call
+  IoWatcher io_;
 };
 
 }  // namespace steward::log

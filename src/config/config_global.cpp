@@ -286,6 +286,10 @@ const Key<LogConfig> kLogKeys[] = {
      [](FileCtx& c, const toml::node& v, LogConfig* l) {
        ReadDuration(c, v, "log.partial_flush", &l->partial_flush);
      }},
+    {"ring",
+     [](FileCtx& c, const toml::node& v, LogConfig* l) {
+       ReadSize(c, v, "log.ring", &l->ring);  // 0: `ctl logs` keeps nothing
+     }},
     {"syslog_socket",
      [](FileCtx& c, const toml::node& v, LogConfig* l) {
        ReadString(c, v, "log.syslog_socket", &l->syslog_socket);
@@ -324,6 +328,14 @@ const Key<GlobalConfig> kGlobalKeys[] = {
     {"config_volume",
      [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
        ReadAbsolutePath(c, v, "config_volume", &g->config_volume);
+     }},
+    {"config_volume_watch",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       ReadBool(c, v, "config_volume_watch", &g->config_volume_watch);
+     }},
+    {"config_volume_settle",
+     [](FileCtx& c, const toml::node& v, GlobalConfig* g) {
+       ReadDuration(c, v, "config_volume_settle", &g->config_volume_settle);
      }},
     {"log",
      [](FileCtx& c, const toml::node& v, GlobalConfig* g) {

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,10 +60,34 @@ bool InstallFile(const std::string& dest, std::string_view content, mode_t mode,
   return true;
 }
 
+// One file of the volume, read and rendered, not yet installed.
+struct Pending {
+  std::string dest;
+  std::string content;
+  mode_t mode;
+};
+
+// True when dest already holds exactly content with mode: installing it
+// again would only give readers a new inode (and wake their own watchers).
+bool AlreadyInstalled(const std::string& dest, const std::string& content, mode_t mode) {
+  struct stat st;
+  if (stat(dest.c_str(), &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != (mode & 07777) ||
+      size_t(st.st_size) != content.size())
+    return false;
+  std::string now, err;
+  return ReadFile(dest, &now, &err) && now == content;
+}
+
+// Walks the volume and renders every file into memory first, so that one
+// bad file (a template that fails, a link out of the volume) installs
+// nothing at all (SPEC §7).
 struct Walker {
+  const std::string& volume;  // without trailing '/'
   const std::string& root;
   const EnvMap& env;
   VolumeResult* result;
+  std::vector<Pending> pending;
+  int depth = 0;
 
   void File(const std::string& src, const std::string& rel, const struct stat& st) {
     std::string content, err;
@@ -80,23 +105,42 @@ struct Walker {
       }
       content = std::move(out);
     }
-    std::string dest = (root == "/" ? "" : root) + dest_rel;
-    if (!InstallFile(dest, content, st.st_mode, &err)) {
-      result->errors.push_back(fmt::format("{}: {}", src, err));
-      return;
-    }
-    result->installed.push_back(dest);
+    pending.push_back({(root == "/" ? "" : root) + dest_rel, std::move(content), st.st_mode});
+  }
+
+  // A symbolic link is followed only when it stays inside the volume: that
+  // is how Kubernetes lays out ConfigMap and Secret volumes (every entry a
+  // link into ..data, itself a link to a timestamped directory). A link
+  // that leaves the volume would install whatever it points at.
+  bool Inside(const std::string& path) {
+    char* real = realpath(path.c_str(), nullptr);
+    if (!real) return false;
+    std::string r = real;
+    free(real);
+    char* vreal = realpath(volume.c_str(), nullptr);
+    std::string v = vreal ? vreal : volume;
+    free(vreal);
+    return r.size() > v.size() && r.compare(0, v.size(), v) == 0 && r[v.size()] == '/';
   }
 
   void Dir(const std::string& src, const std::string& rel) {
+    if (++depth > 64) {  // a loop of links inside the volume, or a hostile tree
+      result->errors.push_back(fmt::format("{}: directories nested too deeply", src));
+      --depth;
+      return;
+    }
     DIR* d = opendir(src.c_str());
     if (!d) {
       result->errors.push_back(SysError("opendir", src, errno));
+      --depth;
       return;
     }
     std::vector<std::string> names;
     while (struct dirent* e = readdir(d)) {
-      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
+      // "..data", "..2026_12_01_20_00_00.123": the kubelet's own entries,
+      // reached through the links that point into them.
+      if (strncmp(e->d_name, "..", 2) == 0 || strcmp(e->d_name, ".") == 0) continue;
+      names.emplace_back(e->d_name);
     }
     closedir(d);
     std::sort(names.begin(), names.end());  // a stable order for the log
@@ -105,16 +149,23 @@ struct Walker {
       struct stat st;
       if (lstat(path.c_str(), &st) < 0) {
         result->errors.push_back(SysError("lstat", path, errno));
-      } else if (S_ISDIR(st.st_mode)) {
+        continue;
+      }
+      if (S_ISLNK(st.st_mode) && Inside(path) && stat(path.c_str(), &st) < 0) {
+        result->errors.push_back(SysError("stat", path, errno));
+        continue;
+      }
+      if (S_ISDIR(st.st_mode)) {
         Dir(path, rel + "/" + name);
       } else if (S_ISREG(st.st_mode)) {
         File(path, rel + "/" + name, st);
       } else {
         result->errors.push_back(fmt::format(
-            "{}: not a regular file (links and special files are not installed; copy the file "
-            "itself into the volume)", path));
+            "{}: not a regular file (links out of the volume and special files are not "
+            "installed; copy the file itself into the volume)", path));
       }
     }
+    --depth;
   }
 };
 
@@ -135,7 +186,21 @@ VolumeResult InstallConfigVolume(const std::string& volume, const std::string& r
   }
   std::string base = volume;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
-  Walker{root, env, &result}.Dir(base, "");
+  Walker walker{base, root, env, &result};
+  walker.Dir(base, "");
+  if (!result.errors.empty()) return result;  // all or nothing
+  for (const Pending& p : walker.pending) {
+    if (AlreadyInstalled(p.dest, p.content, p.mode)) {
+      result.unchanged.push_back(p.dest);
+      continue;
+    }
+    std::string err;
+    if (!InstallFile(p.dest, p.content, p.mode, &err)) {
+      result.errors.push_back(fmt::format("{}: {}", p.dest, err));
+      continue;
+    }
+    result.installed.push_back(p.dest);
+  }
   return result;
 }
 

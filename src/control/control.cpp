@@ -338,7 +338,16 @@ void ControlServer::Dispatch(Conn& c, const std::vector<std::string>& args) {
   std::string err;
   if (!ParseCtlRequest(args, &req, &err)) return Respond(c.id, 2, err + "\n");
   Debug("control: {}", args[0]);
-  RunVerb(*sup_, req, DoneFor(c));
+  uint64_t id = c.id;  // `c` is gone once taken
+  RunVerb(*sup_, req, DoneFor(c), [this, id] { return Take(id); });
+}
+
+UniqueFd ControlServer::Take(uint64_t id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return UniqueFd();
+  UniqueFd fd = std::move(it->second->fd);
+  conns_.erase(it);  // its watchers stop; the descriptor lives on in fd
+  return fd;
 }
 
 }  // namespace steward

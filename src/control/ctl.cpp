@@ -20,7 +20,6 @@ namespace steward {
 namespace {
 
 // Answers are tables of services; anything this large is not one.
-constexpr size_t kMaxResponseBytes = 64 << 20;
 
 void Print(int fd, std::string_view text) { WriteAll(fd, text); }
 
@@ -144,25 +143,40 @@ int RunCtl(const std::vector<std::string>& args, const std::optional<std::string
     return Fail(1, SysError("send", path, errno));
 
   // Waiting verbs (start, stop, restart) answer only once their services
-  // have settled: read until steward closes, however long that takes.
-  // ECONNRESET after the answer only says steward closed with our request
-  // unread (a refusal): it ends the answer like end of file.
+  // have settled: read until steward closes, however long that takes. Once
+  // the exit-code line is in, the text is printed as it comes: `logs -f`
+  // streams until interrupted. ECONNRESET after the answer only says
+  // steward closed with our request unread (a refusal): it ends the answer
+  // like end of file.
   std::string answer;
+  int code = -1;
+  size_t printed = 0;  // bytes of answer already printed (the exit-code line counts)
   char buf[16384];
-  while (answer.size() < kMaxResponseBytes) {
+  for (;;) {
     ssize_t n = recv(fd.get(), buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == ECONNRESET) break;
     if (n < 0) return Fail(1, SysError("recv", path, errno));
     if (n == 0) break;
     answer.append(buf, size_t(n));
+    if (code < 0) {
+      size_t nl = answer.find('\n');
+      std::string text;
+      if (nl == std::string::npos) {
+        if (answer.size() > 32) return Fail(1, "steward sent a malformed answer");
+        continue;
+      }
+      if (!DecodeResponse(answer.substr(0, nl + 1), &code, &text))
+        return Fail(1, "steward sent a malformed answer");
+      printed = nl + 1;
+    }
+    Print(code == 0 ? STDOUT_FILENO : STDERR_FILENO, std::string_view(answer).substr(printed));
+    answer.clear();  // printed: nothing of a long stream is kept
+    printed = 0;
   }
-  int code;
-  std::string text;
-  if (!DecodeResponse(answer, &code, &text))
+  if (code < 0)
     return Fail(1, answer.empty() ? "steward closed the connection without an answer"
                                   : "steward sent a malformed answer");
-  Print(code == 0 ? STDOUT_FILENO : STDERR_FILENO, text);
   return code;
 }
 

@@ -324,6 +324,19 @@ std::string LogHub::Problem(const std::string& sink) const {
   return it == problems_.end() ? "" : it->second;
 }
 
+void LogHub::Tail(const std::string& service, int lines, bool follow, UniqueFd client) {
+  if (!forwarder_ || !control_) {
+    // Between a crash of the forwarder and its restart (a second at most).
+    // A control response (EXIT_CODE LF TEXT), as the forwarder would give.
+    std::string_view answer = "1\nthe log forwarder is restarting; try again\n";
+    (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return;
+  }
+  Message m = Encode(TailMsg{service, lines, follow, client.get()});
+  m.owned.push_back(std::move(client));
+  Send(std::move(m));
+}
+
 uint64_t LogHub::Dropped(const std::string& sink) const {
   auto it = dropped_.find(sink);
   return it == dropped_.end() ? 0 : it->second;

@@ -223,6 +223,24 @@ bool Decode(const Message& m, WidthMsg* a) {
   return true;
 }
 
+Message Encode(const TailMsg& a) {
+  Message m;
+  m.type = MsgType::kTail;
+  m.strings = {a.service, a.follow ? "f" : ""};
+  m.value = a.lines;
+  m.fds = {a.fd};
+  return m;
+}
+bool Decode(const Message& m, TailMsg* a) {
+  if (m.type != MsgType::kTail || m.strings.size() != 2 || m.fds.size() != 1 || m.value < 0)
+    return false;
+  a->service = m.strings[0];
+  a->follow = m.strings[1] == "f";
+  a->lines = m.value;
+  a->fd = m.fds[0];
+  return true;
+}
+
 Message Encode(const DetachedMsg& a) {
   Message m;
   m.type = MsgType::kDetached;

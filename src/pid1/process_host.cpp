@@ -312,6 +312,12 @@ std::string ProcessHost::SinkProblem(const std::string& sink) const {
   return logs_ ? logs_->Problem(sink) : "";
 }
 
+bool ProcessHost::TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) {
+  if (!logs_) return false;
+  logs_->Tail(service, lines, follow, std::move(*client));
+  return true;
+}
+
 // ---- helpers ----------------------------------------------------------------
 
 pid_t ProcessHost::RunHelper(SpawnRequest req, std::function<void(int)> on_exit) {

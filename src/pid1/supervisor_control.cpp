@@ -1,5 +1,7 @@
 // The control verbs of SPEC §6 as the Supervisor answers them: status,
 // start/stop/restart of a set of services, signal, shutdown, health.
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "steward/pid1/supervisor.hpp"
@@ -174,6 +176,22 @@ void Supervisor::ControlSignal(int sig, const std::vector<std::string>& names, C
 void Supervisor::ControlShutdown(std::optional<int> exit_code) {
   stop_events_.push_back({StopEvent::kShutdown, exit_code, "steward ctl shutdown"});
   dirty_ = true;
+}
+
+void Supervisor::ControlLogs(const std::string& name, int lines, bool follow, ControlDone done,
+                             const std::function<UniqueFd()>& take) {
+  // Any service of the configuration, enabled or not: its ring may hold the
+  // lines of a run before a reload disabled it.
+  if (!config_.Find(name))
+    return done(2, fmt::format("unknown service: {} (see steward ctl status)\n", name));
+  UniqueFd client = take();
+  if (!client) return;  // the client already went away
+  if (!host_->TailLogs(name, lines, follow, &client)) {
+    std::string_view answer =
+        "1\nno log pipeline: steward runs in wrapper mode (no services directory and no "
+        "global file), and PROGRAM's output goes straight to steward's stdout and stderr\n";
+    (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
 }
 
 void Supervisor::ControlHealth(ControlDone done) const {

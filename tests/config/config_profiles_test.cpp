@@ -135,12 +135,15 @@ grace = 3
 kill_mode = "process"
 control_group = "docker"
 config_volume = "/config"
+config_volume_watch = false
+config_volume_settle = "250ms"
 
 [log]
 console = "json"
 console_overflow = "drop-oldest"
 max_line = "32KiB"
 partial_flush = "500ms"
+ring = "64KiB"
 syslog_socket = ""
 
 [[log.sink]]
@@ -182,10 +185,13 @@ facility = 1
   EXPECT_EQ("docker", g.control_group);
   EXPECT_EQ(gid_t(999), g.control_gid);
   EXPECT_EQ("/config", g.config_volume);
+  EXPECT_FALSE(g.config_volume_watch);
+  EXPECT_EQ(Duration(250), g.config_volume_settle);
   EXPECT_EQ(LogConfig::Console::kJson, g.log.console);
   EXPECT_TRUE(g.log.console_drop_oldest);
   EXPECT_EQ(32u << 10, g.log.max_line);
   EXPECT_EQ(Duration(500), g.log.partial_flush);
+  EXPECT_EQ(64u << 10, g.log.ring);
   EXPECT_EQ("", g.log.syslog_socket);
   ASSERT_EQ(4u, g.log.sinks.size());
   const SinkConfig& c = g.log.sinks[0];
@@ -222,10 +228,13 @@ TEST_F(ConfigLoad, GlobalDefaultsWhenTheFileIsEmpty) {
   EXPECT_FALSE(g.grace.has_value());
   EXPECT_FALSE(g.kill_mode.has_value());
   EXPECT_FALSE(g.control_gid.has_value());
+  EXPECT_TRUE(g.config_volume_watch);
+  EXPECT_EQ(Duration(1000), g.config_volume_settle);
   EXPECT_EQ(LogConfig::Console::kPrefixed, g.log.console);
   EXPECT_FALSE(g.log.console_drop_oldest);
   EXPECT_EQ(16u << 10, g.log.max_line);
   EXPECT_EQ(Duration(1000), g.log.partial_flush);
+  EXPECT_EQ(1u << 20, g.log.ring);
   EXPECT_EQ("/dev/log", g.log.syslog_socket);
   EXPECT_TRUE(g.log.sinks.empty());
 }

@@ -68,19 +68,55 @@ TEST(ConfigVolume, TemplatesAreInterpolatedAndLoseTheSuffix) {
   EXPECT_EQ("", root.Read("etc/app.conf.tmpl"));
 }
 
-TEST(ConfigVolume, EveryBadFileIsReportedAndTheRestInstalled) {
+TEST(ConfigVolume, EveryBadFileIsReportedAndNothingInstalled) {
   Tree volume, root;
   volume.Write("a.tmpl", "${MISSING}\n");
   volume.Write("b", "fine\n");
   symlink("/etc/passwd", (volume.path() + "/c").c_str());
+  root.Write("b", "old\n");
   VolumeResult r = InstallConfigVolume(volume.path(), root.path(), {});
   ASSERT_EQ(2u, r.errors.size());
   EXPECT_EQ(0u, r.errors[0].find(volume.path() + "/a.tmpl: "));
   EXPECT_NE(std::string::npos, r.errors[0].find("MISSING"));
-  EXPECT_EQ(volume.path() + "/c: not a regular file (links and special files are not installed; "
-                            "copy the file itself into the volume)",
+  EXPECT_EQ(volume.path() + "/c: not a regular file (links out of the volume and special files "
+                            "are not installed; copy the file itself into the volume)",
             r.errors[1]);
-  EXPECT_EQ("fine\n", root.Read("b"));
+  EXPECT_TRUE(r.installed.empty());
+  EXPECT_EQ("old\n", root.Read("b"));  // a template that fails installs nothing (SPEC §7)
+}
+
+// The layout the kubelet gives a ConfigMap volume: every key a link into
+// ..data, itself a link to a timestamped directory swapped atomically.
+TEST(ConfigVolume, KubernetesConfigMapLayoutIsFollowed) {
+  Tree volume, root;
+  volume.Write("..2026_12_01_20_00_00.1/etc/app.conf", "a=1\n");
+  volume.Write("..2026_12_01_20_00_00.1/motd.tmpl", "port ${PORT}\n");
+  ASSERT_EQ(0, symlink("..2026_12_01_20_00_00.1", (volume.path() + "/..data").c_str()));
+  ASSERT_EQ(0, symlink("..data/etc", (volume.path() + "/etc").c_str()));
+  ASSERT_EQ(0, symlink("..data/motd.tmpl", (volume.path() + "/motd.tmpl").c_str()));
+  VolumeResult r = InstallConfigVolume(volume.path(), root.path(), {{"PORT", "80"}});
+  EXPECT_EQ(std::vector<std::string>{}, r.errors);
+  EXPECT_EQ((std::vector<std::string>{root.path() + "/etc/app.conf", root.path() + "/motd"}),
+            r.installed);
+  EXPECT_EQ("a=1\n", root.Read("etc/app.conf"));
+  EXPECT_EQ("port 80\n", root.Read("motd"));
+  EXPECT_EQ("", root.Read("..data/etc/app.conf"));
+}
+
+TEST(ConfigVolume, AFileThatIsAlreadyInstalledIsNotRewritten) {
+  Tree volume, root;
+  volume.Write("etc/same", "x\n");
+  volume.Write("etc/new", "y\n");
+  root.Write("etc/same", "x\n");
+  struct stat before;
+  ASSERT_EQ(0, stat((root.path() + "/etc/same").c_str(), &before));
+  VolumeResult r = InstallConfigVolume(volume.path(), root.path(), {});
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_EQ(std::vector<std::string>{root.path() + "/etc/new"}, r.installed);
+  EXPECT_EQ(std::vector<std::string>{root.path() + "/etc/same"}, r.unchanged);
+  struct stat after;
+  ASSERT_EQ(0, stat((root.path() + "/etc/same").c_str(), &after));
+  EXPECT_EQ(before.st_ino, after.st_ino);
 }
 
 TEST(ConfigVolume, MissingVolumeNamesTheFix) {

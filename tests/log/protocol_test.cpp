@@ -141,6 +141,12 @@ TEST(LogProtocol, TypedMessagesRoundTrip) {
   RoundTrip(p, StartMsg{}, MsgType::kStart);
   EXPECT_EQ(Duration(1500), RoundTrip(p, DrainMsg{Duration(1500)}, MsgType::kDrain).left);
   EXPECT_EQ(12, RoundTrip(p, WidthMsg{12}, MsgType::kWidth).width);
+  TailMsg t = RoundTrip(p, TailMsg{"web", 20, true, r.get()}, MsgType::kTail);
+  EXPECT_EQ("web", t.service);
+  EXPECT_EQ(20, t.lines);
+  EXPECT_TRUE(t.follow);
+  EXPECT_GE(t.fd, 0);
+  EXPECT_FALSE(RoundTrip(p, TailMsg{"db", 0, false, r.get()}, MsgType::kTail).follow);
   EXPECT_EQ(77u, RoundTrip(p, DetachedMsg{77}, MsgType::kDetached).id);
   DroppedMsg d = RoundTrip(p, DroppedMsg{"central", 1ull << 40}, MsgType::kDropped);
   EXPECT_EQ("central", d.sink);

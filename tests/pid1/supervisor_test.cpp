@@ -66,6 +66,7 @@ class FakeHost : public SupervisorHost {
   void Exit() override { exited = true; }
   uint64_t Dropped(const std::string&) const override { return 0; }
   std::string SinkProblem(const std::string&) const override { return ""; }
+  bool TailLogs(const std::string&, int, bool, UniqueFd*) override { return false; }
 };
 
 ServiceConfig Svc(const std::string& name, std::vector<std::string> deps = {}) {

@@ -138,6 +138,7 @@ struct LogConfig {
   bool console_drop_oldest = false;  // console_overflow = "drop-oldest"
   uint64_t max_line = 16 << 10;
   Duration partial_flush = Duration(1000);
+  uint64_t ring = 1 << 20;  // recent bytes per service kept for `ctl logs`
   std::string syslog_socket = "/dev/log";  // "" disables
   std::vector<SinkConfig> sinks;
 };
@@ -150,6 +151,8 @@ struct GlobalConfig {
   std::string control_group;  // control socket group (0660)
   std::optional<gid_t> control_gid;  // control_group resolved from /etc/group
   std::string config_volume;
+  bool config_volume_watch = true;                // SPEC §7: inotify while running
+  Duration config_volume_settle = Duration(1000);  // quiet time before installing again
   LogConfig log;
 };
 

@@ -15,15 +15,20 @@
 namespace steward {
 
 struct VolumeResult {
-  std::vector<std::string> installed;  // destination paths, in tree order
+  std::vector<std::string> installed;  // destination paths written, in tree order
+  std::vector<std::string> unchanged;  // destinations that already held the same bytes
   std::vector<std::string> errors;     // "PATH: message", one per file that failed
 };
 
 // Installs every regular file below `volume` at the same path below `root`
 // ("/" in production). Directories are created as needed (0755); files keep
-// their mode. Symbolic links and special files are skipped with an error.
-// A file that fails does not stop the others; the caller refuses to start
-// when errors is not empty.
+// their mode. Every file is read and rendered first: when any of them fails
+// (a template with an unset variable, an unreadable file, a special file or
+// a link that leaves the volume) every failure is reported and nothing is
+// installed. Links inside the volume are followed and entries named `..*`
+// skipped, which is the layout of Kubernetes ConfigMap and Secret volumes.
+// A destination that already holds the same bytes and mode is not
+// rewritten. Only a failed write can leave part of a volume installed.
 VolumeResult InstallConfigVolume(const std::string& volume, const std::string& root,
                                  const EnvMap& env);
 

@@ -62,13 +62,17 @@ struct CtlRequest {
   bool wait = true;                // start/stop/restart without --no-wait
   int signal = 0;                  // signal SIG
   std::optional<int> exit_code;    // shutdown --exit-code N
-  int lines = 50;                  // logs -n N
+  int lines = 100;                 // logs -n N
   bool follow = false;             // logs -f
 };
 
 // One row of the verb table (control_verbs.cpp): the name, the usage line,
 // the options and words it takes (checked by ParseCtlRequest) and what PID 1
 // does with it (RunVerb). Adding a verb is one row there.
+// Takes the client's connection away from the control server, which then
+// forgets it; an empty descriptor when the client is gone.
+using ControlTake = std::function<UniqueFd()>;
+
 struct VerbSpec {
   // Options a verb accepts (a mask).
   enum Opt : unsigned {
@@ -87,7 +91,7 @@ struct VerbSpec {
   std::string_view usage;  // the line of CtlUsage(), without its indent
   unsigned options;
   Words words;
-  void (*run)(Supervisor& sup, const CtlRequest& req, ControlDone done);
+  void (*run)(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake& take);
 };
 const VerbSpec* FindVerb(std::string_view name);
 
@@ -97,8 +101,9 @@ bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std:
 // The usage text of `steward ctl`, ending in a newline.
 const char* CtlUsage();
 
-// In PID 1: answers a parsed request through done().
-void RunVerb(Supervisor& sup, const CtlRequest& req, ControlDone done);
+// In PID 1: answers a parsed request through done(), or hands the client's
+// connection on with take() (`logs`: the forwarder answers it).
+void RunVerb(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake& take);
 
 // ---- answers -----------------------------------------------------------------
 
@@ -167,6 +172,7 @@ class ControlServer {
   void Write(Conn& c);
   void Dispatch(Conn& c, const std::vector<std::string>& args);
   ControlDone DoneFor(const Conn& c);
+  UniqueFd Take(uint64_t id);
   void Respond(uint64_t id, int exit_code, const std::string& text);
   void Close(uint64_t id);
 

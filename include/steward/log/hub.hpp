@@ -93,6 +93,9 @@ class LogHub {
   // Why a network sink cannot deliver now ("TLS: certificate has expired"),
   // "" when it can or it is not known.
   std::string Problem(const std::string& sink) const;
+  // `ctl logs`: hands the client's connection to the forwarder, which
+  // answers it from the service's ring (no log byte passes through PID 1).
+  void Tail(const std::string& service, int lines, bool follow, UniqueFd client);
 
  private:
   struct Pipe {

@@ -28,6 +28,7 @@ enum class MsgType : uint8_t {
   kStart,       // end of the initial state: start reading
   kDrain,       // value = milliseconds left: drain every pipe, flush, exit
   kWidth,       // value = console name column width (longest expected name)
+  kTail,        // `ctl logs`: strings: service, "f" to follow; value = lines; fds: the client
   // forwarder -> hub
   kDetached,    // id: both pipes of the service reached end of file
   kDropped,     // strings: sink name[, why it cannot deliver, "" when it can];
@@ -40,6 +41,9 @@ struct Message {
   int64_t value = 0;
   std::vector<std::string> strings;
   std::vector<int> fds;  // sending: borrowed, not closed
+  // Descriptors the message itself keeps open until it has been sent or
+  // dropped (a `ctl logs` client on its way to the forwarder).
+  std::vector<UniqueFd> owned;
 };
 
 // ---- the messages: one struct each, Encode and Decode side by side -------
@@ -75,6 +79,14 @@ struct DrainMsg {
 struct WidthMsg {
   int64_t width = 0;
 };
+// A `ctl logs` client, handed over by PID 1 after checking it: the
+// forwarder answers it from the service's ring.
+struct TailMsg {
+  std::string service;
+  int64_t lines = 100;
+  bool follow = false;
+  int fd = -1;
+};
 // forwarder -> hub
 struct DetachedMsg {
   uint32_t id = 0;
@@ -94,6 +106,7 @@ Message Encode(const SyslogMsg& a);
 Message Encode(const StartMsg& a);
 Message Encode(const DrainMsg& a);
 Message Encode(const WidthMsg& a);
+Message Encode(const TailMsg& a);
 Message Encode(const DetachedMsg& a);
 Message Encode(const DroppedMsg& a);
 bool Decode(const Message& m, AttachMsg* out);
@@ -104,6 +117,7 @@ bool Decode(const Message& m, SyslogMsg* out);
 bool Decode(const Message& m, StartMsg* out);
 bool Decode(const Message& m, DrainMsg* out);
 bool Decode(const Message& m, WidthMsg* out);
+bool Decode(const Message& m, TailMsg* out);
 bool Decode(const Message& m, DetachedMsg* out);
 bool Decode(const Message& m, DroppedMsg* out);
 

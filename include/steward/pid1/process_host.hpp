@@ -64,6 +64,7 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   void Exit() override;
   uint64_t Dropped(const std::string& sink) const override;
   std::string SinkProblem(const std::string& sink) const override;
+  bool TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) override;
 
   // HelperRunner
   pid_t RunHelper(SpawnRequest req, std::function<void(int status)> on_exit) override;

@@ -117,6 +117,9 @@ class SupervisorHost {
   // ---- for control ----
   virtual uint64_t Dropped(const std::string& sink) const = 0;
   virtual std::string SinkProblem(const std::string& sink) const = 0;
+  // Hands a `ctl logs` client to the log forwarder; false when there is no
+  // log pipeline (wrapper mode), the client untouched.
+  virtual bool TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) = 0;
 };
 
 class Supervisor : public ServiceHost {
@@ -156,6 +159,10 @@ class Supervisor : public ServiceHost {
   uint64_t Dropped(const std::string& sink) const { return host_->Dropped(sink); }
   // Why a log sink cannot deliver now ("TLS: certificate has expired"); "" when it can.
   std::string SinkProblem(const std::string& sink) const { return host_->SinkProblem(sink); }
+  // `ctl logs`: unknown names get exit 2; otherwise the client's connection
+  // goes to the forwarder, which answers it (take() hands it over).
+  void ControlLogs(const std::string& name, int lines, bool follow, ControlDone done,
+                   const std::function<UniqueFd()>& take);
   const Config& config() const { return config_; }
   // Unknown names are refused with exit 2 and nothing done. start brings up
   // the services and their dependencies, in order; stop brings down the

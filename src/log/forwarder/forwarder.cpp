@@ -189,6 +189,9 @@ void Forwarder::Handle(Message& m, std::vector<UniqueFd>& fds) {
     case MsgType::kDrain:
       if (DrainMsg a; Decode(m, &a)) StartDrain(a.left);
       break;
+    case MsgType::kTail:
+      if (TailMsg a; Decode(m, &a) && fds.size() == 1) Tail(a, std::move(fds[0]));
+      break;
     case MsgType::kWidth:
       if (WidthMsg a; Decode(m, &a)) {
         expected_width_ = size_t(std::max<int64_t>(0, std::min<int64_t>(a.width, 256)));
@@ -213,6 +216,7 @@ void Forwarder::Attach(const AttachMsg& m, std::vector<UniqueFd>& fds) {
   svc->has_sinks = m.sinks.has_value();
   svc->sinks = m.sinks.value_or(std::vector<std::string>{});
   svc->mask = RouteMask(svc->name, svc->console, svc->has_sinks, svc->sinks);
+  svc->ring = RingFor(svc->name);
   tag_routes_.clear();  // a tag may now name this service
   UpdateWidth();
   if (fresh && fds.size() == 4) {

@@ -22,6 +22,8 @@
 #include "steward/log/outbox.hpp"
 #include "steward/log/protocol.hpp"
 #include "steward/log/forwarder/record.hpp"
+#include "steward/log/forwarder/ring.hpp"
+#include "steward/log/forwarder/tail.hpp"
 #include "steward/log/sinks/sink.hpp"
 
 namespace steward::log::forwarder {
@@ -30,6 +32,7 @@ constexpr size_t kSpliceChunk = 256 << 10;  // bytes per pipe per turn of the lo
 constexpr int kMaxSinks = 64;               // sink sets are 64-bit masks
 constexpr size_t kMaxDatagram = 256 << 10;
 constexpr int kDatagramBurst = 64;          // per turn, so pipes are not starved
+constexpr size_t kMaxTails = 16;            // `ctl logs` clients served at once
 
 class Forwarder;
 
@@ -73,6 +76,7 @@ struct Service {
   uint64_t mask = 0;
   pid_t pid = 0;
   bool detaching = false;
+  LogRing* ring = nullptr;  // its recent records (owned by Forwarder::rings_); null: log.ring = 0
   std::unique_ptr<Source> out, err;
 };
 
@@ -110,6 +114,12 @@ class Forwarder {
   void FeedNew(Source* s);
   void AfterFeed(Source* s);
   void EmitLine(Source* s, std::string_view line, bool partial);
+
+  // `ctl logs`.
+  LogRing* RingFor(const std::string& service);
+  void Remember(LogRing* ring, const Record& r);
+  void Tail(const TailMsg& m, UniqueFd client);
+  void ServeTails();
 
   // /dev/log.
   void ReadDatagrams();
@@ -152,6 +162,12 @@ class Forwarder {
   std::map<uint32_t, std::unique_ptr<Service>> services_;
   std::unique_ptr<Source> syslog_;
   std::map<std::string, uint64_t> tag_routes_;  // syslog tags that are not services
+  // Recent records by service name, for `ctl logs`: kept across restarts of
+  // a service (and its detach), bounded by log.ring each; names come from
+  // PID 1's configuration only, never from a syslog tag.
+  std::map<std::string, std::unique_ptr<LogRing>> rings_;
+  std::vector<std::unique_ptr<LogTail>> tails_;
+  bool rings_grew_ = false;  // since the tails were last told
 
   uint64_t dirty_sinks_ = 0;
   std::vector<Source*> dirty_sources_;

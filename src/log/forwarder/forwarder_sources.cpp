@@ -118,6 +118,7 @@ void Forwarder::EmitLine(Source* s, std::string_view line, bool partial) {
   rec_.partial = partial;
   rec_.line.assign(line);
   Dispatch(s, rec_, svc->display, svc->mask);
+  Remember(svc->ring, rec_);
 }
 
 // ---------------------------------------------------------------- /dev/log
@@ -147,9 +148,10 @@ void Forwarder::Deliver(std::string_view datagram) {
   std::string display = name;
   uint64_t mask = 0;
   bool known = false;
+  LogRing* ring = nullptr;  // a service's own syslog(3) lines go to its ring too
   for (auto& [id, svc] : services_) {
     if (svc->name == name) {
-      mask = svc->mask, display = svc->display, known = true;
+      mask = svc->mask, display = svc->display, known = true, ring = svc->ring;
       break;
     }
   }
@@ -176,6 +178,7 @@ void Forwarder::Deliver(std::string_view datagram) {
     rec_.partial = p;
     rec_.line.assign(l);
     Dispatch(s, rec_, display, mask);
+    Remember(ring, rec_);
   };
   lines.Feed(m.msg, emit);
   lines.Flush(true, emit);
@@ -199,6 +202,7 @@ void Forwarder::Dispatch(Source* s, const Record& r, std::string_view display, u
 
 void Forwarder::OnPrepare() {
   if (dirty_sinks_ || !dirty_sources_.empty()) CommitRound();
+  if (!tails_.empty()) ServeTails();
 }
 
 uint64_t Forwarder::OutstandingMask() const {

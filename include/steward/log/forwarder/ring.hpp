@@ -1,0 +1,62 @@
+// The recent lines of one service, for `steward ctl logs` (SPEC §6).
+//
+// A LogRing keeps the newest records of one service within a byte budget
+// (`log.ring`, default 1 MiB), independent of the sinks: it is filled at
+// the commit point whatever the routing, so `ctl logs` works with
+// `console = "off"`. Each record gets a sequence number; a follower keeps
+// the number of the next record it wants and learns it fell behind when
+// that record has been evicted. Plain data: no I/O, no clock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "steward/log/forwarder/record.hpp"
+
+namespace steward::log {
+
+struct RingEntry {
+  int64_t time_us = 0;
+  Stream stream = Stream::kStdout;
+  std::string line;
+};
+
+class LogRing {
+ public:
+  explicit LogRing(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Adds a record, evicting the oldest until the ring fits its budget. A
+  // line longer than the whole budget is kept cut to it.
+  void Append(int64_t time_us, Stream stream, std::string_view line);
+
+  uint64_t first_seq() const { return next_seq_ - entries_.size(); }
+  uint64_t next_seq() const { return next_seq_; }  // of the record not yet appended
+  // The record numbered seq; nullptr when evicted or not appended yet.
+  const RingEntry* At(uint64_t seq) const;
+  // The sequence number where the last n records begin.
+  uint64_t LastN(size_t n) const { return n >= entries_.size() ? first_seq() : next_seq_ - n; }
+
+  size_t bytes() const { return bytes_; }
+  size_t size() const { return entries_.size(); }
+  void set_max_bytes(size_t max_bytes);
+
+  // What one entry costs against the budget: its bytes plus the bookkeeping,
+  // so a flood of empty lines is bounded too.
+  static size_t Cost(size_t line_bytes) { return line_bytes + sizeof(RingEntry); }
+
+ private:
+  void Trim();
+
+  size_t max_bytes_;
+  size_t bytes_ = 0;
+  uint64_t next_seq_ = 0;
+  std::deque<RingEntry> entries_;
+};
+
+// `TIME STREAM line` and a newline: what `ctl logs` prints.
+void AppendRingLine(const RingEntry& e, std::string* out);
+
+}  // namespace steward::log

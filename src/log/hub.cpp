@@ -310,7 +310,10 @@ void LogHub::Receive() {
     }
     if (m.type == MsgType::kDetached) {
       detaching_.erase(m.id);
-    } else if (m.type == MsgType::kDropped && m.strings.size() == 1) {
+    } else if (m.type == MsgType::kDropped && m.strings.size() == 1 &&
+               (dropped_.size() < 64 || dropped_.count(m.strings[0]))) {
+      // 64: the forwarder's sink limit. The forwarder parses hostile input;
+      // whatever it sends, PID 1's table stays bounded.
       dropped_[m.strings[0]] = uint64_t(m.value);
     }
   }

@@ -131,7 +131,7 @@ TEST(FaultNet, CollectorResettingEveryConnectionHoldsNothingElseAndRecovers) {
   EXPECT_EQ(fwd, ForwarderOf(p.pid())) << "the forwarder died";
   long after = RssKiB(p.pid());
   std::cout << "VmRSS of PID 1, collector resetting: before " << before << " KiB, after " << after << " KiB\n";
-  EXPECT_LT(after, before + (8 << 10));
+  EXPECT_LT(after, before + (8L << 10) * kRssScale);
   p.Signal(SIGTERM);
   ASSERT_EQ(0, p.Wait());
   ExpectNoSanitizerReport(p);

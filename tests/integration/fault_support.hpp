@@ -51,6 +51,13 @@ CtlResult RunCtl(const std::string& runtime_dir, const std::vector<std::string>&
 
 // VmRSS of a process in KiB (0 when gone).
 long RssKiB(pid_t pid);
+// Memory bounds are generous; under AddressSanitizer (its shadow memory and
+// quarantine of freed blocks) they are multiplied by this.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kRssScale = 8;
+#else
+constexpr long kRssScale = 1;
+#endif
 // The forwarder (steward-log), a child of steward; 0 when none.
 pid_t ForwarderOf(pid_t steward);
 void ExpectNoSanitizerReport(const Process& p);

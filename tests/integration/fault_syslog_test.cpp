@@ -127,7 +127,7 @@ TEST(FaultSyslog, TwentyThousandHostileDatagramsWithValidOnesMixedIn) {
   long after = RssKiB(p.pid());
   std::cout << "VmRSS of PID 1, 20,000 hostile datagrams: before " << before << " KiB, after " << after
             << " KiB; forwarder " << RssKiB(fwd) << " KiB\n";
-  EXPECT_LT(after, before + (8 << 10));
+  EXPECT_LT(after, before + (8L << 10) * kRssScale);
   p.Signal(SIGTERM);
   ASSERT_EQ(0, p.Wait());
   ExpectNoSanitizerReport(p);

@@ -16,6 +16,10 @@
 # s-1..s-MAX, at least once. VmRSS of PID 1 and of the forwarder is sampled
 # every 10 s; the script fails if PID 1 grew by more than 2 MiB after the
 # first minute. Needs root, rsyslog, logger (util-linux). Exit 0 = passed.
+# Known limit: the syslog and json sinks are plain TCP; a record that the
+# collector's kernel acknowledged and the collector never read (stopped
+# with data in its socket) is lost, and shows here as MISSING for those two
+# sinks only (docs/LOGGING.md "Limits"). RELP closes that gap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-${SOAK_SECONDS:-3600}}
@@ -76,7 +80,7 @@ keep = 50
 TOML
 for s in a b; do
   cat >"$dir/services/$s.toml" <<TOML
-command = ["/bin/sh", "-c", "if [ -e $dir/stop ]; then exec sleep 100000; fi; n=\$\$(cat $dir/runs-$s 2>/dev/null || echo 0); n=\$\$((n+1)); echo \$\$n > $dir/runs-$s; seq -f '$s-\$\$n-%.0f' 1 $lines; exit 0"]
+command = ["/bin/sh", "-c", "if [ -e $dir/stop ]; then exec sleep 100000; fi; n=\$\$(cat $dir/runs-$s 2>/dev/null || echo 0); n=\$\$((n+1)); echo \$\$n > $dir/runs-$s; seq -f $s-\$\$n-%.0f 1 $lines; exit 0"]
 restart = "always"
 restart_delay = "1s"
 restart_delay_max = "1s"
@@ -124,12 +128,12 @@ check() {  # sink-name file...
   for s in a b; do
     local runs; runs=$(cat "$dir/runs-$s")
     local want=$(( runs * lines ))
-    local got; got=$(cat "$@" | grep -o "\b$s-[0-9]*-[0-9]*\b" | sort -u | wc -l)
+    local got; got=$(cat "$@" | { grep -o "\b$s-[0-9]*-[0-9]*\b" || true; } | sort -u | wc -l)
     local state=ok; [ "$got" -eq "$want" ] || { state=MISSING; fail=1; }
     echo "  $name: service $s: $runs runs, $want lines expected, $got distinct delivered: $state"
   done
   local max; max=$(cat "$dir/sys-max")
-  local sgot; sgot=$(cat "$@" | grep -o '\bs-[0-9]*\b' | sort -u | wc -l)
+  local sgot; sgot=$(cat "$@" | { grep -o '\bs-[0-9]*\b' || true; } | sort -u | wc -l)
   local state=ok; [ "$sgot" -ge "$max" ] || { state=MISSING; fail=1; }
   echo "  $name: syslog: s-1..s-$max expected, $sgot distinct delivered: $state"
 }

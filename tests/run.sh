@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # rsyslog: the real collector of the log tests; podman and busybox: the
 # container end-to-end tests (runc: crun refuses hybrid cgroup hosts);
 # uidmap/slirp4netns/fuse-overlayfs: podman's.
-steward_install_deps rsyslog rsyslog-relp rsyslog-gnutls openssl podman runc uidmap slirp4netns fuse-overlayfs dpkg-dev
+# clang and its runtimes (libFuzzer, ASan, UBSan): the fuzz targets.
+steward_install_deps rsyslog rsyslog-relp rsyslog-gnutls openssl podman runc uidmap slirp4netns \
+  fuse-overlayfs dpkg-dev clang libclang-rt-14-dev
 
 # syslog-ng, the second receiver of the log tests, conflicts with rsyslog
 # as a Debian package: unpack it (and the libraries it needs) into a tree
@@ -43,3 +45,10 @@ file build/steward | grep -q "statically linked" || { echo "steward is not stati
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
 # Podman and reproducibility tests exercise the release binary only.
 STEWARD_SKIP_SLOW=1 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSTEWARD_SANITIZE=ON
+
+echo "== fuzz targets (libFuzzer + ASan + UBSan, ${STEWARD_FUZZ_SECONDS:-20} s each) =="
+# A build directory of its own: the core is instrumented for coverage.
+cmake -S . -B build-fuzz -DSTEWARD_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j"$jobs"
+tests/fuzz/run.sh build-fuzz "${STEWARD_FUZZ_SECONDS:-20}"

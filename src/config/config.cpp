@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "config_read.hpp"
+#include "steward/config/toml_guard.hpp"
 #include "steward/util/diag.hpp"
 #include "steward/config/env_file.hpp"
 #include "steward/config/graph.hpp"
@@ -192,6 +193,13 @@ class Loader {
           fmt::format("refusing a file writable by others (mode {:04o}): anyone in the "
                       "container could change what steward runs (chmod o-w {})",
                       st.st_mode & 07777, c.path));
+      return false;
+    }
+    size_t line, column;
+    if (FindBareNonAscii(text, &line, &column)) {
+      toml::source_region at;
+      at.begin = {toml::source_index(line), toml::source_index(column)};
+      c.ErrorAt(at, "a character outside ASCII is allowed only inside a string or a comment");
       return false;
     }
     try {

@@ -247,9 +247,11 @@ void LogHub::Receive() {
     DroppedMsg dropped;
     if (Decode(m, &detached)) {
       detaching_.erase(detached.id);
-    } else if (Decode(m, &dropped)) {
+    } else if (Decode(m, &dropped) && (dropped_.size() < 64 || dropped_.count(dropped.sink))) {
+      // 64: the forwarder's sink limit. The forwarder parses hostile input;
+      // whatever it sends, PID 1's tables stay bounded.
       dropped_[dropped.sink] = dropped.total;
-      if (dropped.problem) problems_[dropped.sink] = *dropped.problem;
+      if (dropped.problem) problems_[dropped.sink] = dropped.problem->substr(0, 512);
     }
   }
 }

@@ -12,6 +12,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "steward/util/diag.hpp"
@@ -45,13 +47,17 @@ const char* const kStages[] = {"dup2", "setrlimit", "umask", "setgroups", "setgi
 // target never clobbers a source still to be used.
 void SetUpFds(const SpawnRequest& req, int pipe_fd) {
   int devnull = -1;
+  // Just above the highest target, not a fixed 64: with `ulimit -n` at 64
+  // or lower, F_DUPFD past the limit fails (EINVAL) and nothing could start.
+  int above = 0;
+  for (auto [target, source] : req.fds) above = std::max(above, target + 1);
   std::vector<std::pair<int, int>> moved;
   for (auto [target, source] : req.fds) {
     if (source < 0) {
       if (devnull < 0) devnull = open("/dev/null", O_RDWR);
       source = devnull;
     }
-    int high = fcntl(source, F_DUPFD_CLOEXEC, 64);
+    int high = fcntl(source, F_DUPFD_CLOEXEC, above);
     if (high < 0) Fail(pipe_fd, kDup, errno);
     moved.emplace_back(target, high);
   }

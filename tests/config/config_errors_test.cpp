@@ -18,6 +18,13 @@ TEST_F(ConfigLoad, UnknownKeySuggestsNearest) {
             ErrorsOf("command = 'x'\ndepend_on = ['db']\n"));
 }
 
+// Found by tests/fuzz/fuzz_config: toml++ 3.3.0 reaches
+// __builtin_unreachable() on such a character; steward reports it first.
+TEST_F(ConfigLoad, NonAsciiOutsideAStringIsAPositionedError) {
+  EXPECT_EQ(Errors{P("web") + ":2:16: a character outside ASCII is allowed only inside a string or a comment"},
+            ErrorsOf("command = 'x'\nenvironment = {\xcc\x9f A = 'caf\xc3\xa9' }\n"));
+}
+
 TEST_F(ConfigLoad, UnknownKeyFarFromEveryKnownOneHasNoSuggestion) {
   EXPECT_EQ(Errors{P("web") + ":2:1: unknown key 'replicas'"}, ErrorsOf("command = 'x'\nreplicas = 3\n"));
 }

@@ -5,6 +5,10 @@
 //   test_helper record FILE      append each received signal number to FILE
 //   test_helper disposition SIG  print "ignored" / "default" and "blocked" / "unblocked"
 //   test_helper notify MESSAGE   send MESSAGE (e.g. READY=1) to $NOTIFY_SOCKET
+//   test_helper orphans N        leave N orphans behind (each child forks a
+//                                grandchild and exits first), print "orphaned N"
+//   test_helper forkbomb N       fork children that sleep, until N exist or
+//                                fork fails; print "forked K (ERRNO)"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +16,8 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <errno.h>
 #include <unistd.h>
 
 namespace {
@@ -65,6 +71,39 @@ int main(int argc, char** argv) {
     strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
     ssize_t n = sendto(fd, argv[2], strlen(argv[2]), 0, (struct sockaddr*)&addr, sizeof addr);
     return n < 0 ? 1 : 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "orphans") == 0) {
+    int n = atoi(argv[2]), made = 0;
+    for (int i = 0; i < n; ++i) {
+      pid_t c = fork();
+      if (c == 0) {
+        if (fork() == 0) {
+          usleep(2000);  // outlive the parent: re-parented to PID 1, reaped there
+          _exit(0);
+        }
+        _exit(0);
+      }
+      if (c > 0 && waitpid(c, nullptr, 0) == c) ++made;
+    }
+    printf("orphaned %d\n", made);
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "forkbomb") == 0) {
+    int n = atoi(argv[2]), made = 0, err = 0;
+    for (; made < n; ++made) {
+      pid_t c = fork();
+      if (c < 0) {
+        err = errno;
+        break;
+      }
+      if (c == 0) {
+        pause();
+        _exit(0);
+      }
+    }
+    printf("forked %d (%s)\n", made, err ? strerror(err) : "no error");
+    fflush(stdout);
+    for (;;) pause();
   }
   fprintf(stderr, "usage: test_helper record FILE | disposition SIG\n");
   return 2;

@@ -271,7 +271,7 @@ void Forwarder::StartAll() {
 void Forwarder::CheckDrops() {
   if (announce_.active()) return;
   for (const auto& s : sinks_) {
-    if (s && s->dropped() > announced_[size_t(s->index())]) {
+    if (s && (s->has_notices() || s->dropped() + s->rejected() > announced_[size_t(s->index())])) {
       // One announcement per second at most, with the count so far.
       announce_.Start(1.0);
       return;
@@ -280,26 +280,33 @@ void Forwarder::CheckDrops() {
 }
 
 void Forwarder::OnAnnounce() {
-  for (const auto& s : sinks_) {
-    if (!s) continue;
-    uint64_t& announced = announced_[size_t(s->index())];
-    if (s->dropped() <= announced) continue;
-    std::string text = fmt::format("{}: dropped {} records", s->name(), s->dropped() - announced);
-    announced = s->dropped();
+  // Into every other sink's stream, where the gap is; not into a sink that
+  // rejects records (sink_error.hpp): it could reject the announcement in
+  // turn, and two such sinks would announce each other every second.
+  uint64_t mask = 0;
+  for (const auto& t : sinks_) {
+    if (t && t.get() != console_ && t->rejected() == 0) mask |= uint64_t(1) << t->index();
+  }
+  auto announce = [&](const std::string& text) {
     Warning("{}", text);  // steward's stderr: the console of steward's own messages
-    // And into every other sink's stream, where the gap is.
     Record r;
     r.time_us = NowMicros();
     r.service = "steward";
     r.stream = Stream::kStderr;
     r.severity = kSeverityWarning;
     r.line = "steward: warning: " + text;
-    uint64_t mask = 0;
-    for (const auto& t : sinks_) {
-      if (t && t.get() != console_) mask |= uint64_t(1) << t->index();
-    }
     Dispatch(nullptr, r, "steward", mask);
-    Send(Encode(DroppedMsg{s->name(), s->dropped()}));
+  };
+  for (const auto& s : sinks_) {
+    if (!s) continue;
+    // Permanent errors, once per cause, before the count.
+    for (const std::string& notice : s->TakeNotices()) announce(notice);
+    uint64_t& announced = announced_[size_t(s->index())];
+    uint64_t total = s->dropped() + s->rejected();
+    if (total <= announced) continue;
+    announce(fmt::format("{}: dropped {} records", s->name(), total - announced));
+    announced = total;
+    Send(Encode(DroppedMsg{s->name(), total}));
   }
 }
 

@@ -144,7 +144,8 @@ void Forwarder::ReadDatagrams() {
 
 void Forwarder::Deliver(std::string_view datagram) {
   SyslogMessage m = ParseSyslog(datagram);
-  std::string name = m.tag.empty() ? "syslog" : std::string(m.tag);
+  // The tag is the sender's choice: made safe before it names anything.
+  std::string name = SafeTag(m.tag);
   std::string display = name;
   uint64_t mask = 0;
   bool known = false;
@@ -169,7 +170,7 @@ void Forwarder::Deliver(std::string_view datagram) {
   rec_.stream = Stream::kSyslog;
   rec_.severity = m.severity;
   rec_.facility = m.facility;
-  rec_.tag.assign(m.tag);
+  rec_.tag.assign(m.tag.empty() ? std::string_view() : std::string_view(name));
   rec_.pid = m.pid;
   // A record is one line: a multi-line message becomes several records,
   // and a long one is cut like a pipe's.

@@ -1,3 +1,4 @@
+// The /dev/log datagram parser and the tag sanitizer (see syslog_parse.hpp).
 #include "steward/log/forwarder/syslog_parse.hpp"
 
 #include <string.h>
@@ -173,6 +174,16 @@ SyslogMessage ParseSyslog(std::string_view s) {
   m = SyslogMessage{true, pri >> 3, pri & 7};
   ParseBsd(s, &m);
   return m;
+}
+
+std::string SafeTag(std::string_view tag) {
+  if (tag.empty()) return "syslog";
+  std::string out(tag.substr(0, kMaxTag));
+  for (char& c : out) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || c == '/') c = '_';
+  }
+  return out;
 }
 
 }  // namespace steward::log

@@ -1,4 +1,9 @@
+// The file sink: records to one RotatingFile per expanded path.
 #include "steward/log/sinks/file_sink.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
 
 #include "steward/util/diag.hpp"
 #include "steward/log/sinks/format.hpp"
@@ -11,6 +16,11 @@ FileSink::FileSink(struct ev_loop* loop, int index, const SinkConfig& cfg, Ready
       cfg_(cfg),
       per_service_(cfg.path.find("{service}") != std::string::npos),
       backoff_(Duration(100), Duration(5000)) {
+  struct rlimit rl;
+  max_open_ = kMaxOpenFiles;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    max_open_ = std::clamp<size_t>(size_t(rl.rlim_cur / 4), 4, kMaxOpenFiles);
+  }
   ev_timer_init(&retry_, &FileSink::OnRetry, 0, 0);
   retry_.data = this;
 }
@@ -20,7 +30,7 @@ FileSink::~FileSink() { ev_timer_stop(loop_, &retry_); }
 std::string FileSink::Expand(const std::string& pattern, std::string_view service) {
   std::string name(service);
   for (char& c : name) {
-    if (c == '/' || c == '\0') c = '_';
+    if (c == '/' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '_';
   }
   if (name.empty() || name == "." || name == "..") name = "_" + name;
   std::string out;
@@ -45,7 +55,7 @@ FileSink::File& FileSink::FileForSlow(std::string_view service) {
   std::string path = per_service_ ? Expand(cfg_.path, service) : cfg_.path;
   auto it = files_.find(path);
   if (it != files_.end()) return it->second;
-  if (files_.size() >= kMaxOpenFiles) ForgetIdleFiles();
+  if (files_.size() >= max_open_) ForgetIdleFiles();
   auto reporter = [](bool error, const std::string& text) {
     if (error) {
       Error("{}", text);
@@ -72,8 +82,25 @@ void FileSink::ForgetIdleFiles() {
   }
 }
 
+std::string_view FileSink::TagName(std::string_view tag) {
+  for (const std::string& t : tag_names_) {
+    if (t == tag) return tag;
+  }
+  if (tag_names_.size() >= kMaxTagFiles) return "syslog";
+  tag_names_.emplace_back(tag);
+  return tag;
+}
+
 void FileSink::Add(const Record& r, std::string_view) {
-  AppendFileLine(r, &FileFor(r.service).batch);
+  std::string_view service = r.service;
+  if (per_service_ && r.stream == Stream::kSyslog) service = TagName(service);
+  AppendFileLine(r, &FileFor(service).batch);
+}
+
+void FileSink::CollectRejected(File& f) {
+  uint64_t lines;
+  SinkRejection why;
+  if (f.file->TakeRejected(&lines, &why)) Reject(lines, why);
 }
 
 bool FileSink::Flush() {
@@ -82,6 +109,7 @@ bool FileSink::Flush() {
     if (f.batch.empty() && !f.file->pending()) continue;
     if (!f.file->Append(f.batch)) all = false;
     f.batch.clear();
+    CollectRejected(f);
   }
   if (all) return true;
   if (!outstanding_) {
@@ -95,9 +123,12 @@ bool FileSink::Flush() {
 
 void FileSink::OnRetry(struct ev_loop* loop, ev_timer* w, int) {
   auto* self = static_cast<FileSink*>(w->data);
+  // An open() may have failed with EMFILE: idle files give their descriptors back.
+  self->ForgetIdleFiles();
   bool all = true;
   for (auto& [path, f] : self->files_) {
     if (f.file->pending() && !f.file->Retry()) all = false;
+    self->CollectRejected(f);
   }
   if (all) {
     self->Done();

@@ -35,6 +35,10 @@ std::string Fix(int err) {
       return "create the directory or change the sink's path";
     case EFBIG:
       return "raise the file size limit (ulimit -f) or lower rotate_size";
+    case ENAMETOOLONG:
+      return "shorten the sink's path";
+    case EISDIR:
+      return "remove that directory or change the sink's path";
     default:
       return "check the path and the filesystem";
   }
@@ -50,11 +54,35 @@ RotatingFile::RotatingFile(std::string label, std::string path, uint64_t rotate_
       keep_(keep < 0 ? 0 : keep),
       reporter_(std::move(reporter)) {}
 
-void RotatingFile::ReportError(const std::string& what, int err) {
-  if (failing_) return;  // once per failure, not once per line
-  failing_ = true;
-  reporter_(true, fmt::format("{}: cannot {} {}: {} ({}); lines are kept and retried", label_,
-                              what, path_, strerror(err), Fix(err)));
+bool RotatingFile::Fail(const std::string& what, int err) {
+  if (ClassifyErrno(err) == SinkFault::kPermanent) {
+    // Whole lines: pending_ holds them with their newlines (a half-written
+    // first one included, whose start is already in the file).
+    uint64_t lines = 0;
+    for (char c : pending_) lines += c == '\n';
+    rejected_ += lines;
+    why_.cause = what + ":" + std::to_string(err);
+    why_.text = fmt::format("{}: cannot {} {}: {} ({}); its records are dropped for this sink",
+                            label_, what, path_, strerror(err), Fix(err));
+    pending_.clear();
+    mid_line_ = false;
+    fd_.Reset();
+    return true;
+  }
+  if (!failing_) {  // once per failure, not once per line
+    failing_ = true;
+    reporter_(true, fmt::format("{}: cannot {} {}: {} ({}); lines are kept and retried", label_,
+                                what, path_, strerror(err), Fix(err)));
+  }
+  return false;
+}
+
+bool RotatingFile::TakeRejected(uint64_t* lines, SinkRejection* why) {
+  if (rejected_ == 0) return false;
+  *lines = rejected_;
+  *why = std::move(why_);
+  rejected_ = 0;
+  return true;
 }
 
 bool RotatingFile::Open() {
@@ -62,7 +90,7 @@ bool RotatingFile::Open() {
   MakeParents(path_);
   int fd = open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
-    ReportError("open", errno);
+    Fail("open", errno);
     return false;
   }
   fd_.Reset(fd);
@@ -89,7 +117,7 @@ void RotatingFile::Rotate() {
 
 bool RotatingFile::WritePending() {
   while (!pending_.empty()) {
-    if (!Open()) return false;
+    if (!Open()) return pending_.empty();  // empty: given up for a permanent error
     // How much goes into this file: up to rotate_size, cut after a newline.
     size_t n = pending_.size();
     if (mid_line_) {
@@ -111,8 +139,7 @@ bool RotatingFile::WritePending() {
     ssize_t w = write(fd_.get(), pending_.data(), n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      ReportError("write", errno);
-      return false;
+      return Fail("write", errno);
     }
     if (w == 0) return false;  // no progress: try again later
     size_ += uint64_t(w);

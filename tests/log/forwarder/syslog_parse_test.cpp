@@ -143,5 +143,18 @@ TEST(SyslogParse, EmptyDatagram) {
   EXPECT_EQ("", m.msg);
 }
 
+TEST(SafeTag, CutTo48Bytes) {
+  EXPECT_EQ(std::string(48, 'a'), SafeTag(std::string(300, 'a')));
+}
+
+TEST(SafeTag, SlashesAndBytesOutsidePrintableAsciiBecomeUnderscores) {
+  EXPECT_EQ(".._.._etc_passwd", SafeTag("../../etc/passwd"));
+  EXPECT_EQ("a_b__c_d", SafeTag(std::string("a\x01" "b\xc3\xa9" "c\x7f" "d")));
+  EXPECT_EQ("a_b", SafeTag(std::string("a\0b", 3)));
+  EXPECT_EQ("web-1.x:y", SafeTag("web-1.x:y"));
+}
+
+TEST(SafeTag, EmptyIsSyslog) { EXPECT_EQ("syslog", SafeTag("")); }
+
 }  // namespace
 }  // namespace steward::log

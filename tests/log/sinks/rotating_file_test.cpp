@@ -1,5 +1,6 @@
 #include "steward/log/sinks/rotating_file.hpp"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -49,6 +50,40 @@ TEST_F(RotatingFileTest, AppendsLines) {
   EXPECT_TRUE(f.Append("two\nthree\n"));
   EXPECT_EQ("one\ntwo\nthree\n", Read("a.log"));
   EXPECT_TRUE(messages_.empty());
+}
+
+// A name the filesystem refuses can never be written: the lines are given
+// up and counted (sink_error.hpp), not kept for a retry that cannot succeed.
+TEST_F(RotatingFileTest, APermanentErrorGivesTheLinesUpAndCountsThem) {
+  RotatingFile f("files", dir_ + "/" + std::string(300, 'n') + ".log", 0, 5, Reporter());
+  EXPECT_TRUE(f.Append("one\ntwo\nthree\n"));
+  EXPECT_FALSE(f.pending());
+  uint64_t lines = 0;
+  SinkRejection why;
+  ASSERT_TRUE(f.TakeRejected(&lines, &why));
+  EXPECT_EQ(3u, lines);
+  EXPECT_EQ("open:" + std::to_string(ENAMETOOLONG), why.cause);
+  EXPECT_NE(std::string::npos, why.text.find("files: cannot open "));
+  EXPECT_NE(std::string::npos,
+            why.text.find(": File name too long (shorten the sink's path); its records are dropped for this sink"));
+  EXPECT_FALSE(f.TakeRejected(&lines, &why));
+  EXPECT_TRUE(messages_.empty());  // announced by the sink, once per cause
+}
+
+// A transient error keeps the lines and retries them.
+TEST_F(RotatingFileTest, ATransientErrorKeepsTheLines) {
+  RotatingFile f("files", dir_ + "/missing-dir-file/a.log", 0, 5, Reporter());
+  { std::ofstream block(dir_ + "/missing-dir-file"); }  // a file where the directory should be
+  EXPECT_FALSE(f.Append("one\n"));
+  EXPECT_TRUE(f.pending());
+  uint64_t lines = 0;
+  SinkRejection why;
+  EXPECT_FALSE(f.TakeRejected(&lines, &why));
+  ASSERT_EQ(1u, messages_.size());
+  EXPECT_NE(std::string::npos, messages_[0].find("lines are kept and retried"));
+  unlink((dir_ + "/missing-dir-file").c_str());
+  EXPECT_TRUE(f.Retry());
+  EXPECT_EQ("one\n", Read("missing-dir-file/a.log"));
 }
 
 TEST_F(RotatingFileTest, CreatesMissingDirectories) {

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <string>
 #include <string_view>
 
 namespace steward::log {
@@ -32,5 +33,11 @@ struct SyslogMessage {
 
 // Views point into datagram; never fails.
 SyslogMessage ParseSyslog(std::string_view datagram);
+
+// The tag as steward uses it, as a service name and in file names (SPEC §5:
+// untrusted): cut to kMaxTag bytes (RFC 5424's APP-NAME), every byte outside
+// printable ASCII and every '/' made '_'; "syslog" when empty.
+constexpr size_t kMaxTag = 48;
+std::string SafeTag(std::string_view tag);
 
 }  // namespace steward::log

@@ -9,14 +9,21 @@
 // and the sink calls its ready callback once the batch is safe. Records are
 // therefore never acknowledged before they are safe, which is what lets a
 // killed forwarder lose nothing.
+//
+// Errors follow sink_error.hpp: a transient one keeps the sink outstanding
+// and retries; a permanent one drops that record for this sink only,
+// through Reject(), which counts it and queues one notice per cause for the
+// forwarder to announce (`steward: warning: NAME: ...`).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "steward/log/forwarder/record.hpp"
+#include "steward/log/sinks/sink_error.hpp"
 
 namespace steward::log {
 
@@ -38,6 +45,11 @@ class Sink {
   virtual bool Idle() const { return !outstanding_; }
   // Records this sink dropped since it started (spool overflow).
   virtual uint64_t dropped() const { return 0; }
+  // Records dropped for a permanent error (Reject()), since it started.
+  uint64_t rejected() const { return rejected_; }
+  // Notices of new causes of rejection, each once; the forwarder announces them.
+  bool has_notices() const { return !notices_.empty(); }
+  std::vector<std::string> TakeNotices() { return std::move(notices_); }
 
   const std::string& name() const { return name_; }
   int index() const { return index_; }
@@ -49,9 +61,26 @@ class Sink {
     outstanding_ = false;
     ready_(this);
   }
+  // n records can never be delivered here (SPEC §5 "permanent"). The
+  // first rejection of each cause is announced; later ones are only
+  // counted. Causes are few (an operation and an errno), but they are
+  // capped all the same: the count stays exact, only the texts stop.
+  void Reject(uint64_t n, const SinkRejection& why) {
+    rejected_ += n;
+    for (const std::string& c : causes_) {
+      if (c == why.cause) return;
+    }
+    if (causes_.size() >= kMaxCauses) return;
+    causes_.push_back(why.cause);
+    notices_.push_back(why.text);
+  }
   bool outstanding_ = false;
 
  private:
+  static constexpr size_t kMaxCauses = 16;
+  uint64_t rejected_ = 0;
+  std::vector<std::string> causes_;   // announced already
+  std::vector<std::string> notices_;  // to announce
   std::string name_;
   int index_;  // bit in the forwarder's sink masks
   Ready ready_;

@@ -1,0 +1,27 @@
+// libFuzzer target: what the network sinks' resolver reads from outside:
+// a DNS answer (any host on the path can forge one), resolv.conf and
+// /etc/hosts.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "steward/log/sinks/dns.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  uint16_t id = size >= 2 ? uint16_t(data[0] << 8 | data[1]) : 0;
+  for (uint16_t type : {steward::log::kTypeA, steward::log::kTypeAAAA}) {
+    std::vector<std::string> addresses;
+    int rcode = 0;
+    if (steward::log::ParseResponse(in, id, type, &addresses, &rcode)) {
+      for (const std::string& a : addresses) {
+        if (!steward::log::IsNumericAddress(a)) abort();
+      }
+    }
+  }
+  steward::log::ResolvConf rc = steward::log::ParseResolvConf(in);
+  steward::log::SearchNames("collector", rc);
+  steward::log::LookupHosts(in, "collector");
+  return 0;
+}

@@ -222,7 +222,7 @@ void Supervisor::HandleExit(pid_t pid, int status) {
     if (logs_) logs_->SetPid(slot->svc->name(), 0);
     slot->svc->Handle(Event::kExit, status);
   } else if (settings_.log_orphans) {
-    Info("reaped orphan {} ({})", pid, DescribeWaitStatus(status));
+    Warning("Reaped zombie process with pid={} ({})", pid, DescribeWaitStatus(status));  // tini's -w
   }
   for (auto& slot : slots_) {
     if (slot->svc->state() == State::kStopping) slot->svc->Handle(Event::kReaped);

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # rsyslog: the real collector of the log tests; podman and busybox: the
 # container end-to-end tests (runc: crun refuses hybrid cgroup hosts);
 # uidmap/slirp4netns/fuse-overlayfs: podman's.
-steward_install_deps rsyslog podman runc uidmap slirp4netns fuse-overlayfs dpkg-dev
+# docker.io: the Docker engine tests (tests/container/docker_*.sh); python3:
+# the HTTP server of the probe tests.
+steward_install_deps rsyslog podman runc uidmap slirp4netns fuse-overlayfs dpkg-dev docker.io python3
 
 # syslog-ng, the second receiver of the log tests, conflicts with rsyslog
 # as a Debian package: unpack it (and the libraries it needs) into a tree

@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "steward/pid1/signals.hpp"
 #include "steward/tools/supervisord.hpp"
 #include "steward/util/fd.hpp"
 
@@ -101,11 +102,10 @@ struct Program {
   std::vector<std::string> lines;  // the service file, without depends_on
 };
 
-std::string SignalName(std::string v) {
-  for (char& c : v) c = char(toupper(static_cast<unsigned char>(c)));
-  if (v.rfind("SIG", 0) == 0) v = v.substr(3);
-  static const std::set<std::string> known = {"TERM", "HUP", "INT", "QUIT", "KILL", "USR1", "USR2"};
-  return known.count(v) ? "SIG" + v : "";
+// supervisord takes any signal name, with or without SIG (TERM, WINCH).
+std::string StopSignal(const std::string& v) {
+  int sig = SignalNumber(v);
+  return sig ? SignalName(sig) : "";
 }
 
 // One key of a [program:x]; false with *err for a value supervisord would
@@ -124,7 +124,7 @@ bool ConvertKey(const IniEntry& e, const std::string& value, Program* p,
     out.push_back(a + "]");
   } else if (e.key == "autostart") {
     bool b;
-    if (!ParseBool(value, &b)) return *err = "autostart: not a boolean", false;
+    if (!ParseBool(value, &b)) return *err = "not a boolean (true or false)", false;
     if (!b) {
       out.push_back("enabled = false  # autostart = false: start it with `steward ctl start`");
       p->enabled = false;
@@ -135,21 +135,21 @@ bool ConvertKey(const IniEntry& e, const std::string& value, Program* p,
     bool b;
     if (v == "unexpected") out.push_back("restart = \"on-failure\"  # autorestart = unexpected");
     else if (ParseBool(v, &b)) out.push_back(b ? "restart = \"always\"" : "restart = \"no\"");
-    else return *err = "autorestart: use true, false or unexpected", false;
+    else return *err = "use true, false or unexpected", false;
   } else if (e.key == "exitcodes") {
     if (OneLine(value) != "0") comment("steward's on-failure restarts on any non-zero exit; "
                                        "only 0 is an expected exit");
   } else if (e.key == "startretries") {
     long n;
-    if (!ParseInt(value, &n)) return *err = "startretries: not a number", false;
+    if (!ParseInt(value, &n)) return *err = "not a number", false;
     out.push_back(fmt::format("max_restarts = {}  # startretries", n));
   } else if (e.key == "stopsignal") {
-    std::string sig = SignalName(value);
-    if (sig.empty()) return *err = fmt::format("stopsignal: unknown signal '{}'", value), false;
+    std::string sig = StopSignal(value);
+    if (sig.empty()) return *err = fmt::format("unknown signal '{}'", value), false;
     out.push_back(fmt::format("stop_signal = \"{}\"", sig));
   } else if (e.key == "stopwaitsecs") {
     long n;
-    if (!ParseInt(value, &n)) return *err = "stopwaitsecs: not a number", false;
+    if (!ParseInt(value, &n)) return *err = "not a number", false;
     out.push_back(fmt::format("stop_grace_period = \"{}s\"  # stopwaitsecs", n));
   } else if (e.key == "stopasgroup" || e.key == "killasgroup") {
     comment("steward always signals the service's process group (kill_mode = \"group\"), "
@@ -162,7 +162,7 @@ bool ConvertKey(const IniEntry& e, const std::string& value, Program* p,
     out.push_back(fmt::format("umask = {}", Quote(value)));
   } else if (e.key == "environment") {
     std::vector<std::pair<std::string, std::string>> pairs;
-    if (!ParseEnvironment(value, &pairs, err)) return *err = "environment: " + *err, false;
+    if (!ParseEnvironment(value, &pairs, err)) return false;
     for (auto& [k, v] : pairs) env->push_back(fmt::format("{} = {}", k, Quote(v)));
   } else if (e.key == "stdout_logfile" || e.key == "stderr_logfile") {
     std::string v = OneLine(value);
@@ -383,9 +383,13 @@ int RunImport(const std::vector<std::string>& args) {
       WriteAll(STDOUT_FILENO, fmt::format("# ==> {} <==\n{}\n", f.name, f.text));
     return 0;
   }
-  if (mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) {
-    WriteAll(STDERR_FILENO, fmt::format("steward import: cannot create {}: {}\n", dir, strerror(errno)));
-    return 1;
+  for (size_t at = 1; at <= dir.size(); ++at) {  // mkdir -p
+    if (at < dir.size() && dir[at] != '/') continue;
+    std::string part = dir.substr(0, at);
+    if (mkdir(part.c_str(), 0755) < 0 && errno != EEXIST) {
+      WriteAll(STDERR_FILENO, fmt::format("steward import: cannot create {}: {}\n", part, strerror(errno)));
+      return 1;
+    }
   }
   for (const ImportedFile& f : r.files) {
     std::string path = dir + "/" + f.name;

@@ -164,7 +164,7 @@ bool ReadSupervisord(const std::string& path, std::vector<IniSection>* out,
   std::set<std::string> seen;
   bool ok = true;
   for (size_t q = 0; q < queue.size(); ++q) {
-    const std::string& file = queue[q];
+    const std::string file = queue[q];  // a copy: the queue grows below
     if (!seen.insert(file).second) continue;
     std::string text, err;
     if (!ReadFile(file, &text, &err)) {
@@ -198,6 +198,10 @@ bool ReadSupervisord(const std::string& path, std::vector<IniSection>* out,
           continue;
         }
         if (expanded[0] != '/') expanded = DirOf(file) + "/" + expanded;
+        if (expanded[0] != '/') {  // the main file was named relative to the cwd
+          char cwd[4096];
+          if (getcwd(cwd, sizeof cwd)) expanded = std::string(cwd) + "/" + expanded;
+        }
         std::vector<std::string> found;
         Glob("", expanded, &found);
         queue.insert(queue.end(), found.begin(), found.end());

@@ -41,3 +41,14 @@ foreach(c ${STEWARD_DOCKER_CASES})
   list(APPEND docker_tests Container.Docker${name})
 endforeach()
 set_tests_properties(${docker_tests} PROPERTIES LABELS "container;docker" SKIP_RETURN_CODE 77)
+
+# Kubernetes (issue 12): examples/kubernetes/pod.yaml by `podman kube play`
+# (ConfigMap as configuration volume, probes, grace period), and a
+# ConfigMap changed the kubelet's way (`..data` swap), which skips until
+# steward has the watched configuration volume (issue 9).
+add_test(NAME Container.KubePlayPodConfigMapProbesGrace
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/container/kube_test.sh $<TARGET_FILE:steward>)
+add_test(NAME Container.KubeConfigMapLiveUpdate
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/container/kube_update_test.sh $<TARGET_FILE:steward>)
+set_tests_properties(Container.KubePlayPodConfigMapProbesGrace Container.KubeConfigMapLiveUpdate
+  PROPERTIES LABELS "container;kubernetes" SKIP_RETURN_CODE 77 TIMEOUT 300)

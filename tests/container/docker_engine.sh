@@ -33,7 +33,8 @@ stop_engine() {
   fi
   if [ -n "${DOCKER_DIR:-}" ] && [ -d "$DOCKER_DIR" ]; then
     # overlay mounts of a dead daemon would keep the data root busy.
-    grep -o " $DOCKER_DIR/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $DOCKER_DIR/[^ ]*" /proc/mounts || true; } | sort -r |
+      while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$DOCKER_DIR"
   fi
   rm -f "$state"

@@ -248,8 +248,11 @@ ImportResult ConvertSupervisord(const std::vector<IniSection>& sections, const s
     ctx.here = s.here;
     ctx.group_name = group_of.count(pname) ? group_of[pname] : pname;
     long numprocs = 1, start = 0;
-    if (const IniEntry* e = s.Find("numprocs"); e && !ParseInt(e->value, &numprocs))
-      r.errors.push_back(e->where + ": numprocs: not a number");
+    if (const IniEntry* e = s.Find("numprocs");
+        e && (!ParseInt(e->value, &numprocs) || numprocs < 1 || numprocs > 1000)) {
+      r.errors.push_back(e->where + ": numprocs: use 1 to 1000");
+      numprocs = 1;
+    }
     if (const IniEntry* e = s.Find("numprocs_start"); e && !ParseInt(e->value, &start))
       r.errors.push_back(e->where + ": numprocs_start: not a number");
     if (!s.Find("command")) {

@@ -135,11 +135,13 @@ TEST(SupervisordConvert, KeysPriorityChainAndNotes) {
 }
 
 TEST(SupervisordConvert, BadValuesAreErrorsWithTheirPlace) {
-  auto s = Ini("[program:a]\ncommand=x\nstopsignal=LOUD\nautorestart=maybe\n[program:b]\n");
+  auto s = Ini("[program:a]\ncommand=x\nstopsignal=LOUD\nautorestart=maybe\n[program:b]\n"
+               "[program:c]\ncommand=y\nnumprocs=999999999\n");
   ImportResult r = ConvertSupervisord(s, "sv.conf");
   EXPECT_EQ((V{"/etc/supervisord.conf:3: stopsignal: unknown signal 'LOUD'",
                "/etc/supervisord.conf:4: autorestart: use true, false or unexpected",
-               "/etc/supervisord.conf:5: [program:b] has no command"}),
+               "/etc/supervisord.conf:5: [program:b] has no command",
+               "/etc/supervisord.conf:8: numprocs: use 1 to 1000"}),
             r.errors);
 }
 

@@ -100,8 +100,11 @@ for s in web app db; do
   [ -n "$(line "steward: info: $s: stopped")" ] || fail "$s was not stopped"
 done
 [ -n "$(line 'app: clean exit')" ] || fail "app did not finish draining"
-[ "$(line 'steward: info: web: stopped')" -lt "$(line 'app: finishing the job in hand')" ] || fail "app stopped before web"
-[ "$(line 'app: clean exit')" -lt "$(line 'steward: info: db: stopped')" ] || fail "db stopped before app finished"
+# The order from steward's own lines: the services' output reaches the log
+# through the forwarder, so it may land after steward's next line.
+[ -n "$(line 'steward: info: app: stopped (exited with status 0)')" ] || fail "app did not exit 0 after draining"
+[ "$(line 'steward: info: web: stopped')" -lt "$(line 'steward: info: app: stopped')" ] || fail "app stopped before web"
+[ "$(line 'steward: info: app: stopped')" -lt "$(line 'steward: info: db: stopped')" ] || fail "db stopped before app"
 [ "$ms" -ge 10000 ] || fail "the stop took ${ms} ms: app's 12 s drain cannot have run"
 [ "$ms" -lt $((grace * 1000)) ] || fail "the stop took until the grace period's SIGKILL"
 ! grep -q SIGKILL <<<"$logs" || fail "something was SIGKILLed"

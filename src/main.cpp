@@ -24,6 +24,8 @@
 #include "steward/pid1/runtime.hpp"
 #include "steward/pid1/signals.hpp"
 #include "steward/pid1/process_host.hpp"
+#include "steward/tools/supervisord.hpp"
+#include "steward/tools/probe.hpp"
 
 extern char** environ;
 
@@ -106,11 +108,18 @@ int main(int argc, char** argv) {
   switch (o.mode) {
     case Options::Mode::kHelp: WriteAll(STDOUT_FILENO, HelpText()); return 0;
     case Options::Mode::kVersion: WriteAll(STDOUT_FILENO, VersionText() + "\n"); return 0;
+    case Options::Mode::kLicense: WriteAll(STDOUT_FILENO, LicenseText()); return 0;
     case Options::Mode::kCtl:
       // The client is an ordinary program: it gets the signals it was
       // started with back (Ctrl-C ends a waiting `ctl start`).
       inherited.RestoreInChild();
       return RunCtl(o.ctl_args, o.runtime_dir);
+    case Options::Mode::kProbe:
+      inherited.RestoreInChild();
+      return tools::RunProbe(o.ctl_args);
+    case Options::Mode::kImport:
+      inherited.RestoreInChild();
+      return tools::RunImport(o.ctl_args);
     case Options::Mode::kInit:
     case Options::Mode::kCheck:
       break;

@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 # rsyslog: the real collector of the log tests; podman and busybox: the
 # container end-to-end tests (runc: crun refuses hybrid cgroup hosts);
 # uidmap/slirp4netns/fuse-overlayfs: podman's.
-# clang and its runtimes (libFuzzer, ASan, UBSan): the fuzz targets.
+# clang and its runtimes (libFuzzer, ASan, UBSan): the fuzz targets;
+# docker.io: the Docker engine tests (tests/container/docker_*.sh); python3:
+# the HTTP server of the probe tests.
 steward_install_deps rsyslog rsyslog-relp rsyslog-gnutls openssl podman runc uidmap slirp4netns \
-  fuse-overlayfs dpkg-dev clang libclang-rt-14-dev
+  fuse-overlayfs dpkg-dev clang libclang-rt-14-dev docker.io python3
 
 # syslog-ng, the second receiver of the log tests, conflicts with rsyslog
 # as a Debian package: unpack it (and the libraries it needs) into a tree

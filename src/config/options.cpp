@@ -17,6 +17,9 @@ const char* HelpText() {
   steward --check [OPTIONS] [-- PROGRAM...]    validate configuration, print the plan
   steward ctl VERB [ARG...]                    control a running steward
   stewardctl VERB [ARG...]                     same
+  steward probe URL [--timeout DUR]            exit 0 when tcp://HOST:PORT accepts or
+                                               http://HOST:PORT/PATH answers 2xx/3xx
+  steward import supervisord FILE [-o DIR]     supervisord.conf to service files in DIR
 
 Options:
   --services DIR           services directory (STEWARD_SERVICES)
@@ -36,10 +39,13 @@ Options:
   -s                       subreaper (tini compatibility, TINI_SUBREAPER; automatic)
   -g                       same as --kill-mode group (TINI_KILL_PROCESS_GROUP)
   -w                       log every reaped orphan
-  -v, -q                   more / less of steward's own messages (STEWARD_VERBOSITY 0-3)
+  -v, -q                   more / less of steward's own messages (STEWARD_VERBOSITY 0-3;
+                           TINI_VERBOSITY is read too)
+  -l                       print the licence and exit (tini compatibility)
   --check                  validate everything, print the start order, exit 0 or 2
                            (STEWARD_PROFILE=NAME applies [profile.NAME] tables)
-  --version                print the version and exit
+  --version                print the version and exit (in tini's format, which
+                           Docker reads from its init)
   -h, --help               print this help and exit
 
 Exit status: the main program's status (128+N when killed by signal N),
@@ -56,7 +62,37 @@ std::string VersionText() {
 #else
   const char* arch = "unknown";
 #endif
-  return fmt::format("steward {} (commit {}, {})", STEWARD_VERSION, STEWARD_COMMIT, arch);
+  // Docker runs `docker-init --version` and reads tini's "tini version X -
+  // git.Y" (docker info's "init version" is Y); as catatonit does, steward
+  // answers in that form, its own name in the version and after a third
+  // " - ", which Docker's split leaves alone.
+  return fmt::format("tini version {}_steward - git.{} - steward {} ({})", STEWARD_VERSION,
+                     STEWARD_COMMIT, STEWARD_VERSION, arch);
+}
+
+const char* LicenseText() {
+  return R"(MIT License
+
+Copyright (c) 2026 The steward authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+)";
 }
 
 namespace {
@@ -99,6 +135,16 @@ bool ApplyEnv(const EnvLookup& env, Options* o, std::string* err) {
     o->kill_mode = m;
   }
   if (const char* v = env("TINI_KILL_PROCESS_GROUP"); v && *v) o->kill_mode = KillMode::kGroup;
+  // tini's scale (1 default, more is chattier, 4 = trace) maps onto
+  // steward's 0-3; STEWARD_VERBOSITY, read next, wins.
+  if (const char* v = env("TINI_VERBOSITY"); v && *v) {
+    uint64_t n;
+    if (!ParseUnsigned(v, &n)) {
+      *err = fmt::format("TINI_VERBOSITY: invalid verbosity '{}' (use 0 to 3)", v);
+      return false;
+    }
+    o->verbosity = int(std::min<uint64_t>(n, 3));
+  }
   if (const char* v = env("STEWARD_VERBOSITY"); v && *v) {
     uint64_t n;
     if (!ParseUnsigned(v, &n) || n > 3) {
@@ -219,6 +265,7 @@ bool ParseShortOptions(ArgCursor& c, std::string_view arg, Options* o) {
     std::string v;
     switch (ch) {
       case 'h': o->mode = Options::Mode::kHelp; break;
+      case 'l': o->mode = Options::Mode::kLicense; break;
       case 's': break;  // subreaper is automatic
       case 'g': o->kill_mode = KillMode::kGroup; break;
       case 'w': o->log_orphans = true; break;
@@ -254,6 +301,12 @@ bool ParseOptions(const std::vector<std::string>& argv, const EnvLookup& env,
     o->mode = Options::Mode::kCtl;
     first = self == "stewardctl" ? 1 : 2;
     o->ctl_args.assign(argv.begin() + long(first), argv.end());
+    return true;
+  }
+  // The tools (SPEC §8) are verbs the same way.
+  if (argv.size() > 1 && (argv[1] == "probe" || argv[1] == "import")) {
+    o->mode = argv[1] == "probe" ? Options::Mode::kProbe : Options::Mode::kImport;
+    o->ctl_args.assign(argv.begin() + 2, argv.end());
     return true;
   }
 

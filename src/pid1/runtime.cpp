@@ -1,3 +1,5 @@
+// Where steward's files are: services directory, global file, and the
+// runtime directory it creates (control socket, spools, state).
 #include "steward/pid1/runtime.hpp"
 
 #include <errno.h>
@@ -16,14 +18,18 @@ bool IsDir(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// A directory we own (not a symlink someone else planted in /tmp) and can
-// write to, created when missing.
-bool UsableDir(const std::string& path) {
-  if (mkdir(path.c_str(), 0755) < 0 && errno != EEXIST) return false;
-  struct stat st;
-  if (lstat(path.c_str(), &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+// mkdir for every missing component of `path`, parents first. Existing
+// components are followed as they are (the image's /run may be a symlink
+// to /var/run); only the last one is held to the ownership rules.
+bool MakeParents(const std::string& path, std::string* err) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string part = path.substr(0, pos);
+    if (mkdir(part.c_str(), 0755) == 0 || errno == EEXIST) continue;
+    *err = fmt::format("cannot create {}: {}", part, strerror(errno));
     return false;
-  return access(path.c_str(), W_OK | X_OK) == 0;
+  }
+  return true;
 }
 
 }  // namespace
@@ -39,21 +45,63 @@ std::string ResolveConfigFile(const Options& o) {
   return access("/etc/steward.toml", F_OK) == 0 ? "/etc/steward.toml" : "";
 }
 
-std::string PrepareRuntimeDir(const Options& o) {
-  if (o.runtime_dir) {
-    if (UsableDir(*o.runtime_dir)) return *o.runtime_dir;
-    Warning("runtime directory {} is not usable ({}); running without control socket and "
-            "with in-memory spools",
-            *o.runtime_dir, strerror(errno));
-    return "";
+std::vector<std::string> RuntimeDirCandidates(const Options& o, uid_t uid) {
+  if (o.runtime_dir) return {*o.runtime_dir};
+  return {"/run/steward", fmt::format("/tmp/steward-{}", uid)};
+}
+
+bool MakeRuntimeDir(const std::string& path, uid_t uid, std::string* err) {
+  if (path.empty() || path[0] != '/') {
+    *err = fmt::format("runtime directory '{}' is not an absolute path", path);
+    return false;
   }
-  if (UsableDir("/run/steward")) return "/run/steward";
-  std::string tmp = fmt::format("/tmp/steward-{}", geteuid());
-  if (UsableDir(tmp)) return tmp;
-  Warning("neither /run/steward nor {} is writable (read-only root?); running without "
-          "control socket and with in-memory spools (set --runtime-dir to a writable place)",
-          tmp);
+  std::string trimmed = path;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  if (!MakeParents(trimmed, err)) return false;
+  // The directory itself must be ours and real: a symlink or a directory
+  // someone else made in /tmp would hand them our control socket.
+  struct stat st;
+  if (lstat(trimmed.c_str(), &st) < 0) {
+    *err = SysError("lstat", trimmed, errno);
+    return false;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    *err = fmt::format("{} is not a directory", trimmed);
+    return false;
+  }
+  if (st.st_uid != uid) {
+    *err = fmt::format("{} belongs to uid {}, not to {}", trimmed, st.st_uid, uid);
+    return false;
+  }
+  if (access(trimmed.c_str(), W_OK | X_OK) < 0) {
+    *err = fmt::format("{} is not writable: {}", trimmed, strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+std::string ChooseRuntimeDir(const std::vector<std::string>& candidates, bool explicit_dir,
+                             const MakeDirFn& make) {
+  std::string reasons;
+  for (const std::string& dir : candidates) {
+    std::string err;
+    if (make(dir, &err)) return dir;
+    reasons += (reasons.empty() ? "" : "; ") + err;
+  }
+  Warning("no usable runtime directory ({}); running without control socket and with "
+          "in-memory spools ({})",
+          reasons,
+          explicit_dir ? "fix --runtime-dir or STEWARD_RUNTIME_DIR"
+                       : "on a read-only root, mount a tmpfs on /run or set --runtime-dir");
   return "";
+}
+
+std::string PrepareRuntimeDir(const Options& o) {
+  uid_t uid = geteuid();
+  return ChooseRuntimeDir(RuntimeDirCandidates(o, uid), o.runtime_dir.has_value(),
+                          [uid](const std::string& dir, std::string* err) {
+                            return MakeRuntimeDir(dir, uid, err);
+                          });
 }
 
 }  // namespace steward

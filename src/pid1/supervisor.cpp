@@ -85,7 +85,7 @@ void Supervisor::OnReaped(pid_t pid, int status, bool helper) {
       by_pid_.erase(s);
       slot->svc->Handle(Event::kExit, status);
     } else if (settings_.log_orphans) {
-      Info("reaped orphan {} ({})", pid, DescribeWaitStatus(status));
+      Warning("Reaped zombie process with pid={} ({})", pid, DescribeWaitStatus(status));  // tini's -w
     }
   }
   // Any reap may have emptied a stopping service's group.

@@ -1,5 +1,7 @@
 #include "steward/config/options.hpp"
 
+#include <stdio.h>
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -145,6 +147,38 @@ TEST(Options, UsageErrors) {
   }
 }
 
+TEST(Options, TiniVerbosityMapsAndStewardVerbosityWins) {
+  EXPECT_EQ(0, Parse({"steward", "x"}, {{"TINI_VERBOSITY", "0"}}).o.verbosity);
+  EXPECT_EQ(2, Parse({"steward", "x"}, {{"TINI_VERBOSITY", "2"}}).o.verbosity);
+  EXPECT_EQ(3, Parse({"steward", "x"}, {{"TINI_VERBOSITY", "4"}}).o.verbosity);  // tini's trace
+  EXPECT_EQ(1, Parse({"steward", "x"}, {{"TINI_VERBOSITY", "3"}, {"STEWARD_VERBOSITY", "1"}})
+                   .o.verbosity);
+  EXPECT_EQ(3, Parse({"steward", "-v", "x"}, {{"TINI_VERBOSITY", "2"}}).o.verbosity);
+  Parsed p = Parse({"steward", "x"}, {{"TINI_VERBOSITY", "loud"}});
+  EXPECT_FALSE(p.ok);
+  EXPECT_EQ("TINI_VERBOSITY: invalid verbosity 'loud' (use 0 to 3)", p.err);
+}
+
+TEST(Options, LicenseIsTheRepositorysLicenseFile) {
+  EXPECT_EQ(Options::Mode::kLicense, Parse({"steward", "-l"}).o.mode);
+  FILE* f = fopen(STEWARD_SOURCE_DIR "/LICENSE", "r");
+  ASSERT_NE(nullptr, f);
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  fclose(f);
+  EXPECT_EQ(text, LicenseText());
+}
+
+TEST(Options, VersionIsWhatDockerParsesFromItsInit) {
+  // Docker splits on " - ": "tini version " + version, then "git." + commit.
+  std::string v = VersionText();
+  std::string want = std::string("tini version ") + STEWARD_VERSION + "_steward - git." +
+                     STEWARD_COMMIT + " - steward " + STEWARD_VERSION + " (";
+  EXPECT_EQ(want, v.substr(0, want.size()));
+  EXPECT_EQ(std::string::npos, v.find('\n'));
+}
+
 TEST(Options, HelpMentionsEveryOption) {
   std::string help = HelpText();
   for (const char* opt : {"--services", "--config", "--runtime-dir", "--shutdown-timeout",
@@ -152,7 +186,7 @@ TEST(Options, HelpMentionsEveryOption) {
                           "-w", "-v", "-q", "--check", "--version", "--help", "STEWARD_SERVICES",
                           "STEWARD_CONFIG", "STEWARD_RUNTIME_DIR", "STEWARD_SHUTDOWN_TIMEOUT",
                           "STEWARD_GRACE", "STEWARD_KILL_MODE", "STEWARD_VERBOSITY",
-                          "TINI_KILL_PROCESS_GROUP"}) {
+                          "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY", "-l"}) {
     EXPECT_NE(std::string::npos, help.find(opt)) << opt;
   }
 }

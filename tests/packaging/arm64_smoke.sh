@@ -39,7 +39,7 @@ trap '[ -z "$upid" ] || kill -KILL "$upid" 2>/dev/null; rm -rf "$work"' EXIT
 step "1. --version, --help"
 v=$("$qemu" "$bin" --version)
 echo "  $v"
-[[ "$v" =~ ^steward\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ [^,]+,\ aarch64\)$ ]] ||
+[[ "$v" =~ ^tini\ version\ [0-9]+\.[0-9]+\.[0-9]+_steward\ -\ git\.[^\ ]+\ -\ steward\ [0-9]+\.[0-9]+\.[0-9]+\ \(aarch64\)$ ]] ||
   fail "--version does not name aarch64: '$v'"
 "$qemu" "$bin" --help >"$work/help.arm64" || fail "--help exited $?"
 grep -q -- '--services' "$work/help.arm64" || fail "--help does not mention --services"

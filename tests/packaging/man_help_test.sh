@@ -74,7 +74,8 @@ for v in $man_env_tags; do
 done
 
 step "version"
-version=$("$bin" --version | awk '{ print $2 }')
+# "tini version X_steward - git.C - steward X (ARCH)": steward's own part.
+version=$("$bin" --version | sed -n 's/.* - steward \([^ ]*\) .*/\1/p')
 th=$(grep -m1 '^\.TH ' "$man")
 grep -qF "\"steward $version\"" <<<"$th" || err "the man page is for another version ($th), steward is $version"
 echo "$version"

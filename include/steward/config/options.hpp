@@ -14,7 +14,7 @@
 namespace steward {
 
 struct Options {
-  enum class Mode { kInit, kCheck, kCtl, kHelp, kVersion };
+  enum class Mode { kInit, kCheck, kCtl, kHelp, kVersion, kLicense, kProbe, kImport };
   Mode mode = Mode::kInit;
 
   std::optional<std::string> services_dir;  // --services / STEWARD_SERVICES
@@ -29,7 +29,7 @@ struct Options {
   int verbosity = 1;                        // -v / -q / STEWARD_VERBOSITY
 
   std::vector<std::string> program;  // PROGRAM [ARG...]
-  std::vector<std::string> ctl_args; // for Mode::kCtl: VERB [ARG...]
+  std::vector<std::string> ctl_args; // kCtl: VERB [ARG...]; kProbe, kImport: their arguments
 };
 
 using EnvLookup = std::function<const char*(const char*)>;
@@ -42,8 +42,12 @@ bool ParseOptions(const std::vector<std::string>& argv, const EnvLookup& env,
 // The --help text; the man page is checked against it.
 const char* HelpText();
 
-// "steward 0.1.0 (commit abc123, x86_64)"
+// "tini version 0.1.0_steward - git.abc123 - steward 0.1.0 (x86_64)": the
+// form Docker parses from its init (docker info), with steward's name.
 std::string VersionText();
+
+// steward's licence, for tini's -l.
+const char* LicenseText();
 
 // Defaults the SPEC states for options that were not given.
 Duration DefaultShutdownTimeout();

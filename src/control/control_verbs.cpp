@@ -17,7 +17,7 @@ using Verb = CtlRequest::Verb;
 
 // ---- what PID 1 does with each verb (the server's side of a row) ----------
 
-void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone& done) {
   std::vector<ServiceStatus> all = sup.Status();
   std::vector<ServiceStatus> shown;
   std::string unknown;
@@ -43,35 +43,35 @@ void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone done) {
   done(0, req.json ? FormatStatusJson(shown, sinks) : FormatStatusTable(shown, sinks));
 }
 
-void RunStart(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+void RunStart(Supervisor& sup, const CtlRequest& req, ControlDone& done) {
   sup.ControlStart(req.names, req.wait, std::move(done));
 }
-void RunStop(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+void RunStop(Supervisor& sup, const CtlRequest& req, ControlDone& done) {
   sup.ControlStop(req.names, req.wait, std::move(done));
 }
-void RunRestart(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+void RunRestart(Supervisor& sup, const CtlRequest& req, ControlDone& done) {
   sup.ControlRestart(req.names, req.wait, std::move(done));
 }
-void RunSignal(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+void RunSignal(Supervisor& sup, const CtlRequest& req, ControlDone& done) {
   sup.ControlSignal(req.signal, req.names, std::move(done));
 }
-void RunReload(Supervisor&, const CtlRequest&, ControlDone done) {
+void RunReload(Supervisor&, const CtlRequest&, ControlDone& done) {
   done(1, "reload is not supported yet; restart the container to apply a new configuration\n");
 }
-void RunHealth(Supervisor& sup, const CtlRequest&, ControlDone done) {
+void RunHealth(Supervisor& sup, const CtlRequest&, ControlDone& done) {
   sup.ControlHealth(std::move(done));
 }
-void RunShutdown(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+void RunShutdown(Supervisor& sup, const CtlRequest& req, ControlDone& done) {
   done(0, "stopping\n");
   sup.ControlShutdown(req.exit_code);
 }
-void RunLogs(Supervisor& sup, const CtlRequest& req, ControlDone done) {
+void RunLogs(Supervisor& sup, const CtlRequest& req, ControlDone& done) {
   if (!sup.config().Find(req.names[0]))
     return done(2, fmt::format("unknown service: {} (see steward ctl status)\n", req.names[0]));
   done(1, "logs is not supported yet: the log forwarder keeps no recent lines; "
           "see the console (docker logs) or a file sink\n");
 }
-void RunGraph(Supervisor& sup, const CtlRequest&, ControlDone done) {
+void RunGraph(Supervisor& sup, const CtlRequest&, ControlDone& done) {
   done(0, GraphDot(sup.config()));
 }
 
@@ -117,7 +117,7 @@ bool ParseCount(const std::string& v, uint64_t max, std::string_view what, uint6
 }  // namespace
 
 // The table. Adding a verb is one row here (and its Verb enumerator).
-const VerbSpec kVerbTable[] = {
+constexpr VerbSpec kVerbTable[] = {
     {"status", Verb::kStatus, "status [NAME...] [--json]     state, pid, uptime, restarts, ready, health, last exit",
      kJson, Words::kAnyNames, RunStatus},
     {"start", Verb::kStart, "start NAME... [--no-wait]     start services and their dependencies; wait until up",
@@ -222,7 +222,11 @@ bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std:
 const char* CtlUsage() {
   static const std::string text = [] {
     std::string t = "Usage: steward ctl [--runtime-dir DIR] VERB [ARG...]   (or: stewardctl VERB ...)\n";
-    for (const VerbSpec& v : kVerbTable) t += fmt::format("  {}\n", v.usage);
+    for (const VerbSpec& v : kVerbTable) {
+      t += "  ";
+      t += v.usage;
+      t += '\n';
+    }
     t += "The socket is RUNTIME_DIR/control.sock: --runtime-dir or STEWARD_RUNTIME_DIR,\n"
          "else /run/steward, else /tmp/steward-UID.\n";
     return t;
@@ -232,7 +236,7 @@ const char* CtlUsage() {
 
 void RunVerb(Supervisor& sup, const CtlRequest& req, ControlDone done) {
   for (const VerbSpec& v : kVerbTable) {
-    if (v.verb == req.verb) return v.run(sup, req, std::move(done));
+    if (v.verb == req.verb) return v.run(sup, req, done);
   }
 }
 

@@ -87,7 +87,7 @@ struct VerbSpec {
   std::string_view usage;  // the line of CtlUsage(), without its indent
   unsigned options;
   Words words;
-  void (*run)(Supervisor& sup, const CtlRequest& req, ControlDone done);
+  void (*run)(Supervisor& sup, const CtlRequest& req, ControlDone& done);
 };
 const VerbSpec* FindVerb(std::string_view name);
 

@@ -17,7 +17,7 @@ using Verb = CtlRequest::Verb;
 
 // ---- what PID 1 does with each verb (the server's side of a row) ----------
 
-void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake&) {
+void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
   std::vector<ServiceStatus> all = sup.Status();
   std::vector<ServiceStatus> shown;
   std::string unknown;
@@ -43,32 +43,32 @@ void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone done, const C
   done(0, req.json ? FormatStatusJson(shown, sinks) : FormatStatusTable(shown, sinks));
 }
 
-void RunStart(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake&) {
+void RunStart(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
   sup.ControlStart(req.names, req.wait, std::move(done));
 }
-void RunStop(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake&) {
+void RunStop(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
   sup.ControlStop(req.names, req.wait, std::move(done));
 }
-void RunRestart(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake&) {
+void RunRestart(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
   sup.ControlRestart(req.names, req.wait, std::move(done));
 }
-void RunSignal(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake&) {
+void RunSignal(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
   sup.ControlSignal(req.signal, req.names, std::move(done));
 }
-void RunReload(Supervisor&, const CtlRequest&, ControlDone done, const ControlTake&) {
+void RunReload(Supervisor&, const CtlRequest&, ControlDone& done, const ControlTake&) {
   done(1, "reload is not supported yet; restart the container to apply a new configuration\n");
 }
-void RunHealth(Supervisor& sup, const CtlRequest&, ControlDone done, const ControlTake&) {
+void RunHealth(Supervisor& sup, const CtlRequest&, ControlDone& done, const ControlTake&) {
   sup.ControlHealth(std::move(done));
 }
-void RunShutdown(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake&) {
+void RunShutdown(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
   done(0, "stopping\n");
   sup.ControlShutdown(req.exit_code);
 }
-void RunLogs(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake& take) {
+void RunLogs(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake& take) {
   sup.ControlLogs(req.names[0], req.lines, req.follow, std::move(done), take);
 }
-void RunGraph(Supervisor& sup, const CtlRequest&, ControlDone done, const ControlTake&) {
+void RunGraph(Supervisor& sup, const CtlRequest&, ControlDone& done, const ControlTake&) {
   done(0, GraphDot(sup.config()));
 }
 
@@ -229,7 +229,7 @@ const char* CtlUsage() {
 
 void RunVerb(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake& take) {
   for (const VerbSpec& v : kVerbTable) {
-    if (v.verb == req.verb) return v.run(sup, req, std::move(done), take);
+    if (v.verb == req.verb) return v.run(sup, req, done, take);
   }
 }
 

@@ -75,7 +75,7 @@ int ProcessHost::Run(Supervisor* sup) {
                                                 [this, s] { sup_->OnServiceReady(*s); });
     p->health = std::make_unique<HealthProbe>(loop_, s->config(), this,
                                               [this, s] { sup_->OnServiceUnhealthy(*s); });
-    procs_[s] = std::move(p);
+    procs_.push_back(std::move(p));
   }
   for (int sig = 1; sig < NSIG; ++sig) {
     if (!IsForwardable(sig)) continue;
@@ -144,10 +144,6 @@ void ProcessHost::OnChild() {
     sup_->OnReaped(pid, status, true);
     return;
   }
-  if (auto p = launched_.find(pid); p != launched_.end()) {
-    if (logs_) logs_->SetPid(p->second->svc->name(), 0);
-    launched_.erase(p);
-  }
   sup_->OnReaped(pid, status);
 }
 
@@ -156,7 +152,16 @@ void ProcessHost::OnGrace() { sup_->OnStopEvent(StopEvent::kGrace); }
 
 // ---- services ---------------------------------------------------------------
 
-ProcessHost::Proc& ProcessHost::ProcOf(const Service& s) const { return *procs_.at(&s); }
+ProcessHost::Proc& ProcessHost::ProcOf(const Service& s) const {
+  for (const auto& p : procs_) {
+    if (p->svc == &s) return *p;
+  }
+  return *procs_.front();  // impossible: Run() made one for every Service
+}
+
+void ProcessHost::ProcessGone(Service& s) {
+  if (logs_) logs_->SetPid(s.name(), 0);
+}
 
 SpawnRequest ProcessHost::BuildRequest(const Service& s, bool* ok) {
   const ServiceConfig& cfg = s.config();
@@ -244,7 +249,6 @@ pid_t ProcessHost::Launch(Service& s, int* failed_exit_code) {
     *failed_exit_code = serr.exit_code;
     return -1;
   }
-  launched_[pid] = &p;
   if (logs_) logs_->SetPid(s.name(), pid);
   p.req = std::move(req);
   if (probe) p.ready->Begin();

@@ -48,13 +48,13 @@ const Supervisor::StopCell Supervisor::kStopTable[kPhaseCount][kStopEventCount] 
 
 // The exit status is the first one named (SPEC §1 table), whatever the
 // phase: the main program's, ctl shutdown's, or a failed service's.
-void Supervisor::Dispatch(StopEvent e, std::optional<int> code, std::string why) {
+void Supervisor::Dispatch(StopEvent e, std::optional<int> code, const std::string& why) {
   if (code && !exit_code_set_) {
     exit_code_ = *code;
     exit_code_set_ = true;
   }
   Debug("stop sequence: {} in phase {}", StopEventName(e), PhaseName(phase_));
-  stop_why_ = std::move(why);
+  stop_why_ = why;
   // Loaded into a local first: GCC 12's UBSan mis-instruments an indexed
   // call through an array of pointers to member functions.
   StopCell cell = kStopTable[int(phase_)][int(e)];

@@ -73,9 +73,15 @@ void Supervisor::Start() {
 
 // ---- events: each one records, Settle() acts -------------------------------
 
-void Supervisor::OnSignal(int sig) {
-  signals_.push_back(sig);
+void Supervisor::Record(Recorded r) {
+  recorded_.push_back(r);
   dirty_ = true;
+}
+
+void Supervisor::OnSignal(int sig) {
+  Recorded r{Recorded::Kind::kSignal};
+  r.sig = sig;
+  Record(r);
 }
 
 void Supervisor::OnReaped(pid_t pid, int status, bool helper) {
@@ -83,6 +89,7 @@ void Supervisor::OnReaped(pid_t pid, int status, bool helper) {
     if (auto s = by_pid_.find(pid); s != by_pid_.end()) {
       Slot* slot = s->second;
       by_pid_.erase(s);
+      host_->ProcessGone(*slot->svc);
       slot->svc->Handle(Event::kExit, status);
     } else if (settings_.log_orphans) {
       Warning("Reaped zombie process with pid={} ({})", pid, DescribeWaitStatus(status));  // tini's -w
@@ -92,8 +99,9 @@ void Supervisor::OnReaped(pid_t pid, int status, bool helper) {
   for (auto& slot : slots_) {
     if (slot->svc->state() == State::kStopping) slot->svc->Handle(Event::kReaped);
   }
-  stop_events_.push_back({StopEvent::kReaped, std::nullopt, ""});
-  dirty_ = true;
+  Recorded r{Recorded::Kind::kStopEvent};
+  r.event = StopEvent::kReaped;
+  Record(r);
 }
 
 void Supervisor::OnServiceTimer(Service& s) {
@@ -112,8 +120,9 @@ void Supervisor::OnServiceUnhealthy(Service& s) {
 }
 
 void Supervisor::OnStopEvent(StopEvent e) {
-  stop_events_.push_back({e, std::nullopt, ""});
-  dirty_ = true;
+  Recorded r{Recorded::Kind::kStopEvent};
+  r.event = e;
+  Record(r);
 }
 
 void Supervisor::HandleSignal(int sig) {
@@ -143,14 +152,15 @@ void Supervisor::Settle() {
   while (dirty_) {
     dirty_ = false;
     // What the handlers recorded, in the order it happened.
-    for (size_t i = 0; i < signals_.size(); ++i) HandleSignal(signals_[i]);
-    signals_.clear();
-    std::vector<Move> moves = std::move(moves_);
-    moves_.clear();
-    for (const Move& m : moves) Moved(*m.slot, m.old_state, m.new_state);
-    std::vector<Recorded> events = std::move(stop_events_);
-    stop_events_.clear();
-    for (Recorded& r : events) Dispatch(r.event, r.code, std::move(r.why));
+    std::vector<Recorded> recorded = std::move(recorded_);
+    recorded_.clear();
+    for (const Recorded& r : recorded) {
+      switch (r.kind) {
+        case Recorded::Kind::kSignal: HandleSignal(r.sig); break;
+        case Recorded::Kind::kMove: Moved(*r.slot, r.old_state, r.new_state); break;
+        case Recorded::Kind::kStopEvent: Dispatch(r.event, r.code, r.why); break;
+      }
+    }
     // Then what follows from the states now.
     for (auto& slot : slots_) SettleOne(*slot);
     CheckPending();
@@ -209,7 +219,11 @@ void Supervisor::StateChanged(Service& s, State old) {
   host_->ServiceMoved(s, old);
   // As under tini, wrapper mode says nothing about its one program.
   if (!settings_.wrapper_mode) LogTransition(*slot, old);
-  moves_.push_back({slot, old, s.state()});
+  Recorded r{Recorded::Kind::kMove};
+  r.slot = slot;
+  r.old_state = old;
+  r.new_state = s.state();
+  Record(r);
 }
 
 // What a transition means for steward as a whole: the main program's end

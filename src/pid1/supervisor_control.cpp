@@ -174,8 +174,11 @@ void Supervisor::ControlSignal(int sig, const std::vector<std::string>& names, C
 }
 
 void Supervisor::ControlShutdown(std::optional<int> exit_code) {
-  stop_events_.push_back({StopEvent::kShutdown, exit_code, "steward ctl shutdown"});
-  dirty_ = true;
+  Recorded r{Recorded::Kind::kStopEvent};
+  r.event = StopEvent::kShutdown;
+  r.code = exit_code;
+  r.why = "steward ctl shutdown";
+  Record(r);
 }
 
 void Supervisor::ControlLogs(const std::string& name, int lines, bool follow, ControlDone done,

@@ -53,6 +53,8 @@ class FakeHost : public SupervisorHost {
   void SetTimer(Service& s, Clock::duration) override { timer[s.name()] = true; }
   void CancelTimer(Service& s) override { timer[s.name()] = false; }
   Clock::time_point Now() override { return now; }
+  int gone = 0;  // ProcessGone calls
+  void ProcessGone(Service&) override { ++gone; }
   void ServiceMoved(Service&, State) override {}
   Health HealthOf(const Service&) const override { return Health::kNone; }
   void StartTimer(Timer t, Clock::duration) override { (t == Timer::kDeadline ? deadline : grace) = true; }
@@ -284,6 +286,7 @@ TEST_F(SupervisorTest, CtlStopWaitsForDependentsAndAnswersWhenDown) {
   EXPECT_TRUE(answers.empty());
   Exit("db", SIGTERM);
   EXPECT_EQ((std::vector<std::string>{"0:"}), answers);
+  EXPECT_EQ(2, host.gone);  // each reaped main process was reported to the host
   EXPECT_EQ(State::kStopped, StateOf("db"));
   EXPECT_EQ(Want::kDown, sup->services()[0]->want());
   // Started again: dependencies first.

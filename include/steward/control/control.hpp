@@ -91,7 +91,7 @@ struct VerbSpec {
   std::string_view usage;  // the line of CtlUsage(), without its indent
   unsigned options;
   Words words;
-  void (*run)(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake& take);
+  void (*run)(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake& take);
 };
 const VerbSpec* FindVerb(std::string_view name);
 

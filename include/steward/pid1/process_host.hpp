@@ -54,6 +54,7 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   void SetTimer(Service& s, Clock::duration after) override;
   void CancelTimer(Service& s) override;
   Clock::time_point Now() override { return Clock::now(); }
+  void ProcessGone(Service& s) override;
   void ServiceMoved(Service& s, State old_state) override;
   Health HealthOf(const Service& s) const override;
   void StartTimer(Timer t, Clock::duration after) override;
@@ -89,8 +90,7 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   Supervisor* sup_ = nullptr;
   std::unique_ptr<log::LogHub> logs_;       // null in wrapper mode
   std::unique_ptr<ControlServer> control_;  // null without a runtime directory
-  std::map<const Service*, std::unique_ptr<Proc>> procs_;
-  std::map<pid_t, Proc*> launched_;                     // service main processes
+  std::vector<std::unique_ptr<Proc>> procs_;           // one per Service, in its order
   std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
   std::vector<std::unique_ptr<SignalSlot>> signal_watchers_;
   ChildWatcher child_;

@@ -98,6 +98,8 @@ class SupervisorHost {
   virtual void SetTimer(Service& s, Clock::duration after) = 0;
   virtual void CancelTimer(Service& s) = 0;
   virtual Clock::time_point Now() = 0;
+  // The service's main process was reaped (its log lines have no pid now).
+  virtual void ProcessGone(Service& s) = 0;
   // Starts and ends the service's readiness and health probes as it moves.
   virtual void ServiceMoved(Service& s, State old_state) = 0;
   virtual Health HealthOf(const Service& s) const = 0;
@@ -194,10 +196,6 @@ class Supervisor : public ServiceHost {
  private:
   struct Slot;
 
-  struct Move {
-    Slot* slot;
-    State old_state, new_state;
-  };
   void HandleSignal(int sig);
   void Moved(Slot& slot, State old_state, State new_state);
   void SettleOne(Slot& slot);
@@ -208,7 +206,7 @@ class Supervisor : public ServiceHost {
   // ---- the stop sequence (stop_sequence.cpp) ----
   using StopCell = void (Supervisor::*)();
   static const StopCell kStopTable[kPhaseCount][kStopEventCount];
-  void Dispatch(StopEvent e, std::optional<int> code = std::nullopt, std::string why = "");
+  void Dispatch(StopEvent e, std::optional<int> code = std::nullopt, const std::string& why = "");
   void Nothing() {}
   void BeginStop();
   void TermAgain();
@@ -246,15 +244,18 @@ class Supervisor : public ServiceHost {
   std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
   std::map<pid_t, Slot*> by_pid_;             // service main processes
   std::vector<PendingOp> pending_;
-  // Recorded by the handlers, acted on by Settle().
-  std::vector<int> signals_;
-  std::vector<Move> moves_;
+  // What the handlers recorded, in the order it happened; Settle() acts.
   struct Recorded {
-    StopEvent event;
-    std::optional<int> code;
-    std::string why;
+    enum class Kind { kSignal, kMove, kStopEvent } kind;
+    int sig = 0;                          // kSignal
+    Slot* slot = nullptr;                 // kMove
+    State old_state{}, new_state{};       // kMove
+    StopEvent event{};                    // kStopEvent
+    std::optional<int> code;              // kStopEvent: ctl shutdown --exit-code
+    const char* why = "";                 // kStopEvent
   };
-  std::vector<Recorded> stop_events_;
+  void Record(Recorded r);
+  std::vector<Recorded> recorded_;
   Clock::time_point deadline_at_{};
   Phase phase_ = Phase::kRunning;
   bool dirty_ = false;    // something was recorded: Settle() has work

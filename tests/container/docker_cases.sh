@@ -61,7 +61,7 @@ case_health() {
   wait_for 60 sh -c "[ \"\$(docker inspect $tag --format '{{.State.Health.Status}}')\" = healthy ]" ||
     { docker logs "$tag"; docker inspect "$tag" --format '{{json .State.Health}}'; fail "never healthy"; }
   docker exec "$tag" /usr/sbin/steward ctl health | sed 's/^/  /'
-  docker exec "$tag" /bin/ls -ld /run/steward | grep -q '^d' || fail "no /run/steward in the container"
+  docker exec "$tag" /bin/ls -ld /run/steward | grep "^d" >/dev/null || fail "no /run/steward in the container"
   echo "  /run/steward made in a FROM scratch image without /run"
   step "unhealthy when app fails its healthcheck"
   docker exec "$tag" /bin/touch /sick
@@ -127,7 +127,7 @@ case_readonly() {
   wait_for 60 sh -c "[ \"\$(docker inspect $tag-ro --format '{{.State.Health.Status}}')\" = healthy ]" ||
     { docker logs "$tag-ro"; fail "never healthy on a read-only root with a tmpfs on /run"; }
   docker exec "$tag-ro" /usr/sbin/steward ctl status | sed 's/^/  /'
-  docker exec "$tag-ro" /bin/ls /run/steward | grep -q control.sock || fail "no control socket in /run/steward"
+  docker exec "$tag-ro" /bin/ls /run/steward | grep control.sock >/dev/null || fail "no control socket in /run/steward"
   stop_and_check "$tag-ro"
   check_order "$work/$tag-ro.log"
   step "docker run --read-only (no tmpfs): a warning, no control socket, services still run"

@@ -62,7 +62,9 @@ wait_for() {  # wait_for SECONDS CMD...
   for ((i = 0; i < t * 5; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
   return 1
 }
-logs_have() { docker logs "$1" 2>&1 | grep -q -- "$2"; }
+# grep reads everything (no -q): with pipefail, an early exit of grep would
+# fail the pipeline through docker logs' SIGPIPE even on a match.
+logs_have() { docker logs "$1" 2>&1 | grep -- "$2" >/dev/null; }
 health() { docker inspect "$1" --format '{{.State.Health.Status}}'; }
 exit_code() { docker inspect "$1" --format '{{.State.ExitCode}}'; }
 # stop_and_check NAME: docker stop (SIGTERM, SIGKILL after 10 s); exit 0,

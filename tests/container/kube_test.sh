@@ -48,7 +48,7 @@ if ! out=$(podman kube play "${runtime[@]}" "$manifest" 2>&1); then
   echo "$out"
   skip "podman kube play cannot run the Pod here"
 fi
-up() { podman logs "$ctr" 2>&1 | grep -q "steward: info: web: ready"; }
+up() { podman logs "$ctr" 2>&1 | grep "steward: info: web: ready" >/dev/null; }
 for _ in $(seq 300); do up && break; sleep 0.2; done
 logs=$(podman logs "$ctr" 2>&1)
 sed 's/^/  | /' <<<"$logs"

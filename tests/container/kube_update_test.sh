@@ -63,7 +63,7 @@ ln -s ..data/etc "$vol/etc"
 
 podman run -d "${runtime[@]}" --name "$ctr" -v "$vol:/config:ro" \
   -e STEWARD_CONFIG_VOLUME=/config "$image" >/dev/null
-has() { podman logs "$ctr" 2>&1 | grep -q -- "$1"; }
+has() { podman logs "$ctr" 2>&1 | grep -- "$1" >/dev/null; }
 for _ in $(seq 300); do has "app: serving version one" && break; sleep 0.2; done
 has "app: serving version one" || { podman logs "$ctr"; fail "app never started from the volume"; }
 db_pid=$(podman exec "$ctr" /usr/sbin/steward ctl status --json db | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')

@@ -18,6 +18,14 @@ namespace {
 
 std::string g_dir;
 
+// The scratch directory goes when the fuzzer exits (libFuzzer calls exit()).
+void RemoveScratch() {
+  for (const char* f : {"/services/app.toml", "/services/db.toml", "/steward.toml", "/etc/passwd", "/etc/group"}) {
+    unlink((g_dir + f).c_str());
+  }
+  for (const char* d : {"/services", "/etc", ""}) rmdir((g_dir + d).c_str());
+}
+
 void Put(const std::string& path, std::string_view text) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) abort();
@@ -31,6 +39,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   char tmpl[] = "/tmp/steward-fuzz-config-XXXXXX";
   if (!mkdtemp(tmpl)) abort();
   g_dir = tmpl;
+  atexit(RemoveScratch);
   mkdir((g_dir + "/services").c_str(), 0755);
   mkdir((g_dir + "/etc").c_str(), 0755);
   Put(g_dir + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww:x:33:33::/var/www:/bin/false\n");

@@ -42,38 +42,42 @@ std::map<std::string, std::string> EnvironmentMap() {
   return env;
 }
 
-bool Load(const Options& o, Config* config) {
+bool Read(const Options& o, Config* config, std::vector<std::string>* errors) {
   LoadRequest req;
   req.services_dir = ResolveServicesDir(o);
   req.config_file = ResolveConfigFile(o);
   if (const char* p = getenv("STEWARD_PROFILE")) req.profile = p;
   req.program = o.program;
   req.env = EnvironmentMap();
+  return LoadConfig(req, config, errors);
+}
+
+bool Load(const Options& o, Config* config) {
   std::vector<std::string> errors;
-  if (LoadConfig(req, config, &errors)) return true;
+  if (Read(o, config, &errors)) return true;
   for (const std::string& e : errors) Error("{}", e);
   Error("{} configuration error{}; nothing was started", errors.size(),
         errors.size() == 1 ? "" : "s");
   return false;
 }
 
-// SPEC §7: the volume's tree goes over the image's root before anything
-// starts. It may bring service files or the global file of its own, so the
-// configuration is read again afterwards.
-bool InstallVolume(const Options& o, Config* config) {
-  const char* env = getenv("STEWARD_CONFIG_VOLUME");
-  std::string volume = env && *env ? env : config->global.config_volume;
+// SPEC §7: the volume's tree goes over the image's root, before anything
+// starts and at each reload. It may bring service files or the global file
+// of its own, so the configuration is read again afterwards. A volume that
+// cannot be installed whole installs nothing.
+bool InstallVolume(const Options& o, Config* config, std::vector<std::string>* errors) {
+  std::string volume = ConfigVolumePath(config->global);
   if (volume.empty()) return true;
   VolumeResult r = InstallConfigVolume(volume, "/", EnvironmentMap());
   for (const std::string& path : r.installed) Info("config volume: installed {}", path);
-  for (const std::string& e : r.errors) Error("{}", e);
   if (!r.errors.empty()) {
-    Error("config volume {}: {} file{} not installed; nothing was started", volume,
-          r.errors.size(), r.errors.size() == 1 ? "" : "s");
+    errors->insert(errors->end(), r.errors.begin(), r.errors.end());
+    errors->push_back(fmt::format("config volume {}: {} file{} not installed", volume,
+                                  r.errors.size(), r.errors.size() == 1 ? "" : "s"));
     return false;
   }
   *config = Config();
-  return Load(o, config);
+  return Read(o, config, errors);
 }
 
 SupervisorSettings Settings(const Options& o, const Config& config, bool wrapper) {
@@ -131,7 +135,14 @@ int main(int argc, char** argv) {
   Config config;
   if (!Load(o, &config)) return 2;
   if (o.mode == Options::Mode::kCheck) return PrintCheck(config, STDOUT_FILENO) ? 0 : 2;
-  if (!InstallVolume(o, &config)) return 2;
+  {
+    std::vector<std::string> errors;
+    if (!InstallVolume(o, &config, &errors)) {
+      for (const std::string& e : errors) Error("{}", e);
+      Error("nothing was started");
+      return 2;
+    }
+  }
 
   bool wrapper = !config.services_dir_exists && config.global.path.empty();
   if (!config.HasServices()) {
@@ -155,5 +166,15 @@ int main(int argc, char** argv) {
     Error("cannot initialise the event loop (libev)");
     return 1;
   }
-  return RunInit(loop, std::move(settings), std::move(config), &inherited);
+  // A reload reads everything again as above, with the same command line.
+  ConfigReader reread = [&o, wrapper](Config* next, SupervisorSettings* s,
+                                      std::vector<std::string>* errors) {
+    if (!Read(o, next, errors) || !InstallVolume(o, next, errors)) return false;
+    SupervisorSettings fresh = Settings(o, *next, wrapper);
+    s->shutdown_timeout = fresh.shutdown_timeout;
+    s->grace = fresh.grace;
+    s->kill_mode = fresh.kill_mode;
+    return true;
+  };
+  return RunInit(loop, std::move(settings), std::move(config), &inherited, std::move(reread));
 }

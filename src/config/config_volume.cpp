@@ -171,6 +171,11 @@ struct Walker {
 
 }  // namespace
 
+std::string ConfigVolumePath(const GlobalConfig& global) {
+  const char* env = getenv("STEWARD_CONFIG_VOLUME");
+  return env && *env ? env : global.config_volume;
+}
+
 VolumeResult InstallConfigVolume(const std::string& volume, const std::string& root,
                                  const EnvMap& env) {
   VolumeResult result;

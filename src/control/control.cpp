@@ -154,6 +154,19 @@ bool ControlServer::Start(std::string* err) {
   return true;
 }
 
+void ControlServer::SetGroup(std::optional<gid_t> group) {
+  if (group == group_) return;
+  group_ = group;  // credentials are checked against it from now on
+  if (!bound_) return;
+  if (chmod(path_.c_str(), 0600) < 0) Warning("{}", SysError("chmod", path_, errno));
+  gid_t gid = group ? *group : getegid();
+  if (chown(path_.c_str(), uid_t(-1), gid) < 0) {
+    Warning("{}; the control socket stays 0600", SysError("chown", path_, errno));
+    return;
+  }
+  if (group && chmod(path_.c_str(), 0660) < 0) Warning("{}", SysError("chmod", path_, errno));
+}
+
 // ---- accepting ------------------------------------------------------------------
 
 void ControlServer::OnAccept() {

@@ -55,8 +55,8 @@ void RunRestart(Supervisor& sup, const CtlRequest& req, ControlDone& done, const
 void RunSignal(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
   sup.ControlSignal(req.signal, req.names, std::move(done));
 }
-void RunReload(Supervisor&, const CtlRequest&, ControlDone& done, const ControlTake&) {
-  done(1, "reload is not supported yet; restart the container to apply a new configuration\n");
+void RunReload(Supervisor& sup, const CtlRequest&, ControlDone& done, const ControlTake&) {
+  sup.ControlReload(std::move(done));
 }
 void RunHealth(Supervisor& sup, const CtlRequest&, ControlDone& done, const ControlTake&) {
   sup.ControlHealth(std::move(done));

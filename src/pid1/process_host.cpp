@@ -49,8 +49,8 @@ struct ProcessHost::SignalSlot {
 };
 
 int RunInit(struct ev_loop* loop, SupervisorSettings settings, Config config,
-            const InheritedSignals* signals) {
-  auto host = std::make_unique<ProcessHost>(loop, settings, signals);
+            const InheritedSignals* signals, ConfigReader read) {
+  auto host = std::make_unique<ProcessHost>(loop, settings, signals, std::move(read));
   Supervisor sup(std::move(settings), std::move(config), host.get());
   int code = host->Run(&sup);
   host.reset();  // before the Services its probes refer to
@@ -58,25 +58,15 @@ int RunInit(struct ev_loop* loop, SupervisorSettings settings, Config config,
 }
 
 ProcessHost::ProcessHost(struct ev_loop* loop, SupervisorSettings settings,
-                         const InheritedSignals* signals)
-    : loop_(loop), settings_(std::move(settings)), signals_(signals) {}
+                         const InheritedSignals* signals, ConfigReader read)
+    : loop_(loop), settings_(std::move(settings)), signals_(signals), read_(std::move(read)) {}
 
 ProcessHost::~ProcessHost() = default;
 
 int ProcessHost::Run(Supervisor* sup) {
   sup_ = sup;
   const Config& config = sup->config();
-  for (Service* s : sup->services()) {
-    auto p = std::make_unique<Proc>();
-    p->host = this;
-    p->svc = s;
-    p->timer.Bind<&Proc::OnTimer>(loop_, p.get());
-    p->ready = std::make_unique<ReadinessProbe>(loop_, s->config(), settings_.runtime_dir, this,
-                                                [this, s] { sup_->OnServiceReady(*s); });
-    p->health = std::make_unique<HealthProbe>(loop_, s->config(), this,
-                                              [this, s] { sup_->OnServiceUnhealthy(*s); });
-    procs_.push_back(std::move(p));
-  }
+  for (Service* s : sup->services()) AddProc(s);
   for (int sig = 1; sig < NSIG; ++sig) {
     if (!IsForwardable(sig)) continue;
     auto w = std::make_unique<SignalSlot>();
@@ -96,12 +86,7 @@ int ProcessHost::Run(Supervisor* sup) {
   // not even a service's first line can be lost.
   if (!settings_.wrapper_mode) {
     logs_ = std::make_unique<log::LogHub>(loop_, config.global.log, settings_.runtime_dir);
-    // Console prefixes are padded to the longest name from the first line.
-    std::vector<std::pair<std::string, ServiceLogConfig>> expected;
-    for (const ServiceConfig& s : config.services) {
-      if (s.enabled) expected.emplace_back(s.name, s.log);
-    }
-    logs_->Expect(expected);
+    ExpectServices(config);
     std::string err;
     if (!logs_->Start(&err)) Warning("logs: {}; services write to steward's stdout instead", err);
   }
@@ -116,6 +101,8 @@ int ProcessHost::Run(Supervisor* sup) {
       control_.reset();
     }
   }
+
+  if (!settings_.wrapper_mode) WatchVolume(config);
 
   settle_.Bind<&ProcessHost::OnPrepare>(loop_, this);
   settle_.Start();
@@ -151,6 +138,29 @@ void ProcessHost::OnDeadline() { sup_->OnStopEvent(StopEvent::kDeadline); }
 void ProcessHost::OnGrace() { sup_->OnStopEvent(StopEvent::kGrace); }
 
 // ---- services ---------------------------------------------------------------
+
+void ProcessHost::AddProc(Service* s) {
+  auto p = std::make_unique<Proc>();
+  p->host = this;
+  p->svc = s;
+  p->timer.Bind<&Proc::OnTimer>(loop_, p.get());
+  // The probes keep a reference to the Service's configuration, which a
+  // reload replaces in place: they read the new one at the next start.
+  p->ready = std::make_unique<ReadinessProbe>(loop_, s->config(), settings_.runtime_dir, this,
+                                              [this, s] { sup_->OnServiceReady(*s); });
+  p->health = std::make_unique<HealthProbe>(loop_, s->config(), this,
+                                            [this, s] { sup_->OnServiceUnhealthy(*s); });
+  procs_.push_back(std::move(p));
+}
+
+// Console prefixes are padded to the longest name from the first line.
+void ProcessHost::ExpectServices(const Config& config) {
+  std::vector<std::pair<std::string, ServiceLogConfig>> expected;
+  for (const ServiceConfig& s : config.services) {
+    if (s.enabled) expected.emplace_back(s.name, s.log);
+  }
+  logs_->Expect(expected);
+}
 
 ProcessHost::Proc& ProcessHost::ProcOf(const Service& s) const {
   for (const auto& p : procs_) {

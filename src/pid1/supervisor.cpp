@@ -20,14 +20,7 @@ Supervisor::Supervisor(SupervisorSettings settings, Config config, SupervisorHos
     slot->svc = std::make_unique<Service>(cfg, settings_.kill_mode, this);
     slots_.push_back(std::move(slot));
   }
-  for (auto& slot : slots_) {
-    for (const std::string& dep : slot->svc->config().depends_on) {
-      Slot* d = Find(dep);
-      if (!d) continue;  // validated by LoadConfig; a disabled one is not here
-      slot->dependencies.push_back(d);
-      d->dependents.push_back(slot.get());
-    }
-  }
+  RebuildGraph();
 }
 
 Supervisor::~Supervisor() = default;
@@ -138,7 +131,8 @@ void Supervisor::HandleSignal(int sig) {
   } else if (sig == SIGQUIT) {
     Dispatch(StopEvent::kShutdown, std::nullopt, fmt::format("received {}", SignalName(sig)));
   } else if (sig == SIGHUP) {
-    Warning("received SIGHUP: reload is not supported yet; ignoring it");
+    Info("received SIGHUP: reloading the configuration");
+    ControlReload(nullptr);
   } else if (main_pid > 0) {
     Kill(main_pid, main->svc->group_kill(), sig);
   } else {
@@ -164,6 +158,7 @@ void Supervisor::Settle() {
     // Then what follows from the states now.
     for (auto& slot : slots_) SettleOne(*slot);
     CheckPending();
+    CheckReload();
     if (phase_ == Phase::kStopping && AllDown()) Dispatch(StopEvent::kAllDown);
   }
 }
@@ -196,9 +191,12 @@ void Supervisor::SettleOne(Slot& slot) {
   }
   bool stopping = phase_ != Phase::kRunning || s.want() == Want::kDown;
   if (stopping && !s.IsDown() && s.state() != State::kStopping) {
-    // Reverse order: only once everything that depends on it is down.
+    // Reverse order: only once everything that depends on it and goes down
+    // too is down. While running, a dependent that stays up (a reload
+    // restarts a changed service under an unchanged one) is not waited for.
     for (Slot* d : slot.dependents) {
-      if (!d->svc->IsDown()) return;
+      bool goes_down = phase_ != Phase::kRunning || d->svc->want() == Want::kDown;
+      if (goes_down && !d->svc->IsDown()) return;
     }
     s.Handle(Event::kStop);
     if (killed_) s.KillNow();

@@ -195,7 +195,7 @@ TEST(Supervisor, SignalsAreForwardedToMain) {
         << sig;
   }
   p.Signal(SIGHUP);
-  ASSERT_TRUE(WaitFor([&] { return !Grep(p.Stderr(), "reload is not supported yet").empty(); }));
+  ASSERT_TRUE(WaitFor([&] { return !Grep(p.Stderr(), "reload: no changes").empty(); })) << p.Stderr();
   EXPECT_EQ(std::string::npos, ReadFile(rec).find("\n1\n"));  // SIGHUP not forwarded
   // The recorder catches SIGTERM too, so it is killed after its grace, and
   // steward exits with main's status.

@@ -4,6 +4,8 @@
 // pending control requests and the stop table are checked one by one.
 #include "steward/pid1/supervisor.hpp"
 
+#include "supervisor_fixture.hpp"
+
 #include <signal.h>
 
 #include <gtest/gtest.h>
@@ -14,100 +16,7 @@
 namespace steward {
 namespace {
 
-int Exited(int code) { return code << 8; }
-
-class FakeHost : public SupervisorHost {
- public:
-  pid_t next_pid = 100;
-  std::map<std::string, pid_t> pid_of;       // last launch of each service
-  std::vector<std::string> log;              // "launch web", "kill web 15", ...
-  std::vector<std::string> fail_launch;      // names whose launch fails
-  std::map<std::string, bool> timer;         // service timers armed
-  bool deadline = false, grace = false;
-  int leftovers = 0;                         // processes of no service
-  std::vector<int> leftover_signals;
-  bool drain_requested = false;
-  bool exited = false;
-  Clock::time_point now{};
-
-  std::string NameOf(pid_t pid) const {
-    for (auto& [n, p] : pid_of)
-      if (p == pid) return n;
-    return "?";
-  }
-  pid_t Launch(Service& s, int* code) override {
-    if (std::find(fail_launch.begin(), fail_launch.end(), s.name()) != fail_launch.end()) {
-      *code = 127;
-      log.push_back("launch-failed " + s.name());
-      return -1;
-    }
-    log.push_back("launch " + s.name());
-    return pid_of[s.name()] = next_pid++;
-  }
-  void Kill(pid_t pid, bool, int sig) override {
-    if (sig == SIGCONT) return;
-    log.push_back("kill " + NameOf(pid) + " " + std::to_string(sig));
-  }
-  bool RunStopCommand(Service&) override { return false; }
-  bool GroupAlive(pid_t) override { return false; }
-  void SetTimer(Service& s, Clock::duration) override { timer[s.name()] = true; }
-  void CancelTimer(Service& s) override { timer[s.name()] = false; }
-  Clock::time_point Now() override { return now; }
-  int gone = 0;  // ProcessGone calls
-  void ProcessGone(Service&) override { ++gone; }
-  void ServiceMoved(Service&, State) override {}
-  Health HealthOf(const Service&) const override { return Health::kNone; }
-  void StartTimer(Timer t, Clock::duration) override { (t == Timer::kDeadline ? deadline : grace) = true; }
-  void StopTimer(Timer t) override { (t == Timer::kDeadline ? deadline : grace) = false; }
-  int SignalLeftovers(int sig) override {
-    leftover_signals.push_back(sig);
-    return leftovers;
-  }
-  bool LeftoversGone() override { return leftovers == 0; }
-  void DrainLogs(Clock::time_point) override { drain_requested = true; }
-  void Exit() override { exited = true; }
-  uint64_t Dropped(const std::string&) const override { return 0; }
-  std::string SinkProblem(const std::string&) const override { return ""; }
-  bool TailLogs(const std::string&, int, bool, UniqueFd*) override { return false; }
-};
-
-ServiceConfig Svc(const std::string& name, std::vector<std::string> deps = {}) {
-  ServiceConfig c;
-  c.name = name;
-  c.command.argv = {"/bin/" + name};
-  c.depends_on = std::move(deps);
-  c.restart = RestartPolicy::kNo;
-  return c;
-}
-
-class SupervisorTest : public ::testing::Test {
- protected:
-  FakeHost host;
-  std::unique_ptr<Supervisor> sup;
-
-  void Make(std::vector<ServiceConfig> services, SupervisorSettings settings = {}) {
-    Config cfg;
-    cfg.services = std::move(services);
-    sup = std::make_unique<Supervisor>(settings, std::move(cfg), &host);
-    sup->Start();
-    sup->Settle();
-  }
-  // The process of `name` exits with status.
-  void Exit(const std::string& name, int status) {
-    sup->OnReaped(host.pid_of.at(name), status);
-    sup->Settle();
-  }
-  void Signal(int sig) {
-    sup->OnSignal(sig);
-    sup->Settle();
-  }
-  State StateOf(const std::string& name) {
-    for (const ServiceStatus& st : sup->Status())
-      if (st.name == name) return st.state;
-    return State::kStopped;
-  }
-  std::vector<std::string> TakeLog() { return std::exchange(host.log, {}); }
-};
+using namespace testing_support;
 
 TEST_F(SupervisorTest, StartsInWavesOfDependencies) {
   // db <- app <- web; cache alone: the first wave is db and cache.

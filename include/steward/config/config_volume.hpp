@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "steward/config/config.hpp"
 #include "steward/config/interpolate.hpp"
 
 namespace steward {
@@ -29,6 +30,10 @@ struct VolumeResult {
 // skipped, which is the layout of Kubernetes ConfigMap and Secret volumes.
 // A destination that already holds the same bytes and mode is not
 // rewritten. Only a failed write can leave part of a volume installed.
+// The volume in use: STEWARD_CONFIG_VOLUME when set and not empty, else
+// config_volume of the global file; "" for none.
+std::string ConfigVolumePath(const GlobalConfig& global);
+
 VolumeResult InstallConfigVolume(const std::string& volume, const std::string& root,
                                  const EnvMap& env);
 

@@ -158,6 +158,10 @@ class ControlServer {
   // A stale socket left by an earlier run is replaced; a live one (another
   // steward) or any other file at the path is an error.
   bool Start(std::string* err);
+  // A reload changed control_group: the socket's group and mode follow at
+  // once (narrowed before the group changes, widened after). A failure is
+  // a warning; the check of each client's credentials follows in any case.
+  void SetGroup(std::optional<gid_t> group);
 
  private:
   struct Conn;

@@ -24,20 +24,27 @@
 #include "steward/pid1/signals.hpp"
 #include "steward/pid1/spawn.hpp"
 #include "steward/pid1/supervisor.hpp"
+#include "steward/pid1/volume_watch.hpp"
 #include "steward/util/watcher.hpp"
 
 namespace steward {
 
 class ControlServer;
 
+// Reads the configuration again for a reload, as main() did at start (the
+// volume installed again first); see SupervisorHost::ReadConfig.
+using ConfigReader =
+    std::function<bool(Config* config, SupervisorSettings* settings, std::vector<std::string>* errors)>;
+
 // Runs steward as init: the services of config under settings until the
 // stop sequence is over. Returns steward's exit status (SPEC §1 table).
 int RunInit(struct ev_loop* loop, SupervisorSettings settings, Config config,
-            const InheritedSignals* signals);
+            const InheritedSignals* signals, ConfigReader read);
 
 class ProcessHost : public SupervisorHost, public HelperRunner {
  public:
-  ProcessHost(struct ev_loop* loop, SupervisorSettings settings, const InheritedSignals* signals);
+  ProcessHost(struct ev_loop* loop, SupervisorSettings settings, const InheritedSignals* signals,
+              ConfigReader read);
   ~ProcessHost() override;
   ProcessHost(const ProcessHost&) = delete;
   ProcessHost& operator=(const ProcessHost&) = delete;
@@ -66,6 +73,11 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   uint64_t Dropped(const std::string& sink) const override;
   std::string SinkProblem(const std::string& sink) const override;
   bool TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) override;
+  bool ReadConfig(Config* config, SupervisorSettings* settings,
+                  std::vector<std::string>* errors) override;
+  void ServiceAdded(Service& s) override;
+  void ServiceRemoved(Service& s) override;
+  void ConfigApplied(const Config& config, bool log_changed) override;
 
   // HelperRunner
   pid_t RunHelper(SpawnRequest req, std::function<void(int status)> on_exit) override;
@@ -83,6 +95,10 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   bool AttachLogs(const Service& s, SpawnRequest* req);
   pid_t ForwarderPid() const;
   Proc& ProcOf(const Service& s) const;
+  void AddProc(Service* s);
+  void ExpectServices(const Config& config);
+  void WatchVolume(const Config& config);
+  void OnVolumeChanged();
 
   struct ev_loop* loop_;
   SupervisorSettings settings_;
@@ -90,6 +106,9 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   Supervisor* sup_ = nullptr;
   std::unique_ptr<log::LogHub> logs_;       // null in wrapper mode
   std::unique_ptr<ControlServer> control_;  // null without a runtime directory
+  ConfigReader read_;
+  std::unique_ptr<VolumeWatcher> volume_;   // null when not watching
+  std::string volume_path_;                 // what volume_ watches
   std::vector<std::unique_ptr<Proc>> procs_;           // one per Service, in its order
   std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
   std::vector<std::unique_ptr<SignalSlot>> signal_watchers_;

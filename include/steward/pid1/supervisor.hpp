@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "steward/config/config.hpp"
+#include "steward/config/config_diff.hpp"
 #include "steward/pid1/probes.hpp"
 #include "steward/pid1/service.hpp"
 
@@ -122,6 +123,19 @@ class SupervisorHost {
   // Hands a `ctl logs` client to the log forwarder; false when there is no
   // log pipeline (wrapper mode), the client untouched.
   virtual bool TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) = 0;
+  // ---- for reload (supervisor_reload.cpp) ----
+  // Reads the configuration again as at start (the volume installed again
+  // first) and the settings that follow from it; false with every error,
+  // positioned, in *errors.
+  virtual bool ReadConfig(Config* config, SupervisorSettings* settings,
+                          std::vector<std::string>* errors) = 0;
+  // A reload made a Service the host has not seen (its Proc, its probes).
+  virtual void ServiceAdded(Service& s) = 0;
+  // A reload removed a service that is now down: its log pipes go.
+  virtual void ServiceRemoved(Service& s) = 0;
+  // The configuration a reload applies, before any service moves: the log
+  // pipeline (log_changed: [log] differs) and the volume watch follow it.
+  virtual void ConfigApplied(const Config& config, bool log_changed) = 0;
 };
 
 class Supervisor : public ServiceHost {
@@ -182,6 +196,15 @@ class Supervisor : public ServiceHost {
   // Exit 0 when every enabled service is up, ready and healthy (oneshots:
   // completed with 0), else exit 1 naming the ones that are not.
   void ControlHealth(ControlDone done) const;
+  // SIGHUP and `ctl reload` (SPEC §4): the configuration is read again
+  // through the host; refused (exit 1, every error) when invalid, otherwise
+  // applied as a diff. done() runs once the diff is applied, with one line
+  // per service touched ("started new", "stopped old", "restarted app") or
+  // "no changes". Ignored with a warning while stopping.
+  void ControlReload(ControlDone done);
+  // Applies next, already read and valid, as a diff against the running
+  // configuration (ControlReload's second half; the unit tests call it).
+  void Reload(Config next, SupervisorSettings settings, ControlDone done);
 
   // ServiceHost: the OS parts go to the host; StateChanged only records.
   pid_t Launch(Service& s, int* failed_exit_code) override;
@@ -233,6 +256,24 @@ class Supervisor : public ServiceHost {
   void StopSet(const std::vector<Slot*>& set, bool wait, ControlDone done,
                std::vector<Slot*> then_start);
   void CheckPending();
+
+  // ---- reload (supervisor_reload.cpp) ----
+  struct ReloadOp {
+    std::vector<Slot*> stopping;  // removed and changed: wanted down, in reverse order
+    std::vector<Slot*> removed;
+    std::vector<std::pair<Slot*, ServiceConfig>> changed;  // with the new definition
+    std::vector<Slot*> restart;   // of changed: wanted up again once reconfigured
+    std::vector<std::string> added;
+    std::vector<Slot*> retry;     // blocked and wanted up: their dependency may be fixed
+    std::string report;           // "stopped old\n..." so far
+    ControlDone done;
+  };
+  void CheckReload();
+  void FinishReload(ReloadOp op);
+  void KeepMain(Config* next, ConfigDiff* diff);
+  void RebuildGraph();
+  std::optional<ReloadOp> reload_;        // stopping what the reload removes or changes
+  std::vector<ControlDone> queued_reloads_;  // asked for meanwhile: one more read afterwards
 
   Slot* Find(const std::string& name);
   Slot* MainSlot();

@@ -1,0 +1,74 @@
+// PID 1's OS side of a reload (SPEC §4, §7): reading the configuration
+// again, the Procs of services a reload adds, the log pipeline following
+// [log], and the configuration volume's watch, whose settled change
+// installs the volume again and reloads.
+#include <errno.h>
+
+#include "steward/config/config_volume.hpp"
+#include "steward/control/control.hpp"
+#include "steward/pid1/process_host.hpp"
+#include "steward/util/diag.hpp"
+
+namespace steward {
+
+bool ProcessHost::ReadConfig(Config* config, SupervisorSettings* settings,
+                             std::vector<std::string>* errors) {
+  if (!read_) {
+    errors->push_back("this steward cannot read its configuration again");
+    return false;
+  }
+  return read_(config, settings, errors);
+}
+
+void ProcessHost::ServiceAdded(Service& s) { AddProc(&s); }
+
+void ProcessHost::ServiceRemoved(Service& s) {
+  // Its pipes close once the forwarder has read them to the end: the last
+  // lines of a removed service still reach every sink.
+  if (logs_) logs_->Detach(s.name());
+}
+
+void ProcessHost::ConfigApplied(const Config& config, bool log_changed) {
+  if (logs_) {
+    if (log_changed) Warning("[log] changed: applied when the container starts again (TEMPORARY)");
+    ExpectServices(config);
+  }
+  if (control_) control_->SetGroup(config.global.control_gid);
+  WatchVolume(config);
+}
+
+// Watching follows the configuration: turned on, off, to another volume, or
+// another settle time by a reload.
+void ProcessHost::WatchVolume(const Config& config) {
+  std::string path = ConfigVolumePath(config.global);
+  if (path.empty() || !config.global.config_volume_watch) {
+    if (volume_) Info("config volume {}: no longer watched", volume_path_);
+    volume_.reset();
+    volume_path_.clear();
+    return;
+  }
+  if (volume_ && path == volume_path_) {
+    volume_->set_settle(config.global.config_volume_settle);
+    return;
+  }
+  volume_ = std::make_unique<VolumeWatcher>(loop_, path, config.global.config_volume_settle,
+                                            [this] { OnVolumeChanged(); });
+  std::string err;
+  if (!volume_->Start(&err)) {
+    Warning("config volume {}: cannot watch it ({}); changes apply on SIGHUP or steward ctl "
+            "reload, or set config_volume_watch = false", path, err);
+    volume_.reset();
+    volume_path_.clear();
+    return;
+  }
+  volume_path_ = path;
+  Debug("config volume {}: watching {} director{}", path, volume_->watches(),
+        volume_->watches() == 1 ? "y" : "ies");
+}
+
+void ProcessHost::OnVolumeChanged() {
+  Info("config volume {}: changed; installing it again and reloading", volume_path_);
+  sup_->ControlReload(nullptr);
+}
+
+}  // namespace steward

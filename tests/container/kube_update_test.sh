@@ -14,19 +14,13 @@
 # `..data`, and expects steward to install the new app.toml and restart
 # app with it, leaving db alone (same pid).
 #
-#   kube_update_test.sh STEWARD    exit 77 (skipped) without the watcher
+#   kube_update_test.sh STEWARD
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 src=$(cd "$here/../.." && pwd -P)
 . "$here/../packaging/lib.sh"
 . "$here/kube_lib.sh"
 steward=$(readlink -f "${1:?usage: kube_update_test.sh STEWARD}")
-# The capability, not a version: a steward without reload still carries
-# its refusal text (the watcher installs the volume, then reloads).
-if grep -aq "reload is not supported yet" "$steward"; then
-  echo "skipped: needs the watched configuration volume (issue 9)"
-  exit 77
-fi
 skip_if_slow_disabled "podman with a ConfigMap-shaped volume"
 work=$(mktemp -d "${TMPDIR:-/tmp}/steward-kubeupd.XXXXXX")
 kube_setup "$work"

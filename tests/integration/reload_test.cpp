@@ -2,6 +2,7 @@
 // (unchanged keeps its pid, changed restarts in order, removed stops, new
 // starts), a refused configuration changing nothing, SIGHUP doing what
 // `ctl reload` does, a changed dependency, and no wake-ups afterwards.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control_support.hpp"
@@ -170,6 +171,33 @@ TEST(Reload, TheMainProgramIsNeverRestarted) {
   EXPECT_EQ(1, set.Count("start main"));
   p.Signal(SIGTERM);
   p.Wait();
+}
+
+TEST(Reload, GlobalSettingsApplyAtOnce) {
+  Set set;
+  // A service that ignores SIGTERM: only the shutdown deadline ends it.
+  set.Add("stubborn", "command = \"trap '' TERM; echo start stubborn >> @LOG; "
+                      "while :; do sleep 1; done\"\nstop_grace_period = \"120s\"\n");
+  std::string global = set.path("steward.toml");
+  WriteFile(global, "shutdown_timeout = \"120s\"\n");
+  Process p(set.Args(global));
+  ASSERT_TRUE(WaitFor([&] { return set.Has("start stubborn"); })) << p.Stderr();
+  struct stat st;
+  ASSERT_EQ(0, stat(set.socket().c_str(), &st));
+  EXPECT_EQ(0600u, st.st_mode & 0777);
+
+  WriteFile(global, "shutdown_timeout = \"1s\"\ncontrol_group = \"nogroup\"\n");
+  CtlResult r = Ctl(set, {"reload"});
+  EXPECT_EQ(0, r.code) << r.err;
+  EXPECT_EQ("no changes\n", r.out);  // no service changed
+  // control_group: the socket is the group's now, and nobody's group may talk.
+  ASSERT_EQ(0, stat(set.socket().c_str(), &st));
+  EXPECT_EQ(0660u, st.st_mode & 0777);
+  EXPECT_EQ(kNogroup, st.st_gid);
+  // shutdown_timeout: the 1s deadline, not 120s, ends the stubborn service.
+  p.Signal(SIGTERM);
+  EXPECT_EQ(0, p.Wait(std::chrono::seconds(60))) << p.Stderr();
+  EXPECT_EQ(1u, Grep(p.Stderr(), "shutdown timeout of 1s reached").size()) << p.Stderr();
 }
 
 }  // namespace

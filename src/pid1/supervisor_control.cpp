@@ -103,6 +103,17 @@ void Supervisor::ControlRestart(const std::vector<std::string>& names, bool wait
 }
 
 void Supervisor::StartSet(const std::vector<Slot*>& set, bool wait, ControlDone done) {
+  // What a reload is taking down comes back through the reload only.
+  std::string busy;
+  for (Slot* s : set) {
+    if (Reloading(s))
+      busy += fmt::format("{}: a reload is restarting or removing it; try again once it is done\n",
+                          s->svc->name());
+  }
+  if (!busy.empty()) {
+    if (done) done(1, busy);
+    return;
+  }
   for (Slot* s : set) s->svc->Handle(Event::kStart);
   if (wait) pending_.push_back({true, set, std::move(done), {}});
   dirty_ = true;

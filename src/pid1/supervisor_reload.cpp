@@ -145,6 +145,17 @@ void Supervisor::Reload(Config next, SupervisorSettings settings, ControlDone do
     op.restart.push_back(slot);
   }
   op.added = diff.added;
+  // A restart asked for earlier must not start again what the reload takes
+  // down: the reload restarts it, or it is gone.
+  for (PendingOp& pending : pending_) {
+    auto& then = pending.then_start;
+    then.erase(std::remove_if(then.begin(), then.end(),
+                              [&op](Slot* s) {
+                                return std::find(op.stopping.begin(), op.stopping.end(), s) !=
+                                       op.stopping.end();
+                              }),
+               then.end());
+  }
   for (auto& slot : slots_) {
     const Service& s = *slot->svc;
     bool touched = std::find(op.stopping.begin(), op.stopping.end(), slot.get()) != op.stopping.end();
@@ -169,6 +180,11 @@ void Supervisor::Reload(Config next, SupervisorSettings settings, ControlDone do
   }
   reload_ = std::move(op);
   dirty_ = true;
+}
+
+bool Supervisor::Reloading(const Slot* slot) const {
+  return reload_ &&
+         std::find(reload_->stopping.begin(), reload_->stopping.end(), slot) != reload_->stopping.end();
 }
 
 // Part of every Settle() pass: once everything the reload stops is down,

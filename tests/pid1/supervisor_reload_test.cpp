@@ -263,6 +263,28 @@ TEST_F(ReloadTest, AChangedServiceStoppedByHandStaysDown) {
   EXPECT_EQ("--new", sup->services()[1]->config().command.argv.back());
 }
 
+TEST_F(ReloadTest, CtlStartAndRestartCannotBringBackWhatTheReloadTakesDown) {
+  Make({Svc("db"), Svc("web")});
+  TakeLog();
+  sup->ControlRestart({"web"}, false, nullptr);  // web stopping, to start again
+  sup->Settle();
+  EXPECT_EQ(std::vector<std::string>{"kill web 15"}, TakeLog());
+  Reload({Svc("db")});  // web removed meanwhile
+  int start_code = -1;
+  std::string start_text;
+  sup->ControlStart({"web"}, true, [&](int c, const std::string& t) {
+    start_code = c;
+    start_text = t;
+  });
+  EXPECT_EQ(1, start_code);
+  EXPECT_EQ("web: a reload is restarting or removing it; try again once it is done\n", start_text);
+  Exit("web", 15);
+  EXPECT_EQ(std::vector<std::string>{}, TakeLog());  // the restart's second half is dropped
+  ASSERT_TRUE(answered);
+  EXPECT_EQ("stopped web\n", text);
+  EXPECT_FALSE(Listed("web"));
+}
+
 TEST_F(ReloadTest, LogChangesReachTheHost) {
   Make({Svc("db")});
   Config next = Of({Svc("db")});

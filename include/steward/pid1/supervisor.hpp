@@ -269,6 +269,7 @@ class Supervisor : public ServiceHost {
     ControlDone done;
   };
   void CheckReload();
+  bool Reloading(const Slot* slot) const;  // being stopped by the reload applied now
   void FinishReload(ReloadOp op);
   void KeepMain(Config* next, ConfigDiff* diff);
   void RebuildGraph();

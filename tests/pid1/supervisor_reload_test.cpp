@@ -302,5 +302,82 @@ TEST_F(ReloadTest, LogChangesReachTheHost) {
   EXPECT_EQ("all", sup->config().global.log.sinks[0].name);
 }
 
+// Garbage in the shape reload gets: random acyclic service sets, enabled or
+// not, changed or not, applied one after another. After each reload, once
+// every stop the fake host sees has completed: the answer came, every
+// enabled service runs, unchanged ones kept their pid, changed ones have a
+// new one, and nothing removed is left.
+TEST_F(ReloadTest, RandomReloadSequencesKeepTheInvariants) {
+  uint64_t seed = 0x5eed;
+  auto next = [&seed](uint64_t n) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (seed >> 33) % n;
+  };
+  auto random_set = [&] {
+    std::vector<ServiceConfig> set;
+    for (int i = 0; i < 7; ++i) {
+      if (next(3) == 0) continue;
+      ServiceConfig c = Svc("s" + std::to_string(i));
+      for (const ServiceConfig& earlier : set) {
+        if (earlier.enabled && next(3) == 0) c.depends_on.push_back(earlier.name);
+      }
+      if (next(4) == 0) c.command.argv.push_back("--variant");
+      c.enabled = next(6) != 0;
+      set.push_back(c);
+    }
+    return set;
+  };
+  auto finish_stops = [&] {
+    for (int round = 0; round < 20; ++round) {
+      bool any = false;
+      for (const ServiceStatus& st : sup->Status()) {
+        if (st.state != State::kStopping) continue;
+        Exit(st.name, 15);
+        any = true;
+      }
+      if (!any) return;
+    }
+  };
+  Make(random_set());
+  std::map<std::string, int> seen;  // what the answers said, over all steps
+  for (int step = 0; step < 300; ++step) {
+    std::map<std::string, std::pair<pid_t, ServiceConfig>> before;
+    for (const ServiceStatus& st : sup->Status()) before[st.name] = {st.pid, *sup->config().Find(st.name)};
+    std::vector<ServiceConfig> set = random_set();
+    Reload(set);
+    finish_stops();
+    ASSERT_TRUE(answered) << "step " << step;
+    ASSERT_EQ(0, code) << "step " << step << ": " << text;
+    for (size_t from = 0, nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1)
+      ++seen[text.substr(from, text.find(' ', from) - from)];
+    std::map<std::string, ServiceStatus> now;
+    for (const ServiceStatus& st : sup->Status()) now[st.name] = st;
+    for (const ServiceConfig& c : set) {
+      if (!c.enabled) {
+        EXPECT_EQ(0u, now.count(c.name)) << "step " << step << ": " << c.name << " disabled";
+        continue;
+      }
+      ASSERT_EQ(1u, now.count(c.name)) << "step " << step << ": " << c.name;
+      const ServiceStatus& st = now[c.name];
+      EXPECT_EQ(State::kReady, st.state) << "step " << step << ": " << c.name;
+      EXPECT_GT(st.pid, 0) << "step " << step << ": " << c.name;
+      auto was = before.find(c.name);
+      if (was == before.end()) continue;
+      if (SameService(was->second.second, c)) {
+        EXPECT_EQ(was->second.first, st.pid) << "step " << step << ": unchanged " << c.name;
+      } else {
+        EXPECT_NE(was->second.first, st.pid) << "step " << step << ": changed " << c.name;
+      }
+    }
+    EXPECT_EQ(now.size(), size_t(std::count_if(set.begin(), set.end(),
+                                               [](const ServiceConfig& c) { return c.enabled; })))
+        << "step " << step;
+  }
+  // The sequence did exercise every kind of change.
+  EXPECT_GT(seen["restarted"], 100);
+  EXPECT_GT(seen["started"], 100);
+  EXPECT_GT(seen["stopped"], 100);
+}
+
 }  // namespace
 }  // namespace steward

@@ -41,17 +41,31 @@ void Report(const char* what, Clock::time_point since) {
   std::cout << what << ": " << ms << " ms from the change to the service running with it\n";
 }
 
-TEST(ReloadVolume, APlainDirectoryChangeIsInstalledAndReloaded) {
+// A plain volume whose tree installs over the set's services directory,
+// with app (version "one") in it; steward started over it.
+struct PlainVolume {
   Set set;
   std::string volume = set.path("volume");
-  std::string mirror = volume + set.services();  // installs over set.services()
-  Mkdirs(mirror);
+  std::string mirror = volume + set.services();
+  std::unique_ptr<Process> p;
+
+  void Run(const std::string& global = "") {
+    Mkdirs(mirror);
+    WriteFile(mirror + "/app.toml", App(set, "one"));
+    RunOptions o;
+    o.env["STEWARD_CONFIG_VOLUME"] = volume;
+    p = std::make_unique<Process>(set.Args(global), o);
+    ASSERT_TRUE(WaitFor([&] { return set.Has("start app one"); })) << p->Stderr();
+  }
+};
+
+TEST(ReloadVolume, APlainDirectoryChangeIsInstalledAndReloaded) {
+  PlainVolume v;
+  Set& set = v.set;
+  const std::string& mirror = v.mirror;
   set.Add("db", Recorder("db"));
-  WriteFile(mirror + "/app.toml", App(set, "one"));
-  RunOptions o;
-  o.env["STEWARD_CONFIG_VOLUME"] = volume;
-  Process p(set.Args(), o);
-  ASSERT_TRUE(WaitFor([&] { return set.Has("start app one"); })) << p.Stderr();
+  v.Run();
+  Process& p = *v.p;
   std::string db = PidOf(set, "db");
 
   Clock::time_point changed = Clock::now();
@@ -123,15 +137,11 @@ TEST(ReloadVolume, AConfigMapDataSwapIsApplied) {
 }
 
 TEST(ReloadVolume, ABrokenTemplateInstallsNothingAndChangesNothing) {
-  Set set;
-  std::string volume = set.path("volume");
-  std::string mirror = volume + set.services();
-  Mkdirs(mirror);
-  WriteFile(mirror + "/app.toml", App(set, "one"));
-  RunOptions o;
-  o.env["STEWARD_CONFIG_VOLUME"] = volume;
-  Process p(set.Args(), o);
-  ASSERT_TRUE(WaitFor([&] { return set.Has("start app one"); })) << p.Stderr();
+  PlainVolume v;
+  Set& set = v.set;
+  const std::string &volume = v.volume, &mirror = v.mirror;
+  v.Run();
+  Process& p = *v.p;
   std::string app = PidOf(set, "app");
 
   // One change with a good file and a template that cannot render.
@@ -156,16 +166,12 @@ TEST(ReloadVolume, ABrokenTemplateInstallsNothingAndChangesNothing) {
 }
 
 TEST(ReloadVolume, WatchingCanBeTurnedOff) {
-  Set set;
-  std::string volume = set.path("volume");
-  std::string mirror = volume + set.services();
-  Mkdirs(mirror);
-  WriteFile(mirror + "/app.toml", App(set, "one"));
+  PlainVolume v;
+  Set& set = v.set;
+  const std::string& mirror = v.mirror;
   WriteFile(set.path("steward.toml"), "config_volume_watch = false\n");
-  RunOptions o;
-  o.env["STEWARD_CONFIG_VOLUME"] = volume;
-  Process p(set.Args(set.path("steward.toml")), o);
-  ASSERT_TRUE(WaitFor([&] { return set.Has("start app one"); })) << p.Stderr();
+  v.Run(set.path("steward.toml"));
+  Process& p = *v.p;
   Replace(mirror + "/app.toml", App(set, "two"));
   std::this_thread::sleep_for(seconds(3));
   EXPECT_FALSE(set.Has("start app two")) << p.Stderr();

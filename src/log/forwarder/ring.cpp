@@ -118,9 +118,9 @@ bool LoadRings(std::string_view data, size_t max_bytes, Rings* rings, std::vecto
     std::string_view name;
     uint64_t next;
     uint32_t entries;
-    // Each entry takes at least 17 bytes: a count beyond that is junk.
+    // Each entry takes at least 13 bytes: a count beyond that is junk.
     if (!r.GetString(&name) || !r.Get(&next) || !r.Get(&entries) || entries > next ||
-        entries > r.in.size() / 17 || got.count(std::string(name))) {
+        entries > r.in.size() / 13 || got.count(std::string(name))) {
       return false;
     }
     auto ring = std::make_unique<LogRing>(max_bytes);

@@ -2,6 +2,7 @@
 #include "log_hub_fixture.hpp"
 
 #include <dirent.h>
+#include <sys/un.h>
 
 namespace steward::testing {
 namespace {
@@ -42,6 +43,26 @@ std::vector<std::string> OpenFiles(pid_t pid) {
   }
   closedir(d);
   return out;
+}
+
+// Forks a child that sends `count` datagrams "<14>job: PREFIX-N" to the
+// unix datagram socket at path, pausing pause_us every 10, then exits 0.
+pid_t SendDatagrams(const std::string& path, const std::string& prefix, int count, int pause_us) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  struct sockaddr_un sun = {};
+  sun.sun_family = AF_UNIX;
+  memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+  for (int i = 1; i <= count; ++i) {
+    std::string d = fmt::format("<14>job: {}-{}", prefix, i);
+    while (sendto(fd, d.data(), d.size(), 0, reinterpret_cast<struct sockaddr*>(&sun), sizeof sun) < 0) {
+      if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) _exit(1);
+      usleep(1000);
+    }
+    if (pause_us && i % 10 == 0) usleep(useconds_t(pause_us));
+  }
+  _exit(0);
 }
 
 class LogHubReloadTest : public LogHubTest {
@@ -255,6 +276,74 @@ TEST_F(LogHubReloadTest, CollectorDownDoesNotStallTheHandover) {
       << Stderr();
   EXPECT_EQ("", CheckSequence(Numbers(Lines(Console()), "n"), 1000, false));
   ASSERT_TRUE(Drain());
+}
+
+TEST_F(LogHubReloadTest, DevLogDatagramsCrossTheHandoverOnce) {
+  cfg_.syslog_socket = dir_ / "dev-log";
+  StartHub();
+  pid_t sender = SendDatagrams(dir_ / "dev-log", "s", 5000, 1000);
+  ASSERT_TRUE(driver_.RunUntil([&] { return Numbers(Lines(Console()), "s").size() >= 500; }));
+  LogConfig next = cfg_;
+  next.sinks = {FileSinkAt("files", dir_ / "files.log")};
+  pid_t old = hub_->forwarder_pid();
+  hub_->Reconfigure(next);
+  ASSERT_TRUE(driver_.RunUntil([&] { return !hub_->handing_over() && hub_->forwarder_pid() != old; }));
+  WaitAll({sender});
+  ASSERT_TRUE(Drain());
+  std::vector<int> console = Numbers(Lines(Console()), "s");
+  EXPECT_EQ("", Span(console, 1, 5000));
+  std::vector<int> files = Numbers(Lines(ReadFile(dir_ / "files.log")), "s");
+  ASSERT_FALSE(files.empty());
+  EXPECT_LT(files.front(), 5000) << "the reload came mid-stream";
+  EXPECT_EQ("", Span(files, files.front(), 5000));
+}
+
+TEST_F(LogHubReloadTest, MovedSyslogSocketIsBoundAtOnceAndTheOldOneEmptied) {
+  cfg_.syslog_socket = dir_ / "old-log";
+  StartHub();
+  pid_t first = SendDatagrams(dir_ / "old-log", "s", 1000, 0);
+  WaitAll({first});
+  // The forwarder stopped: these are still queued on the old socket when
+  // the reload unlinks it (10: net.unix.max_dgram_qlen's default; more
+  // would block the sender).
+  pid_t old = hub_->forwarder_pid();
+  ASSERT_EQ(0, kill(old, SIGSTOP));
+  pid_t sender = SendDatagrams(dir_ / "old-log", "r", 10, 0);
+  WaitAll({sender});
+  LogConfig next = cfg_;
+  next.syslog_socket = dir_ / "new-log";
+  hub_->Reconfigure(next);
+  EXPECT_FALSE(Exists(dir_ / "old-log"));
+  EXPECT_TRUE(Exists(dir_ / "new-log"));
+  ASSERT_EQ(0, kill(old, SIGCONT));
+  pid_t later = SendDatagrams(dir_ / "new-log", "t", 100, 0);  // while it hands over
+  WaitAll({later});
+  ASSERT_TRUE(driver_.RunUntil([&] { return !hub_->handing_over(); }));
+  EXPECT_EQ(0, driver_.Status(old)) << "handed over, not killed";
+  ASSERT_TRUE(Drain());
+  EXPECT_EQ("", Span(Numbers(Lines(Console()), "s"), 1, 1000));
+  EXPECT_EQ("", Span(Numbers(Lines(Console()), "r"), 1, 10));
+  EXPECT_EQ("", Span(Numbers(Lines(Console()), "t"), 1, 100));
+}
+
+TEST_F(LogHubReloadTest, GlobalSettingsAndTheNameWidthApplyFromTheReloadOn) {
+  StartHub();
+  hub_->Expect({{"web", {}}});
+  Fds web = Attach("web");
+  WaitAll({WriteData(web.out, "before-0123456789\n")});
+  ASSERT_TRUE(driver_.RunUntil([&] { return !Console().empty(); }));
+  LogConfig next = cfg_;
+  next.max_line = 8;
+  pid_t old = hub_->forwarder_pid();
+  hub_->Reconfigure(next);
+  hub_->Expect({{"web", {}}, {"backend", {}}});  // as PID 1 does after a reload
+  ASSERT_TRUE(driver_.RunUntil([&] { return !hub_->handing_over() && hub_->forwarder_pid() != old; }));
+  WaitAll({WriteData(web.out, "after-0123456789\n")});
+  ASSERT_TRUE(Drain());
+  EXPECT_EQ("web | before-0123456789\n"
+            "web     | after-01\n"
+            "web     | 23456789\n",
+            Console());
 }
 
 }  // namespace

@@ -172,7 +172,9 @@ void LogHub::Reconfigure(const LogConfig& cfg) {
   // until it hands over, and says how many records it still held.
   spools_.erase(std::remove_if(spools_.begin(), spools_.end(), [&](auto& s) { return !network(s.first); }),
                 spools_.end());
-  if (!started_) return;  // Start() binds and spools with cfg_
+  // Start() binds and spools with cfg_; during the stop sequence nothing
+  // changes any more (PID 1 ignores reloads then, SPEC §4).
+  if (!started_ || draining_) return;
   bool moved = old.syslog_socket != cfg_.syslog_socket;
   if (moved) {
     // New senders find the new path at once; what was sent to the old
@@ -185,7 +187,7 @@ void LogHub::Reconfigure(const LogConfig& cfg) {
   MakeSpools();
   // Not running (restarting): the next one starts with cfg_ anyway; one
   // already handing over is followed by one with the newest cfg_.
-  if (!forwarder_ || !control_ || handover_ || draining_) return;
+  if (!forwarder_ || !control_ || handover_) return;
   HandoverMsg h;
   h.left = kHandoverTime;
   h.drain_syslog = moved;

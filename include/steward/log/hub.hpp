@@ -5,7 +5,10 @@
 // restart nor a crash of the forwarder loses a line. Next to each pipe it
 // holds the pipe's journal (a memfd, see journal.hpp). It binds /dev/log,
 // forks the forwarder (`steward-log`) and restarts it at once when it dies,
-// handing every descriptor over again, and at shutdown asks it to drain.
+// handing every descriptor over again, at a reload hands it over to one
+// with the new [log] (Reconfigure), and at shutdown asks it to drain.
+// hub.cpp: pipes, /dev/log, spools, messages; hub_forwarder.cpp: the
+// forwarder process (fork, restart, handover, drain).
 //
 // The supervisor owns the LogHub and is the only caller. The hub installs no
 // child watcher: the supervisor's reaper calls OnForwarderExit() for the

@@ -346,5 +346,42 @@ TEST_F(LogHubReloadTest, GlobalSettingsAndTheNameWidthApplyFromTheReloadOn) {
             Console());
 }
 
+TEST_F(LogHubReloadTest, AForwarderThatDoesNotHandOverIsKilledAndNothingIsLost) {
+  cfg_.sinks = {FileSinkAt("files", dir_ / "files.log")};
+  StartHub();
+  Fds web = Attach("web");
+  WaitAll({WriteLines(web.out, "n", 3000)});
+  pid_t old = hub_->forwarder_pid();
+  ASSERT_EQ(0, kill(old, SIGSTOP));  // it cannot answer kHandover
+  LogConfig next = cfg_;
+  next.sinks.push_back(FileSinkAt("more", dir_ / "more.log"));
+  hub_->Reconfigure(next);
+  ASSERT_TRUE(driver_.RunUntil([&] { return hub_->forwarder_pid() > 0 && hub_->forwarder_pid() != old; }));
+  ASSERT_TRUE(WIFSIGNALED(driver_.Status(old)));
+  EXPECT_EQ(SIGKILL, WTERMSIG(driver_.Status(old)));
+  EXPECT_FALSE(hub_->handing_over());
+  ASSERT_TRUE(Drain());
+  // A kill is a crash: what was not committed is repeated, nothing lost.
+  EXPECT_EQ("", CheckSequence(Numbers(Lines(ReadFile(dir_ / "files.log")), "n"), 3000, true));
+  EXPECT_EQ("", CheckSequence(Numbers(Lines(Console()), "n"), 3000, true));
+}
+
+TEST_F(LogHubReloadTest, ASecondReloadDuringTheHandoverWins) {
+  StartHub();
+  Fds web = Attach("web");
+  LogConfig first = cfg_;
+  first.sinks = {FileSinkAt("first", dir_ / "first.log")};
+  LogConfig second = cfg_;
+  second.sinks = {FileSinkAt("second", dir_ / "second.log")};
+  pid_t old = hub_->forwarder_pid();
+  hub_->Reconfigure(first);
+  hub_->Reconfigure(second);
+  ASSERT_TRUE(driver_.RunUntil([&] { return !hub_->handing_over() && hub_->forwarder_pid() != old; }));
+  WaitAll({WriteLines(web.out, "n", 100)});
+  ASSERT_TRUE(Drain());
+  EXPECT_EQ("", Span(Numbers(Lines(ReadFile(dir_ / "second.log")), "n"), 1, 100));
+  EXPECT_FALSE(Exists(dir_ / "first.log"));
+}
+
 }  // namespace
 }  // namespace steward::testing

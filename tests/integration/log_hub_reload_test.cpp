@@ -303,6 +303,7 @@ TEST_F(LogHubReloadTest, MovedSyslogSocketIsBoundAtOnceAndTheOldOneEmptied) {
   StartHub();
   pid_t first = SendDatagrams(dir_ / "old-log", "s", 1000, 0);
   WaitAll({first});
+  ASSERT_TRUE(driver_.RunUntil([&] { return Numbers(Lines(Console()), "s").size() == 1000; }));
   // The forwarder stopped: these are still queued on the old socket when
   // the reload unlinks it (10: net.unix.max_dgram_qlen's default; more
   // would block the sender).

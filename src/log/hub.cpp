@@ -1,21 +1,16 @@
-// PID 1's side of the log pipeline: the pipes, /dev/log and spools it holds, and the forwarder it runs.
+// PID 1's side of the log pipeline: the pipes, /dev/log and spools it holds, and its messages with the forwarder.
 #include "steward/log/hub.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "steward/util/diag.hpp"
-#include "steward/pid1/exit_status.hpp"
-#include "steward/log/forwarder/forwarder.hpp"
 #include "steward/log/journal.hpp"
 
 namespace steward::log {
@@ -24,59 +19,8 @@ namespace {
 
 constexpr int kPipeSize = 1 << 20;        // room for bursts while the forwarder restarts
 constexpr int kSyslogRcvBuf = 8 << 20;    // /dev/log: same reason
-constexpr int kControlFd = 3;             // the forwarder's end of the socketpair
 
 using Clock = std::chrono::steady_clock;
-
-
-// The forwarder side of the fork, written out in one place: signals back to
-// defaults with an empty mask (PID 1 blocks everything), the few signals a
-// stray `kill` could send it ignored (PID 1 talks to it over the socket, and
-// a dead forwarder is restarted anyway), a process group of its own so
-// nothing aimed at a service's group or the terminal's reaches it, its name,
-// and no descriptor of PID 1's except stdio and the control socket: the
-// write ends of the pipes above all, or it would never see end of file.
-[[noreturn]] void ForwarderChild(int control, const LogConfig& cfg, const std::string& runtime_dir,
-                                 int out_fd, int err_fd) {
-  struct sigaction dfl = {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) {
-#if defined(__SANITIZE_ADDRESS__)
-    // A sanitizer build keeps the sanitizer's fault handlers, so that a
-    // crash of the forwarder comes with its report rather than a bare signal.
-    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL) continue;
-#endif
-    sigaction(sig, &dfl, nullptr);
-  }
-  struct sigaction ign = {};
-  ign.sa_handler = SIG_IGN;
-  for (int sig : {SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGTSTP, SIGTTIN,
-                  SIGTTOU, SIGWINCH}) {
-    sigaction(sig, &ign, nullptr);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  setpgid(0, 0);
-  prctl(PR_SET_NAME, "steward-log", 0, 0, 0);
-  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);  // stdin is the main program's, not ours
-  if (null >= 0) {
-    dup2(null, STDIN_FILENO);
-    close(null);
-  } else {
-    close(STDIN_FILENO);
-  }
-  if (out_fd >= 0) dup2(out_fd, STDOUT_FILENO);
-  if (err_fd >= 0) dup2(err_fd, STDERR_FILENO);
-  if (control != kControlFd) {
-    dup2(control, kControlFd);
-    close(control);
-  }
-  if (close_range(kControlFd + 1, ~0U, 0) != 0) {
-    for (int fd = kControlFd + 1; fd < 65536; ++fd) close(fd);
-  }
-  _exit(RunForwarder(cfg, runtime_dir, kControlFd));
-}
 
 // An existing socket nobody answers on is a leftover of an earlier steward
 // in this container (docker restart); anything else is someone else's.
@@ -96,6 +40,7 @@ LogHub::LogHub(struct ev_loop* loop, const LogConfig& cfg, std::string runtime_d
     : loop_(loop), cfg_(cfg), runtime_dir_(std::move(runtime_dir)) {
   control_io_.Bind<&LogHub::OnControl>(loop_, this, -1, EV_READ);
   restart_timer_.Bind<&LogHub::OnRestartTimer>(loop_, this);
+  handover_timer_.Bind<&LogHub::OnHandoverTimer>(loop_, this);
   drain_timer_.Bind<&LogHub::OnDrainTimer>(loop_, this);
   done_timer_.Bind<&LogHub::OnDoneTimer>(loop_, this);
 }
@@ -157,37 +102,21 @@ void LogHub::MakeSpools() {
     std::string dir = runtime_dir_ + "/log";
     if ((mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) && access(dir.c_str(), W_OK) == 0) return;
   }
-  Warning("log spools are kept in memory: no writable runtime directory{}",
-          runtime_dir_.empty() ? "" : " (" + runtime_dir_ + ")");
+  // Again at a reload: only the sinks that have no spool yet get one.
+  bool made = false;
   for (const SinkConfig& sc : cfg_.sinks) {
     if (sc.type == SinkConfig::Type::kFile) continue;
+    bool have = false;
+    for (const auto& [name, fd] : spools_) have = have || name == sc.name;
+    if (have) continue;
     UniqueFd fd(memfd_create(("steward-spool-" + sc.name).c_str(), MFD_CLOEXEC));
     if (fd) spools_.emplace_back(sc.name, std::move(fd));
+    made = true;
   }
-}
-
-bool LogHub::Fork(std::string* err) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    *err = SysError("socketpair", "log forwarder", errno);
-    return false;
+  if (made) {
+    Warning("log spools are kept in memory: no writable runtime directory{}",
+            runtime_dir_.empty() ? "" : " (" + runtime_dir_ + ")");
   }
-  UniqueFd mine(sv[0]), theirs(sv[1]);
-  pid_t pid = fork();  // every signal is blocked in PID 1: no handler can run in the child
-  if (pid < 0) {
-    *err = SysError("fork", "log forwarder", errno);
-    return false;
-  }
-  if (pid == 0) ForwarderChild(theirs.Release(), cfg_, runtime_dir_, stdio_out_, stdio_err_);
-  fcntl(mine.get(), F_SETFL, O_NONBLOCK);
-  control_ = std::move(mine);
-  forwarder_ = pid;
-  started_at_ = Clock::now();
-  outbox_.Clear();
-  control_io_.Set(control_.get(), EV_READ);
-  SendState();
-  Debug("log forwarder started (pid {})", pid);
-  return true;
 }
 
 Message LogHub::AttachMessage(const Entry& e, bool with_fds) const {
@@ -201,8 +130,14 @@ Message LogHub::AttachMessage(const Entry& e, bool with_fds) const {
   return Encode(a);
 }
 
-// Everything a new forwarder needs, in order; kStart last.
+// Everything a new forwarder needs, in order; kStart last. After a
+// reload's handover, first the `ctl logs` state the previous one left.
 void LogHub::SendState() {
+  if (carried_rings_) {
+    Message m = Encode(RingsMsg{carried_rings_.get()});
+    m.owned.push_back(std::move(carried_rings_));
+    Send(std::move(m));
+  }
   for (const auto& [name, fd] : spools_) Send(Encode(SpoolMsg{name, fd.get()}));
   if (syslog_) Send(Encode(SyslogMsg{syslog_.get()}));
   auto attach = [this](const Entry& e, bool detaching) {
@@ -213,15 +148,32 @@ void LogHub::SendState() {
   for (const auto& [name, e] : services_) attach(e, false);
   for (const auto& [id, e] : detaching_) attach(e, true);
   if (width_) Send(Encode(WidthMsg{int64_t(width_)}));
+  for (size_t i = 0; i < carried_tails_.size(); i += 8) {
+    Message m;
+    m.type = MsgType::kTails;
+    for (size_t k = i; k < std::min(carried_tails_.size(), i + 8); ++k) {
+      m.fds.push_back(carried_tails_[k].get());
+      m.owned.push_back(std::move(carried_tails_[k]));
+    }
+    Send(std::move(m));
+  }
+  carried_tails_.clear();
   Send(Encode(StartMsg{}));
+  for (PendingTail& t : pending_tails_) {
+    Message m = Encode(TailMsg{t.service, t.lines, t.follow, t.client.get()});
+    m.owned.push_back(std::move(t.client));
+    Send(std::move(m));
+  }
+  pending_tails_.clear();
   if (draining_) Send(Encode(DrainMsg{std::chrono::duration_cast<Duration>(deadline_ - Clock::now())}));
 }
 
 // Messages for a forwarder that is not running are dropped: SendState()
 // gives the next one the whole state anyway; one that is dying (EPIPE) is
 // restarted with the full state when it is reaped.
+// During a handover too: the one handing over reads nothing more.
 void LogHub::Send(Message m) {
-  if (!forwarder_ || !control_) return;
+  if (!forwarder_ || !control_ || handover_) return;
   outbox_.Send(std::move(m));
 }
 
@@ -233,7 +185,7 @@ void LogHub::OnControl(int revents) {
 void LogHub::Receive() {
   for (;;) {
     Message m;
-    std::vector<UniqueFd> fds;  // none expected; closed if any
+    std::vector<UniqueFd> fds;  // only kRings and kTails carry some; else closed
     int rc = ReceiveMessage(control_.get(), &m, &fds);
     if (rc == 0) {
       control_io_.Stop();  // dying; the reaper tells us when it is gone
@@ -245,7 +197,18 @@ void LogHub::Receive() {
     }
     DetachedMsg detached;
     DroppedMsg dropped;
-    if (Decode(m, &detached)) {
+    RingsMsg rings;
+    TailsMsg tails;
+    if (!handover_ && (m.type == MsgType::kRings || m.type == MsgType::kTails)) {
+      continue;  // only a forwarder we asked to hand over leaves these (closed here)
+    } else if (Decode(m, &rings) && fds.size() == 1) {
+      carried_rings_ = std::move(fds[0]);
+    } else if (Decode(m, &tails) && fds.size() == tails.fds.size()) {
+      // Bounded: the forwarder serves at most 16 clients.
+      for (UniqueFd& fd : fds) {
+        if (carried_tails_.size() < 64) carried_tails_.push_back(std::move(fd));
+      }
+    } else if (Decode(m, &detached)) {
       detaching_.erase(detached.id);
     } else if (Decode(m, &dropped) && (dropped_.size() < 64 || dropped_.count(dropped.sink))) {
       // 64: the forwarder's sink limit. The forwarder parses hostile input;
@@ -334,6 +297,17 @@ void LogHub::Tail(const std::string& service, int lines, bool follow, UniqueFd c
     (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     return;
   }
+  if (handover_) {
+    // A reload is handing over (a fraction of a second): the next
+    // forwarder answers it, after the history it inherits.
+    if (pending_tails_.size() < 16) {
+      pending_tails_.push_back({service, lines, follow, std::move(client)});
+    } else {
+      std::string_view answer = "1\nthe log forwarder is being reconfigured; try again\n";
+      (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    return;
+  }
   Message m = Encode(TailMsg{service, lines, follow, client.get()});
   m.owned.push_back(std::move(client));
   Send(std::move(m));
@@ -342,90 +316,6 @@ void LogHub::Tail(const std::string& service, int lines, bool follow, UniqueFd c
 uint64_t LogHub::Dropped(const std::string& sink) const {
   auto it = dropped_.find(sink);
   return it == dropped_.end() ? 0 : it->second;
-}
-
-void LogHub::OnForwarderExit(pid_t pid, int status) {
-  if (!IsForwarder(pid)) return;
-  forwarder_ = 0;
-  control_io_.Stop();
-  control_.Reset();
-  outbox_.Clear();
-  if (draining_) {
-    // Died before it finished (not our SIGKILL, not its own exit): a new
-    // one picks up from the journals, while there is time.
-    std::string err;
-    if (!WIFEXITED(status) && !killed_at_deadline_ && Clock::now() < deadline_) {
-      Warning("log forwarder (pid {}) {} while draining; restarting it", pid, DescribeWaitStatus(status));
-      if (Fork(&err)) return;
-    }
-    drain_timer_.Stop();
-    auto done = std::move(done_);
-    done_ = nullptr;
-    if (done) done();
-    return;
-  }
-  Warning("log forwarder (pid {}) {}; restarting it", pid, DescribeWaitStatus(status));
-  // At once; but a forwarder that keeps dying within a second of its start
-  // (a bug on some input it replays) is restarted once a second, not in a
-  // tight loop.
-  quick_deaths_ = Clock::now() - started_at_ < std::chrono::seconds(1) ? quick_deaths_ + 1 : 0;
-  if (quick_deaths_ >= 2) {
-    ScheduleRestart();
-    return;
-  }
-  std::string err;
-  if (!Fork(&err)) {
-    Error("cannot restart the log forwarder: {}", err);
-    ScheduleRestart();
-  }
-}
-
-void LogHub::ScheduleRestart() { restart_timer_.Start(1.0); }
-
-void LogHub::OnRestartTimer() {
-  std::string err;
-  if (forwarder_ == 0 && !Fork(&err)) {
-    Error("cannot restart the log forwarder: {}", err);
-    ScheduleRestart();
-  }
-}
-
-void LogHub::Drain(Clock::time_point deadline, std::function<void()> done) {
-  draining_ = true;
-  deadline_ = deadline;
-  done_ = std::move(done);
-  // PID 1's write ends are the last ones: without them every pipe reaches
-  // end of file once the forwarder has read it.
-  for (auto& [name, e] : services_) {
-    e.out.w.Reset();
-    e.err.w.Reset();
-  }
-  if (!forwarder_ && started_) {
-    restart_timer_.Stop();
-    std::string err;
-    if (!Fork(&err)) Error("cannot start the log forwarder to drain the logs: {}", err);
-  } else if (forwarder_) {
-    Send(Encode(DrainMsg{std::chrono::duration_cast<Duration>(deadline - Clock::now())}));
-  }
-  if (!forwarder_) {
-    // Nothing to wait for; still call done() from the loop, not from here.
-    done_timer_.Start(0.);
-    return;
-  }
-  drain_timer_.Start(std::max(0.0, Seconds(deadline - Clock::now())));
-}
-
-void LogHub::OnDrainTimer() {
-  if (!forwarder_) return;
-  Warning("log forwarder did not finish before the shutdown deadline; killing it");
-  killed_at_deadline_ = true;
-  kill(forwarder_, SIGKILL);  // the reaper then calls OnForwarderExit, which calls done
-}
-
-void LogHub::OnDoneTimer() {
-  auto done = std::move(done_);
-  done_ = nullptr;
-  if (done) done();
 }
 
 }  // namespace steward::log

@@ -270,4 +270,45 @@ bool Decode(const Message& m, DroppedMsg* a) {
   return true;
 }
 
+Message Encode(const HandoverMsg& a) {
+  Message m;
+  m.type = MsgType::kHandover;
+  m.id = a.drain_syslog ? 1 : 0;
+  m.value = a.left.count();
+  m.strings = a.kept;
+  return m;
+}
+bool Decode(const Message& m, HandoverMsg* a) {
+  if (m.type != MsgType::kHandover || m.id > 1 || m.value < 0 || !m.fds.empty()) return false;
+  a->left = Duration(m.value);
+  a->drain_syslog = m.id == 1;
+  a->kept = m.strings;
+  return true;
+}
+
+Message Encode(const RingsMsg& a) {
+  Message m;
+  m.type = MsgType::kRings;
+  m.fds = {a.fd};
+  return m;
+}
+bool Decode(const Message& m, RingsMsg* a) {
+  if (m.type != MsgType::kRings || m.fds.size() != 1 || !m.strings.empty()) return false;
+  a->fd = m.fds[0];
+  return true;
+}
+
+Message Encode(const TailsMsg& a) {
+  Message m;
+  m.type = MsgType::kTails;
+  m.fds = a.fds;
+  return m;
+}
+bool Decode(const Message& m, TailsMsg* a) {
+  if (m.type != MsgType::kTails || m.fds.empty() || m.fds.size() > kMaxFds || !m.strings.empty())
+    return false;
+  a->fds = m.fds;
+  return true;
+}
+
 }  // namespace steward::log

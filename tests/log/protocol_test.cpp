@@ -153,6 +153,54 @@ TEST(LogProtocol, TypedMessagesRoundTrip) {
   EXPECT_EQ(1ull << 40, d.total);
 }
 
+TEST(LogProtocol, HandoverMessagesRoundTrip) {
+  Pair p;
+  int fds[2];
+  ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+  UniqueFd r(fds[0]), w(fds[1]);
+  HandoverMsg h{Duration(3000), true, {"central", "relp"}};
+  HandoverMsg h2 = RoundTrip(p, h, MsgType::kHandover);
+  EXPECT_EQ(Duration(3000), h2.left);
+  EXPECT_TRUE(h2.drain_syslog);
+  EXPECT_EQ((std::vector<std::string>{"central", "relp"}), h2.kept);
+  HandoverMsg h3 = RoundTrip(p, HandoverMsg{Duration(0), false, {}}, MsgType::kHandover);
+  EXPECT_FALSE(h3.drain_syslog);
+  EXPECT_TRUE(h3.kept.empty());
+  EXPECT_GE(RoundTrip(p, RingsMsg{r.get()}, MsgType::kRings).fd, 0);
+  std::vector<int> eight(8, w.get());
+  EXPECT_EQ(8u, RoundTrip(p, TailsMsg{eight}, MsgType::kTails).fds.size());
+}
+
+TEST(LogProtocol, MalformedHandoverMessagesDoNotDecode) {
+  Message m;
+  m.type = MsgType::kHandover;
+  m.value = -1;  // a negative time
+  HandoverMsg h;
+  EXPECT_FALSE(Decode(m, &h));
+  m.value = 10;
+  m.id = 2;  // not a flag
+  EXPECT_FALSE(Decode(m, &h));
+  m.id = 0;
+  m.fds = {0};  // carries nothing
+  EXPECT_FALSE(Decode(m, &h));
+  m.fds.clear();
+  EXPECT_TRUE(Decode(m, &h));
+  m.type = MsgType::kRings;
+  RingsMsg rings;
+  EXPECT_FALSE(Decode(m, &rings));  // no descriptor
+  m.fds = {0, 1};
+  EXPECT_FALSE(Decode(m, &rings));  // two
+  m.type = MsgType::kTails;
+  m.fds.clear();
+  TailsMsg tails;
+  EXPECT_FALSE(Decode(m, &tails));  // none
+  m.fds.assign(9, 0);
+  EXPECT_FALSE(Decode(m, &tails));  // more than a message carries
+  m.fds.assign(3, 0);
+  m.strings = {"x"};
+  EXPECT_FALSE(Decode(m, &tails));
+}
+
 TEST(LogProtocol, MalformedTypedMessagesDoNotDecode) {
   Message m;
   m.type = MsgType::kAttach;

@@ -5,7 +5,10 @@
 // restart nor a crash of the forwarder loses a line. Next to each pipe it
 // holds the pipe's journal (a memfd, see journal.hpp). It binds /dev/log,
 // forks the forwarder (`steward-log`) and restarts it at once when it dies,
-// handing every descriptor over again, and at shutdown asks it to drain.
+// handing every descriptor over again, at a reload hands it over to one
+// with the new [log] (Reconfigure), and at shutdown asks it to drain.
+// hub.cpp: pipes, /dev/log, spools, messages; hub_forwarder.cpp: the
+// forwarder process (fork, restart, handover, drain).
 //
 // The supervisor owns the LogHub and is the only caller. The hub installs no
 // child watcher: the supervisor's reaper calls OnForwarderExit() for the
@@ -43,6 +46,26 @@ class LogHub {
   // warning) and starts the forwarder. False with *err only when the
   // forwarder cannot be started at all (no socketpair, no fork).
   bool Start(std::string* err);
+
+  // A reload changed [log] (SPEC §4 step 5): the forwarder hands over to one
+  // started with cfg, without losing or repeating a line. The running one
+  // stops reading, waits until every record it read is safe in every sink
+  // (written to files and the console, in network spools, and delivered
+  // where the collector is up; one that is down is not waited for, its
+  // spool keeps the records), stores the journal cursors, leaves its
+  // `ctl logs` rings and followers here, and exits 0 within kHandoverTime
+  // (SIGKILLed a second later: the next one then repeats what was not
+  // committed). The new one, forked at once with every descriptor, starts
+  // at those cursors: a new sink gets records from the reload on, a
+  // removed one has flushed and closed, a changed one reopens; global
+  // settings (max_line, partial_flush, ring, console) apply from then on.
+  // A changed syslog_socket is bound at once; the old one is unlinked and
+  // emptied by the old forwarder. Spools of new network sinks are made,
+  // the state of removed ones (drops, problem, memfd spool) forgotten.
+  // Non-blocking; from the loop. Call Expect() with the new services too.
+  void Reconfigure(const LogConfig& cfg);
+  static constexpr std::chrono::milliseconds kHandoverTime{3000};
+  bool handing_over() const { return handover_; }
 
   // The pipes of one service, created on the first call and kept until
   // Detach(); later calls return the same ones (and update cfg). *out_w and
@@ -122,6 +145,7 @@ class LogHub {
   void OnRestartTimer();
   void OnDrainTimer();
   void OnDoneTimer();
+  void OnHandoverTimer();
   void Receive();
 
   struct ev_loop* loop_;
@@ -129,7 +153,7 @@ class LogHub {
   std::string runtime_dir_;
   UniqueFd control_;  // our end of the socketpair with the current forwarder
   IoWatcher control_io_;
-  TimerWatcher restart_timer_, drain_timer_, done_timer_;
+  TimerWatcher restart_timer_, drain_timer_, done_timer_, handover_timer_;
   Outbox outbox_{&control_io_};  // for the current forwarder; fds borrowed from below
   UniqueFd syslog_;             // the bound /dev/log socket
   std::string syslog_created_;  // its path, unlinked on destruction
@@ -146,6 +170,19 @@ class LogHub {
   bool started_ = false;
   bool draining_ = false;
   bool killed_at_deadline_ = false;
+  // Reconfigure(): the current forwarder is handing over; what it leaves
+  // for the next one (descriptors only, never read here), and the
+  // `ctl logs` clients that came meanwhile.
+  bool handover_ = false;
+  UniqueFd carried_rings_;
+  std::vector<UniqueFd> carried_tails_;
+  struct PendingTail {
+    std::string service;
+    int64_t lines;
+    bool follow;
+    UniqueFd client;
+  };
+  std::vector<PendingTail> pending_tails_;
   int quick_deaths_ = 0;  // consecutive exits within a second of the start
   std::chrono::steady_clock::time_point deadline_;
   std::function<void()> done_;

@@ -33,6 +33,13 @@ enum class MsgType : uint8_t {
   kDetached,    // id: both pipes of the service reached end of file
   kDropped,     // strings: sink name[, why it cannot deliver, "" when it can];
                 // value = total records dropped by it
+  // hub -> forwarder: a reload changed [log] (SPEC §4 step 5)
+  kHandover,    // value = milliseconds allowed; id = 1: /dev/log moved, empty the old
+                // one first; strings: the network sinks the next forwarder keeps
+  // both ways: the `ctl logs` state a handing-over forwarder leaves to the
+  // next one, through PID 1, which only holds the descriptors
+  kRings,       // fds: a memfd with the rings and the followers' state (ring.hpp)
+  kTails,       // fds: 1 to 8 `ctl logs` clients, in the order the rings memfd lists them
 };
 
 struct Message {
@@ -87,6 +94,21 @@ struct TailMsg {
   bool follow = false;
   int fd = -1;
 };
+// A reload changed [log]: stop reading, make every batch safe, store the
+// cursors, leave the `ctl logs` state (kRings, kTails) and exit 0 within
+// `left`, so that the next forwarder, started with the new configuration,
+// neither repeats nor loses a line.
+struct HandoverMsg {
+  Duration left{};
+  bool drain_syslog = false;       // the old /dev/log was unlinked: read it until empty
+  std::vector<std::string> kept;   // network sinks (by name) whose spool the next one reuses
+};
+struct RingsMsg {
+  int fd = -1;
+};
+struct TailsMsg {
+  std::vector<int> fds;
+};
 // forwarder -> hub
 struct DetachedMsg {
   uint32_t id = 0;
@@ -109,6 +131,9 @@ Message Encode(const WidthMsg& a);
 Message Encode(const TailMsg& a);
 Message Encode(const DetachedMsg& a);
 Message Encode(const DroppedMsg& a);
+Message Encode(const HandoverMsg& a);
+Message Encode(const RingsMsg& a);
+Message Encode(const TailsMsg& a);
 bool Decode(const Message& m, AttachMsg* out);
 bool Decode(const Message& m, SetPidMsg* out);
 bool Decode(const Message& m, DetachMsg* out);
@@ -120,6 +145,9 @@ bool Decode(const Message& m, WidthMsg* out);
 bool Decode(const Message& m, TailMsg* out);
 bool Decode(const Message& m, DetachedMsg* out);
 bool Decode(const Message& m, DroppedMsg* out);
+bool Decode(const Message& m, HandoverMsg* out);
+bool Decode(const Message& m, RingsMsg* out);
+bool Decode(const Message& m, TailsMsg* out);
 
 // Non-blocking. Returns 1 when sent, 0 when the socket is full (try again
 // when writable), -1 on error (errno; EPIPE: the peer is gone).

@@ -28,6 +28,8 @@ Forwarder::Forwarder(struct ev_loop* loop, const LogConfig& cfg, std::string run
   announce_.Bind<&Forwarder::OnAnnounce>(loop_, this);
   drain_deadline_.Bind<&Forwarder::OnDrainTimer>(loop_, this);
   drain_poll_.Bind<&Forwarder::CheckDrained>(loop_, this);
+  handover_deadline_.Bind<&Forwarder::OnHandoverTimer>(loop_, this);
+  handover_poll_.Bind<&Forwarder::CheckHandedOver>(loop_, this);
   MakeSinks();
 }
 
@@ -197,6 +199,15 @@ void Forwarder::Handle(Message& m, std::vector<UniqueFd>& fds) {
         expected_width_ = size_t(std::max<int64_t>(0, std::min<int64_t>(a.width, 256)));
         UpdateWidth();
       }
+      break;
+    case MsgType::kHandover:
+      if (HandoverMsg a; Decode(m, &a)) StartHandover(a);
+      break;
+    case MsgType::kRings:
+      if (RingsMsg a; Decode(m, &a) && fds.size() == 1) TakeRings(std::move(fds[0]));
+      break;
+    case MsgType::kTails:
+      if (TailsMsg a; Decode(m, &a)) TakeTails(fds);
       break;
     case MsgType::kDetached:
     case MsgType::kDropped:

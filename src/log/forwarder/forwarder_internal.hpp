@@ -137,6 +137,15 @@ class Forwarder {
   void ForEachSource(const std::function<void(Source*)>& f);
   void FinishDetaches();
 
+  // Reload (forwarder_handover.cpp).
+  void StartHandover(const HandoverMsg& m);
+  void OnHandoverTimer();
+  void CheckHandedOver();
+  void FinishHandover(bool in_time);
+  void LeaveTails();
+  void TakeRings(UniqueFd memfd);
+  void TakeTails(std::vector<UniqueFd>& fds);
+
   // Drops and drain.
   void CheckDrops();
   void OnAnnounce();
@@ -152,6 +161,7 @@ class Forwarder {
   Outbox outbox_{&control_io_};
   PrepareWatcher prepare_;  // OnPrepare(): the commit point, once per loop turn
   TimerWatcher announce_, drain_deadline_, drain_poll_;
+  TimerWatcher handover_deadline_, handover_poll_;
 
   std::vector<std::unique_ptr<Sink>> sinks_;  // by index; null when misconfigured
   ConsoleSink* console_ = nullptr;
@@ -177,6 +187,14 @@ class Forwarder {
   size_t expected_width_ = 0;  // from PID 1: the longest name of all services
   bool started_ = false;
   bool draining_ = false;
+  // Reload: reading stopped, finishing what was read (kHandover).
+  bool handing_over_ = false;
+  bool handed_over_ = false;       // FinishHandover() ran: exiting
+  bool drain_syslog_ = false;      // ... except the old /dev/log, until it is empty
+  std::vector<std::string> kept_;  // network sinks the next forwarder keeps
+  std::vector<TailState> resumed_;  // from kRings, until their sockets come (kTails)
+  size_t resumed_next_ = 0;
+  std::vector<UniqueFd> leaving_;  // our followers' sockets, on their way to PID 1
   int exit_status_ = 0;
 };
 

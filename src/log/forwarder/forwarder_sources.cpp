@@ -215,6 +215,8 @@ uint64_t Forwarder::OutstandingMask() const {
 }
 
 bool Forwarder::Blocked(const Source* s) const {
+  // A reload's handover reads nothing more (but an old /dev/log to empty).
+  if (handing_over_ && !(drain_syslog_ && s->kind == Source::Kind::kSyslog)) return true;
   return s->waiting != 0 || s->commit_pending || (s->routes & OutstandingMask()) != 0;
 }
 

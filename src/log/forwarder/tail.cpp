@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace steward::log {
@@ -20,6 +22,33 @@ LogTail::LogTail(struct ev_loop* loop, UniqueFd client, const LogRing* ring, siz
   io_.Bind<&LogTail::OnIo>(loop, this, fd_.get(), EV_WRITE);
   Fill();
   Flush();
+}
+
+LogTail::LogTail(struct ev_loop* loop, UniqueFd client, const LogRing* ring, const TailState& st)
+    : fd_(std::move(client)), ring_(ring), follow_(st.follow) {
+  int flags = fcntl(fd_.get(), F_GETFL);
+  if (flags >= 0) fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
+  // A ring that shrank (a smaller log.ring) is caught by Fill(): the client
+  // hears how many lines it missed.
+  next_ = std::min(st.next, ring_->next_seq());
+  end_ = std::min(st.end, ring_->next_seq());
+  out_ = st.out;
+  closing_ = st.closing;
+  io_.Bind<&LogTail::OnIo>(loop, this, fd_.get(), EV_WRITE);
+  if (out_.empty()) Fill();
+  Flush();
+}
+
+UniqueFd LogTail::Release(TailState* st) {
+  st->follow = follow_;
+  st->closing = closing_;
+  st->next = next_;
+  st->end = end_;
+  st->out = std::move(out_);
+  io_.Stop();
+  done_ = true;
+  out_.clear();
+  return std::move(fd_);
 }
 
 void LogTail::Notify() {

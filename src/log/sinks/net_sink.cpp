@@ -137,6 +137,13 @@ bool NetSink::Idle() const {
   return ioctl(sock_.get(), SIOCOUTQ, &outq) == 0 && outq == 0;
 }
 
+uint64_t NetSink::Undelivered() const {
+  uint64_t n = unacked_.size() + resend_.size();
+  std::string entry;
+  for (uint64_t pos = spool_.head(), next; pos < spool_.tail() && spool_.Read(pos, &entry, &next); pos = next) ++n;
+  return n;
+}
+
 void NetSink::Watch(int events) {
   if (io_.fd == sock_.get() && (io_.events & (EV_READ | EV_WRITE)) == events && ev_is_active(&io_)) {
     return;

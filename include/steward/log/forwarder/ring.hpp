@@ -11,8 +11,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "steward/log/forwarder/record.hpp"
 
@@ -42,6 +45,11 @@ class LogRing {
   size_t bytes() const { return bytes_; }
   size_t size() const { return entries_.size(); }
   void set_max_bytes(size_t max_bytes);
+  // An empty ring whose next record is numbered seq: a ring handed over at
+  // a reload keeps its numbers, so its followers keep their place.
+  void StartAt(uint64_t seq) {
+    if (entries_.empty()) next_seq_ = seq;
+  }
 
   // What one entry costs against the budget: its bytes plus the bookkeeping,
   // so a flood of empty lines is bounded too.
@@ -55,6 +63,24 @@ class LogRing {
   uint64_t next_seq_ = 0;
   std::deque<RingEntry> entries_;
 };
+
+// Where a `ctl logs` client stood when its forwarder handed over (reload):
+// the next forwarder resumes it from the same record of the same ring.
+struct TailState {
+  std::string service;
+  bool follow = false;
+  bool closing = false;
+  uint64_t next = 0, end = 0;  // as in LogTail
+  std::string out;             // bytes not written yet
+};
+using Rings = std::map<std::string, std::unique_ptr<LogRing>>;
+
+// The rings and tails as bytes, for a memfd (kRings) from one forwarder to
+// the next. Only the two forwarders read it, but LoadRings() checks every
+// length: false (and nothing half-loaded kept) for bytes that do not parse.
+// Rings are loaded with max_bytes each; the oldest entries beyond it go.
+std::string SaveRings(const Rings& rings, const std::vector<TailState>& tails);
+bool LoadRings(std::string_view data, size_t max_bytes, Rings* rings, std::vector<TailState>* tails);
 
 // `TIME STREAM line` and a newline: what `ctl logs` prints.
 void AppendRingLine(const RingEntry& e, std::string* out);

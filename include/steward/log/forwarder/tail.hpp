@@ -29,6 +29,9 @@ class LogTail {
   static constexpr size_t kMaxPending = 256 << 10;
 
   LogTail(struct ev_loop* loop, UniqueFd client, const LogRing* ring, size_t last_n, bool follow);
+  // A client a forwarder handed over at a reload (Release()), resumed at
+  // the same record of the same ring (which kept its numbers, ring.hpp).
+  LogTail(struct ev_loop* loop, UniqueFd client, const LogRing* ring, const TailState& state);
   LogTail(const LogTail&) = delete;
   LogTail& operator=(const LogTail&) = delete;
 
@@ -37,6 +40,10 @@ class LogTail {
   // Ends the tail with a last line (e.g. steward is stopping); "" for none.
   void Close(std::string_view why);
   bool done() const { return done_; }
+  const LogRing* ring() const { return ring_; }
+  // Reload: where the client stands, and its socket, for the next
+  // forwarder; this tail is done afterwards. state->service is the caller's.
+  UniqueFd Release(TailState* state);
 
  private:
   void OnIo(int revents);

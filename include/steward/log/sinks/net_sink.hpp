@@ -61,6 +61,9 @@ class NetSink : public Sink {
   void Add(const Record& r, std::string_view display) override;
   bool Flush() override;
   bool Idle() const override;
+  // Records not known to be delivered: in the spool, and written to a
+  // socket but not acknowledged (for the warning of a sink a reload removes).
+  uint64_t Undelivered() const;
   uint64_t dropped() const override { return spool_.dropped() + too_big_ + refused_; }
 
   // Why the sink cannot deliver right now ("TLS: certificate has expired"),

@@ -30,7 +30,7 @@ void ProcessHost::ServiceRemoved(Service& s) {
 
 void ProcessHost::ConfigApplied(const Config& config, bool log_changed) {
   if (logs_) {
-    if (log_changed) Warning("[log] changed: applied when the container starts again (TEMPORARY)");
+    if (log_changed) logs_->Reconfigure(config.global.log);
     ExpectServices(config);
   }
   if (control_) control_->SetGroup(config.global.control_gid);

@@ -41,7 +41,8 @@ set grid ytics
 set key top left
 set datafile separator "\t"
 set xtics nomirror
-set ytics nomirror'
+set ytics nomirror
+set yrange [0:*]'
 
 plotted=()
 
@@ -62,12 +63,32 @@ plot "$R/overhead.tsv" using 2:xtic(1) title "on the host", \
 EOF
   gnuplot <<EOF
 $common
+set output "$IMG/overhead-cpu.png"
+set title "INIT -- /bin/true: median CPU time per run, init + /bin/true (lower is better)"
+set ylabel "microseconds"
+plot "$R/overhead.tsv" using 3:xtic(1) title "on the host", \
+     "" using 5 title "in a fresh PID namespace"
+EOF
+  gnuplot <<EOF
+$common
 set output "$IMG/rss.png"
 set title "Idle init, PID 1 of its namespace: resident memory (lower is better)"
 set ylabel "KiB"
 plot "$R/rss-wrapper.tsv" using 3:xtic(1) title "anonymous", "" using 4 title "file-backed (the binary)"
 EOF
-  plotted+=(overhead.png rss.png)
+  plotted+=(overhead.png overhead-cpu.png rss.png)
+  table "$R/wrapper.txt" '^\(e\) instructions executed' | cut -f1,2 >"$R/instructions.tsv"
+  if [ -s "$R/instructions.tsv" ]; then
+    gnuplot <<EOF
+$common
+set output "$IMG/instructions.png"
+set title "INIT -- /bin/true: instructions of the init process (callgrind; lower is better)"
+set ylabel "instructions"
+set key off
+plot "$R/instructions.tsv" using 2:xtic(1) title "instructions"
+EOF
+    plotted+=(instructions.png)
+  fi
 fi
 
 # ---- stop and start time against the number of services (bench/supervisor.sh)
@@ -145,6 +166,23 @@ set logscale x
 plot "$R/fanin.tsv" using 1:3 title "CPU ms/MB" lw 2, "" using 1:2 axes x1y2 title "MB/s" lw 2
 EOF
   plotted+=(fanin.png)
+fi
+
+# ---- RELP and TLS sinks against rsyslog as the forwarder (bench/logs.sh PARTS=relp)
+if [ -f "$R/relp.txt" ]; then
+  awk '/^\| sender \| wall s \| lines\/s/ {f = 1; n = 0} f && /^\|/ {n++; if (n > 2) print; next} f && n {exit}' \
+    "$R/relp.txt" | awk -F' *\\| *' '{print $2 "\t" $4 "\t" $6}' >"$R/relp.tsv"
+  gnuplot <<EOF
+$common
+set output "$IMG/relp.png"
+set title "Forwarding to rsyslog: steward's sinks against rsyslog itself (higher is better; log scale)"
+set ylabel "lines/s"
+set logscale y
+set xtics rotate by -20
+set key off
+plot "$R/relp.tsv" using 2:xtic(1) title "lines/s"
+EOF
+  plotted+=(relp.png)
 fi
 
 echo "plots in $IMG: ${plotted[*]:-none}"

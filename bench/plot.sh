@@ -117,6 +117,7 @@ set title "Stop: from SIGTERM until the init exited (lower is better; log scale)
 set xlabel "services (levels of dependencies; supervisord: priorities)"
 set ylabel "milliseconds"
 set logscale y
+set yrange [*:*]
 plot for [v in "steward supervisord runit-sv runit-hup s6"] "$R/stop.tsv.".v using 1:2 title v lw 2
 EOF
   gnuplot <<EOF
@@ -127,6 +128,7 @@ set title "Start: from the init's exec until the last service was exec'd (log sc
 set xlabel "services"
 set ylabel "milliseconds"
 set logscale y
+set yrange [*:*]
 plot for [v in "steward supervisord runit-hup s6"] "$R/start.tsv.".v using 1:2 title v lw 2
 EOF
   plotted+=(stop.png start.png)
@@ -178,6 +180,7 @@ set output "$IMG/relp.png"
 set title "Forwarding to rsyslog: steward's sinks against rsyslog itself (higher is better; log scale)"
 set ylabel "lines/s"
 set logscale y
+set yrange [*:*]
 set xtics rotate by -20
 set key off
 plot "$R/relp.tsv" using 2:xtic(1) title "lines/s"

@@ -38,7 +38,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
-set key top left
+set key below horizontal
 set datafile separator "\t"
 set xtics nomirror
 set ytics nomirror
@@ -74,7 +74,9 @@ $common
 set output "$IMG/rss.png"
 set title "Idle init, PID 1 of its namespace: resident memory (lower is better)"
 set ylabel "KiB"
-plot "$R/rss-wrapper.tsv" using 3:xtic(1) title "anonymous", "" using 4 title "file-backed (the binary)"
+set style histogram rowstacked
+set boxwidth 0.6
+plot "$R/rss-wrapper.tsv" using 3:xtic(1) title "anonymous", "" using 4 title "file-backed (pages of the binary and its libraries)"
 EOF
   plotted+=(overhead.png overhead-cpu.png rss.png)
   table "$R/wrapper.txt" '^\(e\) instructions executed' | cut -f1,2 >"$R/instructions.tsv"
@@ -99,7 +101,7 @@ if [ -n "$sup" ]; then
   for f in $sup; do
     n=$(basename "$f" .txt | sed 's/supervisor-//')
     table "$f" '^Stop \(targets' | awk -F'\t' -v n="$n" '{print n "\t" $1 "\t" $3}' >>"$R/stop.tsv"
-    table "$f" '^Start, memory' | awk -F'\t' -v n="$n" '{print n "\t" $1 "\t" $2 "\t" $5}' >>"$R/start.tsv"
+    table "$f" '^Start, memory' | awk -F'\t' -v n="$n" '{print n "\t" $1 "\t" $2 "\t" $5 "\t" $7}' >>"$R/start.tsv"
   done
   lines() { # TSV COLUMN: one gnuplot data block per supervisor
     local v
@@ -131,7 +133,21 @@ set logscale y
 set yrange [*:*]
 plot for [v in "steward supervisord runit-hup s6"] "$R/start.tsv.".v using 1:2 title v lw 2
 EOF
-  plotted+=(stop.png start.png)
+  lines "$R/start.tsv" 5
+  for v in steward supervisord runit-hup s6; do mv "$R/start.tsv.$v" "$R/pss.tsv.$v"; done
+  lines "$R/start.tsv" 3
+  gnuplot <<EOF
+$common
+set style data linespoints
+set output "$IMG/pss.png"
+set title "Memory of the whole supervision tree (PSS, services excluded; log scale)"
+set xlabel "services"
+set ylabel "KiB"
+set logscale y
+set yrange [*:*]
+plot for [v in "steward supervisord runit-hup s6"] "$R/pss.tsv.".v using 1:2 title v lw 2
+EOF
+  plotted+=(stop.png start.png pss.png)
 fi
 
 # ---- log throughput per sink and peer (bench/logs.sh)

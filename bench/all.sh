@@ -21,7 +21,8 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 SIZES=${SIZES:-5 20 50 100}
-PARTS=${PARTS:-wrapper supervisor logs fanin relp}
+ALL_PARTS=${PARTS:-wrapper supervisor logs fanin relp}
+unset PARTS  # logs.sh has a PARTS of its own: ours must not reach it
 RELP_LINES=${RELP_LINES:-20000}
 QUICK=${QUICK:-0}
 
@@ -34,7 +35,7 @@ mkdir -p "$OUT"
 {
   machine_info
   echo "commit:  $commit$( [ -n "$(git -C "$REPO_DIR" status --porcelain -- src include 2>/dev/null)" ] && echo ' + uncommitted changes')"
-  echo "parts:   $PARTS; sizes: $SIZES; quick: $QUICK"
+  echo "parts:   $ALL_PARTS; sizes: $SIZES; quick: $QUICK"
   echo "peers:   $(for p in tini dumb-init catatonit supervisor runit s6 rsyslog; do
     dpkg-query -W -f='${Package} ${Version}, ' "$p" 2>/dev/null; done)"
 } >"$OUT/meta.txt"
@@ -54,7 +55,7 @@ shape() {
 }
 
 step() { echo "[$(date -u +%T)] $*" >&2; }
-for part in $PARTS; do
+for part in $ALL_PARTS; do
   case $part in
     wrapper)
       step "wrapper.sh"

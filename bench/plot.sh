@@ -154,7 +154,7 @@ fi
 if [ -f "$R/logs.txt" ]; then
   # this table has no title line of its own: it starts at its header
   awk '/^\| variant \| wall s \| MB\/s/ {f = 1; n = 0} f && /^\|/ {n++; if (n > 2) print; next} f && n {exit}' \
-    "$R/logs.txt" | awk -F' *\\| *' '{print $2 "\t" $4}' >"$R/logs.tsv"
+    "$R/logs.txt" | sed 's/\\|/\x01/g' | awk -F' *\\| *' '{print $2 "\t" $4}' | sed 's/\x01/|/g' >"$R/logs.tsv"
   gnuplot <<EOF
 $common
 set output "$IMG/logs.png"

@@ -45,6 +45,8 @@
 #              TIMEOUT (300 s per run) KEEP (1: keep the temp dir; a failed
 #              run's output is always kept) PARTS ("files rsyslog small":
 #              which measures to run)
+#              STEWARD_BASE (a second binary named steward, e.g. the commit
+#              before a change: its file sink measured as steward-base-file)
 #              STEWARD (a built binary), STEWARD_REF (a commit to build
 #              instead of the working tree), STEWARD_BUILD_DIR
 set -euo pipefail
@@ -390,7 +392,8 @@ diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" |
 # MODE: file (file sink, console off), raw (console raw to a file),
 #       syslog (syslog sink to 127.0.0.1:PORT; output is rsyslog's file)
 run_steward() {
-  local v=$1 rep=$2 mode=$3 input=$4 n=$5 port=${6:-} d out rc=0
+  local v=$1 rep=$2 mode=$3 input=$4 n=$5 port=${6:-} d out rc=0 bin=$STEWARD
+  case $v in steward-base-*) bin=$STEWARD_BASE ;; esac
   d=$T/run/$v.$rep
   rm -rf "$d"
   mkdir -p "$d/svc" "$d/rt" "$d/out"
@@ -433,7 +436,7 @@ EOF
   [ "$mode" = raw ] && stdout=$out
   # The main program is the observer: when it exits, steward shuts down.
   unshare --pid --fork --mount-proc --kill-child \
-    "$STEWARD" --services "$d/svc" --config "$d/global.toml" --runtime-dir "$d/rt" \
+    "$bin" --services "$d/svc" --config "$d/global.toml" --runtime-dir "$d/rt" \
     -- "$LB" wait -o "$d/result" "$out" "$n" "$TIMEOUT" 1 @steward-log \
     >"$stdout" 2>"$d/steward.err" || rc=$?
   local check wall
@@ -646,6 +649,7 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 part files && for rep in $(seq 1 "$REPEAT"); do
   log "round $rep of $REPEAT: $MB MB"
   run_steward steward-file "$rep" file "$IN" "$LINES"
+  if [ -n "${STEWARD_BASE:-}" ]; then run_steward steward-base-file "$rep" file "$IN" "$LINES"; fi
   run_steward steward-raw "$rep" raw "$IN" "$LINES"
   run_s6log "$rep"
   run_svlogd "$rep"
@@ -705,7 +709,9 @@ echo "## $MB MB through one logger"
 echo
 echo "| variant | wall s | MB/s | logger CPU s | CPU ms/MB | PID 1 CPU ms (run) | peak RSS KiB | every line |"
 echo "|---|---:|---:|---:|---:|---:|---:|---|"
-for v in steward-file steward-raw s6-log-T svlogd-tt supervisord 'cat>file' 'cat|cat>file'; do
+VARIANTS=(steward-file steward-raw s6-log-T svlogd-tt supervisord 'cat>file' 'cat|cat>file')
+[ -n "${STEWARD_BASE:-}" ] && VARIANTS=(steward-file steward-base-file "${VARIANTS[@]:1}")
+for v in "${VARIANTS[@]}"; do
   w=$(med "$v" 3) c=$(med "$v" 4) p=$(med "$v" 6) h=$(med "$v" 7)
   pm="-"; num "$p" && pm=$(calc "$p*1000" "%.1f")
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${v//|/\\|}" "$(calc "$w" "%.3f")" \

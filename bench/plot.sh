@@ -38,10 +38,11 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
-set key top left
+set key below horizontal
 set datafile separator "\t"
 set xtics nomirror
-set ytics nomirror'
+set ytics nomirror
+set yrange [0:*]'
 
 plotted=()
 
@@ -62,12 +63,34 @@ plot "$R/overhead.tsv" using 2:xtic(1) title "on the host", \
 EOF
   gnuplot <<EOF
 $common
+set output "$IMG/overhead-cpu.png"
+set title "INIT -- /bin/true: median CPU time per run, init + /bin/true (lower is better)"
+set ylabel "microseconds"
+plot "$R/overhead.tsv" using 3:xtic(1) title "on the host", \
+     "" using 5 title "in a fresh PID namespace"
+EOF
+  gnuplot <<EOF
+$common
 set output "$IMG/rss.png"
 set title "Idle init, PID 1 of its namespace: resident memory (lower is better)"
 set ylabel "KiB"
-plot "$R/rss-wrapper.tsv" using 3:xtic(1) title "anonymous", "" using 4 title "file-backed (the binary)"
+set style histogram rowstacked
+set boxwidth 0.6
+plot "$R/rss-wrapper.tsv" using 3:xtic(1) title "anonymous", "" using 4 title "file-backed (pages of the binary and its libraries)"
 EOF
-  plotted+=(overhead.png rss.png)
+  plotted+=(overhead.png overhead-cpu.png rss.png)
+  table "$R/wrapper.txt" '^\(e\) instructions executed' | cut -f1,2 >"$R/instructions.tsv"
+  if [ -s "$R/instructions.tsv" ]; then
+    gnuplot <<EOF
+$common
+set output "$IMG/instructions.png"
+set title "INIT -- /bin/true: instructions of the init process (callgrind; lower is better)"
+set ylabel "instructions"
+set key off
+plot "$R/instructions.tsv" using 2:xtic(1) title "instructions"
+EOF
+    plotted+=(instructions.png)
+  fi
 fi
 
 # ---- stop and start time against the number of services (bench/supervisor.sh)
@@ -78,7 +101,7 @@ if [ -n "$sup" ]; then
   for f in $sup; do
     n=$(basename "$f" .txt | sed 's/supervisor-//')
     table "$f" '^Stop \(targets' | awk -F'\t' -v n="$n" '{print n "\t" $1 "\t" $3}' >>"$R/stop.tsv"
-    table "$f" '^Start, memory' | awk -F'\t' -v n="$n" '{print n "\t" $1 "\t" $2 "\t" $5}' >>"$R/start.tsv"
+    table "$f" '^Start, memory' | awk -F'\t' -v n="$n" '{print n "\t" $1 "\t" $2 "\t" $5 "\t" $7}' >>"$R/start.tsv"
   done
   lines() { # TSV COLUMN: one gnuplot data block per supervisor
     local v
@@ -96,6 +119,7 @@ set title "Stop: from SIGTERM until the init exited (lower is better; log scale)
 set xlabel "services (levels of dependencies; supervisord: priorities)"
 set ylabel "milliseconds"
 set logscale y
+set yrange [*:*]
 plot for [v in "steward supervisord runit-sv runit-hup s6"] "$R/stop.tsv.".v using 1:2 title v lw 2
 EOF
   gnuplot <<EOF
@@ -106,16 +130,31 @@ set title "Start: from the init's exec until the last service was exec'd (log sc
 set xlabel "services"
 set ylabel "milliseconds"
 set logscale y
+set yrange [*:*]
 plot for [v in "steward supervisord runit-hup s6"] "$R/start.tsv.".v using 1:2 title v lw 2
 EOF
-  plotted+=(stop.png start.png)
+  lines "$R/start.tsv" 5
+  for v in steward supervisord runit-hup s6; do mv "$R/start.tsv.$v" "$R/pss.tsv.$v"; done
+  lines "$R/start.tsv" 3
+  gnuplot <<EOF
+$common
+set style data linespoints
+set output "$IMG/pss.png"
+set title "Memory of the whole supervision tree (PSS, services excluded; log scale)"
+set xlabel "services"
+set ylabel "KiB"
+set logscale y
+set yrange [*:*]
+plot for [v in "steward supervisord runit-hup s6"] "$R/pss.tsv.".v using 1:2 title v lw 2
+EOF
+  plotted+=(stop.png start.png pss.png)
 fi
 
 # ---- log throughput per sink and peer (bench/logs.sh)
 if [ -f "$R/logs.txt" ]; then
   # this table has no title line of its own: it starts at its header
   awk '/^\| variant \| wall s \| MB\/s/ {f = 1; n = 0} f && /^\|/ {n++; if (n > 2) print; next} f && n {exit}' \
-    "$R/logs.txt" | awk -F' *\\| *' '{print $2 "\t" $4}' >"$R/logs.tsv"
+    "$R/logs.txt" | sed 's/\\|/\x01/g' | awk -F' *\\| *' '{print $2 "\t" $4}' | sed 's/\x01/|/g' >"$R/logs.tsv"
   gnuplot <<EOF
 $common
 set output "$IMG/logs.png"
@@ -145,6 +184,24 @@ set logscale x
 plot "$R/fanin.tsv" using 1:3 title "CPU ms/MB" lw 2, "" using 1:2 axes x1y2 title "MB/s" lw 2
 EOF
   plotted+=(fanin.png)
+fi
+
+# ---- RELP and TLS sinks against rsyslog as the forwarder (bench/logs.sh PARTS=relp)
+if [ -f "$R/relp.txt" ]; then
+  awk '/^\| sender \| wall s \| lines\/s/ {f = 1; n = 0} f && /^\|/ {n++; if (n > 2) print; next} f && n {exit}' \
+    "$R/relp.txt" | awk -F' *\\| *' '{print $2 "\t" $4 "\t" $6}' >"$R/relp.tsv"
+  gnuplot <<EOF
+$common
+set output "$IMG/relp.png"
+set title "Forwarding to rsyslog: steward's sinks against rsyslog itself (higher is better; log scale)"
+set ylabel "lines/s"
+set logscale y
+set yrange [*:*]
+set xtics rotate by -20
+set key off
+plot "$R/relp.tsv" using 2:xtic(1) title "lines/s"
+EOF
+  plotted+=(relp.png)
 fi
 
 echo "plots in $IMG: ${plotted[*]:-none}"

@@ -7,7 +7,7 @@
 # The services: LEVELS levels of WIDTH services; every service of level n
 # depends on every service of level n-1 (steward: depends_on; supervisord:
 # priority = 100*n, the closest it has; runit and s6 have no ordering). Each
-# is `sleep 1000LW` (L level, W index, so the measurements can tell them
+# is `sleep 1LLLWWW` (L level, W index, 3 digits each, so the measurements can tell them
 # apart), which dies at once on SIGTERM.
 #
 # Measured, REPEAT times (interleaved), medians reported:
@@ -75,7 +75,7 @@ EOF
   for l in $(seq "$LEVELS"); do
     for i in $(seq "$WIDTH"); do
       name=l${l}s${i}
-      arg=$((100000 + l * 10 + i))
+      arg=$((1000000 + l * 1000 + i))  # level and index apart for any WIDTH < 1000
       case $v in
         steward)
           deps=""
@@ -124,7 +124,7 @@ run_variant() {
 # ordered FILE start|stop: "yes" when the levels were respected
 ordered() {
   awk -v what="$2" -v w="$WIDTH" '
-    $1 == "svc" {lvl = int(($2 - 100000) / 10); t = (what == "start" ? $3 : $4)
+    $1 == "svc" {lvl = int(($2 - 1000000) / 1000); t = (what == "start" ? $3 : $4)
       if (!(lvl in mn) || t < mn[lvl]) mn[lvl] = t
       if (!(lvl in mx) || t > mx[lvl]) mx[lvl] = t
       if (lvl > top) top = lvl}

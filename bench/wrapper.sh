@@ -8,7 +8,9 @@
 #       namespace (`unshare --pid --fork --mount-proc INIT -- /bin/true`);
 #   (b) RSS of the idle init (PID 1 of a namespace, child sleeping);
 #   (c) static binary size, and what each part of steward costs;
-#   (d) idle wake-ups: context switches of the init over IDLE seconds.
+#   (d) idle wake-ups: context switches of the init over IDLE seconds;
+#   (e) instructions executed by `INIT -- /bin/true` (valgrind's callgrind:
+#       the same count every run, whatever the machine's load).
 #
 # Environment: N (2000) NS_N (1000) BATCH (50) IDLE (10) REPEAT (3)
 #              RESULTS_DIR (keep the raw benchtool output there)
@@ -16,6 +18,8 @@
 #              STEWARD_REF (build that commit, e.g. HEAD, from `git archive`)
 #              STEWARD_BUILD_DIR (/tmp/steward-bench-build; with STEWARD_REF,
 #              /tmp/steward-bench-COMMIT holding src/ and build/)
+#              STEWARD_BASE (a second steward binary, e.g. the commit before
+#              a change: measured as "steward-base" in the same run)
 set -euo pipefail
 # shellcheck source=bench/common.sh
 . "$(dirname "$0")/common.sh"
@@ -31,14 +35,20 @@ need tini-static tini
 need tini tini
 need dumb-init dumb-init
 need catatonit catatonit
+need valgrind valgrind
 build_steward
 build_benchtool
 
 LABELS=(steward tini-static tini dumb-init catatonit)
+if [ -n "${STEWARD_BASE:-}" ]; then
+  [ -x "$STEWARD_BASE" ] || { echo "$0: STEWARD_BASE=$STEWARD_BASE is not an executable" >&2; exit 2; }
+  LABELS=(steward steward-base tini-static tini dumb-init catatonit)
+fi
 # init_cmd LABEL: the init's argv (PROGRAM follows after --) in CMD
 init_cmd() {
   case $1 in
     steward) CMD=("$STEWARD" --services /nonexistent --config "") ;;
+    steward-base) CMD=("$STEWARD_BASE" --services /nonexistent --config "") ;;
     *) CMD=("$(command -v "$1")") ;;
   esac
 }
@@ -108,6 +118,14 @@ idle_med() { # LABEL KEY
   local r
   for r in $(seq "$REPEAT"); do kv "$2" "$T/idle-$1-$r.txt"; done | median
 }
+
+# ---------------------------------------------------------------- (e)
+echo "== (e) instructions (callgrind)"
+for l in "${LABELS[@]}"; do
+  init_cmd "$l"
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "${CMD[@]}" -- /bin/true 2>&1 |
+    sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' | head -n 1 >"$T/instr-$l.txt"
+done
 
 # ---------------------------------------------------------------- (c)
 echo "== (c) binary sizes"
@@ -243,10 +261,20 @@ done
 echo "(stop ms: SIGTERM to the init until it exited, the sleeping child forwarded the signal and died)"
 echo
 
+echo "(e) instructions executed by INIT -- /bin/true, init process only (valgrind --tool=callgrind, which does not follow the exec'd child)"
+printf "| %-11s | %12s | %10s |\n" init instructions "/tini-s"
+echo "|-------------|-------------:|-----------:|"
+REF_INSTR=$(cat "$T/instr-tini-static.txt")
+for l in "${LABELS[@]}"; do
+  i=$(cat "$T/instr-$l.txt")
+  printf "| %-11s | %12s | %9sx |\n" "$l" "$i" "$(ratio "$i" "$REF_INSTR")"
+done
+echo
+
 echo "(c) binary size (target: steward <= 1.5 MB stripped static; tini-static 708,080 bytes)"
 printf "| %-58s | %9s | %10s |\n" binary bytes "vs empty"
 echo "|------------------------------------------------------------|----------:|-----------:|"
-for l in steward tini-static tini dumb-init catatonit; do
+for l in "${LABELS[@]}"; do
   init_cmd "$l"
   f=$(readlink -f "${CMD[0]}")
   kind=$(file -b "$f" | grep -o 'statically linked\|dynamically linked' || true)

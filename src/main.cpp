@@ -33,14 +33,7 @@ using namespace steward;
 
 namespace {
 
-std::map<std::string, std::string> EnvironmentMap() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    const char* eq = strchr(*e, '=');
-    if (eq) env.emplace(std::string(*e, size_t(eq - *e)), std::string(eq + 1));
-  }
-  return env;
-}
+std::map<std::string, std::string> EnvironmentMap() { return EnvironmentFrom(environ); }
 
 bool Read(const Options& o, Config* config, std::vector<std::string>* errors) {
   LoadRequest req;
@@ -48,7 +41,7 @@ bool Read(const Options& o, Config* config, std::vector<std::string>* errors) {
   req.config_file = ResolveConfigFile(o);
   if (const char* p = getenv("STEWARD_PROFILE")) req.profile = p;
   req.program = o.program;
-  req.env = EnvironmentMap();
+  req.environ_vars = environ;  // copied into a map only if a file needs it
   return LoadConfig(req, config, errors);
 }
 

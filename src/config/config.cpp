@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <string.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +27,15 @@ namespace steward {
 bool Config::HasServices() const {
   return std::any_of(services.begin(), services.end(),
                      [](const ServiceConfig& s) { return s.enabled && !s.from_command_line; });
+}
+
+std::map<std::string, std::string> EnvironmentFrom(const char* const* vars) {
+  std::map<std::string, std::string> env;
+  for (const char* const* e = vars; e && *e; ++e) {
+    const char* eq = strchr(*e, '=');
+    if (eq) env.emplace(std::string(*e, size_t(eq - *e)), std::string(eq + 1));
+  }
+  return env;
 }
 
 const ServiceConfig* Config::Find(const std::string& name) const {
@@ -242,13 +252,19 @@ class Loader {
       for (toml::node& v : *a) InterpolateAll(c, v);
     } else if (auto* s = n.as_string()) {
       std::string out, err;
-      if (Interpolate(s->get(), req_.env, &out, &err)) {
+      if (Interpolate(s->get(), Env(), &out, &err)) {
         s->get() = std::move(out);
       } else {
         c.Error(n, err);
         c.poisoned.insert(&n);
       }
     }
+  }
+
+  const EnvMap& Env() {
+    if (!req_.environ_vars) return req_.env;
+    if (!env_) env_ = std::make_unique<EnvMap>(EnvironmentFrom(req_.environ_vars));
+    return *env_;
   }
 
   LoadedService* FindLoaded(const std::string& name) {
@@ -353,6 +369,7 @@ class Loader {
   std::set<std::string> sink_names_;   // every sink the global file names
   std::vector<LoadedService> loaded_;  // service files read, by name
   std::vector<std::string> broken_;    // service files that could not be read or parsed
+  std::unique_ptr<EnvMap> env_;        // req_.environ_vars as a map, once a string needs it
 };
 
 }  // namespace

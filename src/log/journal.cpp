@@ -19,6 +19,9 @@ namespace {
 
 constexpr char kMagic[8] = {'S', 'T', 'W', 'J', 'R', 'N', 'L', '1'};
 constexpr uint64_t kPunchStep = 256 << 10;  // free memory in steps, not per line
+// The mapped window: address space only (pages come and go with the memfd),
+// large enough that a busy pipe remaps every few MiB, not every splice.
+constexpr uint64_t kMapWindow = 8 << 20;
 
 struct Header {
   char magic[8];
@@ -44,7 +47,16 @@ UniqueFd Journal::Create(const std::string& name, std::string* err) {
   return fd;
 }
 
+Journal::~Journal() { Unmap(); }
+
+void Journal::Unmap() {
+  if (map_) munmap(map_, map_len_);
+  map_ = nullptr;
+  map_len_ = 0;
+}
+
 bool Journal::Open(UniqueFd fd, std::string* err) {
+  Unmap();
   fd_ = std::move(fd);
   Header h;
   struct stat st;
@@ -88,6 +100,33 @@ bool Journal::Read(uint64_t from, std::string* out) const {
     if (n <= 0) return false;
     done += size_t(n);
   }
+  return true;
+}
+
+bool Journal::View(uint64_t from, std::string* scratch, std::string_view* out) {
+  if (from > end_) return false;
+  if (use_map_ && (!map_ || from < map_from_ || end_ > map_from_ + map_len_)) {
+    Unmap();
+    // The window starts at the page of `from` and reaches past end_: the
+    // memfd grows under it (only bytes below end_ are ever touched, so the
+    // part beyond the file's size is never faulted).
+    uint64_t start = from & ~uint64_t(4095);
+    uint64_t len = std::max(kMapWindow, (end_ - start + 4095) & ~uint64_t(4095));
+    void* p = mmap(nullptr, size_t(len), PROT_READ, MAP_SHARED, fd_.get(), off_t(start));
+    if (p == MAP_FAILED) {
+      use_map_ = false;
+    } else {
+      map_ = static_cast<char*>(p);
+      map_from_ = start;
+      map_len_ = size_t(len);
+    }
+  }
+  if (!use_map_) {
+    if (!Read(from, scratch)) return false;
+    *out = *scratch;
+    return true;
+  }
+  *out = std::string_view(map_ + (from - map_from_), size_t(end_ - from));
   return true;
 }
 

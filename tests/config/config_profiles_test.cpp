@@ -110,6 +110,24 @@ tcp = "127.0.0.1:${PORT}"
   EXPECT_EQ(8080, s.ready.port);
 }
 
+// PID 1 passes environ itself; it is read (and wins over env) only when a
+// string is interpolated.
+TEST_F(ConfigLoad, EnvironVarsAreUsedInsteadOfTheMap) {
+  const char* vars[] = {"PORT=9090", "NOEQUALS", "EMPTY=", "EQ=a=b", nullptr};
+  req_.environ_vars = vars;
+  req_.env = {{"PORT", "8080"}};
+  Service("web", "command = ['serve', '${PORT}', '${EMPTY-unset}', '$EQ', '${NOEQUALS:-none}']\n");
+  EXPECT_EQ((std::vector<std::string>{"serve", "9090", "", "a=b", "none"}),
+            Loaded("web").command.argv);
+}
+
+TEST(EnvironmentFrom, SplitsAtTheFirstEqualsAndSkipsEntriesWithout) {
+  const char* vars[] = {"A=1", "B==2", "C", "=x", "D=", nullptr};
+  EXPECT_EQ((std::map<std::string, std::string>{{"A", "1"}, {"B", "=2"}, {"", "x"}, {"D", ""}}),
+            EnvironmentFrom(vars));
+  EXPECT_TRUE(EnvironmentFrom(nullptr).empty());
+}
+
 TEST_F(ConfigLoad, UnsetVariableIsAnErrorAtItsValueAndOnlyThere) {
   std::string p = P("web");
   EXPECT_EQ((Errors{

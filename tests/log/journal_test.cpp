@@ -66,6 +66,43 @@ TEST(Journal, ANewOpenResumesFromTheCommittedCursor) {
   EXPECT_EQ("two\nthree\n", got);
 }
 
+// The forwarder's view: the same bytes as Read(), from the mapping, across
+// growth of the memfd, a new window and punched pages before the cursor.
+TEST(Journal, ViewShowsTheBytesAfterFromAsTheyGrow) {
+  std::string err;
+  UniqueFd mem = Journal::Create("t", &err);
+  Journal j;
+  ASSERT_TRUE(j.Open(Dup(mem), &err));
+  Pipe p;
+  std::string scratch;
+  std::string_view v;
+  p.Write("one\ntw");
+  ASSERT_EQ(6, j.SpliceFrom(p.r.get(), 1 << 20));
+  ASSERT_TRUE(j.View(j.cursor(), &scratch, &v));
+  EXPECT_EQ("one\ntw", v);
+  p.Write("o\n");
+  j.SpliceFrom(p.r.get(), 1 << 20);
+  ASSERT_TRUE(j.View(Journal::kDataStart + 6, &scratch, &v));
+  EXPECT_EQ("o\n", v);
+  // 9 MiB more: past the first mapped window, with pages punched behind.
+  std::string chunk(60000, 'x');
+  chunk.back() = '\n';
+  uint64_t total = 8;
+  for (int i = 0; i < 160; ++i) {
+    p.Write(chunk);
+    ASSERT_EQ(ssize_t(chunk.size()), j.SpliceFrom(p.r.get(), 1 << 20));
+    uint64_t from = j.end() - chunk.size();
+    ASSERT_TRUE(j.View(from, &scratch, &v));
+    ASSERT_EQ(chunk, v) << i;
+    j.Commit(j.end());
+    total += chunk.size();
+  }
+  EXPECT_EQ(Journal::kDataStart + total, j.end());
+  EXPECT_FALSE(j.View(j.end() + 1, &scratch, &v));
+  ASSERT_TRUE(j.View(j.end(), &scratch, &v));
+  EXPECT_EQ("", v);
+}
+
 TEST(Journal, CommitNeverMovesBack) {
   std::string err;
   UniqueFd mem = Journal::Create("t", &err);

@@ -176,7 +176,14 @@ struct LoadRequest {
   std::vector<std::string> program;
   // Environment used for ${VAR} interpolation.
   std::map<std::string, std::string> env;
+  // When set (PID 1 passes `environ`), used instead of `env`, and turned
+  // into a map only when the first string needs interpolating: wrapper
+  // mode reads no file, so it never pays for copying the environment.
+  const char* const* environ_vars = nullptr;
 };
+
+// NAME=VALUE strings (as in environ) as a map; entries without '=' are left out.
+std::map<std::string, std::string> EnvironmentFrom(const char* const* vars);
 
 // Reads and validates. On failure, returns false and appends every error,
 // one message per entry, to *errors (each `PATH:LINE:COLUMN: message`).

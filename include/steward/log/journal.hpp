@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "steward/util/fd.hpp"
 
@@ -29,6 +30,11 @@ namespace steward::log {
 class Journal {
  public:
   static constexpr uint64_t kDataStart = 4096;
+
+  Journal() = default;
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
 
   // PID 1's side: a new, empty journal (memfd, close-on-exec).
   static UniqueFd Create(const std::string& name, std::string* err);
@@ -44,6 +50,11 @@ class Journal {
   // Reads [from, end()) into *out (replacing it).
   bool Read(uint64_t from, std::string* out) const;
 
+  // The bytes [from, end()) without copying them out of the memfd: a view
+  // into a read-only mapping, valid until the next View() or Open(). Falls
+  // back to Read() into *scratch when the memfd cannot be mapped.
+  bool View(uint64_t from, std::string* scratch, std::string_view* out);
+
   // Stores the new cursor: everything before it is delivered.
   void Commit(uint64_t cursor);
 
@@ -56,6 +67,14 @@ class Journal {
   uint64_t end_ = kDataStart;
   uint64_t punched_ = kDataStart;  // everything before this is a hole
   bool use_splice_ = true;         // false after the kernel refused splice
+  // A window of the memfd mapped read-only; [map_from_, map_from_ +
+  // map_len_) in journal offsets. Pages punched out of the memfd leave the
+  // mapping too, so it holds no more memory than the journal itself.
+  void Unmap();
+  char* map_ = nullptr;
+  uint64_t map_from_ = 0;
+  size_t map_len_ = 0;
+  bool use_map_ = true;  // false after mmap failed
 };
 
 }  // namespace steward::log

@@ -6,12 +6,20 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "steward/log/forwarder/tail.hpp"
 
 namespace steward::log {
 namespace {
 
 constexpr int64_t kT = 1764619862123456;  // 2025-12-01T20:11:02.123456Z
+
+std::string fmt_line(int i) {
+  std::string s = std::to_string(i);
+  return std::string(3 - s.size(), '0') + s;
+}
 
 TEST(LogRing, KeepsTheNewestRecordsWithinItsBudget) {
   LogRing ring(3 * LogRing::Cost(1));
@@ -39,6 +47,53 @@ TEST(LogRing, ALineLongerThanTheRingIsCutToIt) {
   ring.Append(kT, Stream::kStderr, std::string(1 << 20, 'x'));
   ASSERT_EQ(1u, ring.size());
   EXPECT_EQ(std::string(10, 'x'), ring.At(0)->line);
+}
+
+// Lines of every length wrap around the ring's buffer many times: each
+// record kept is the line appended under its number, the newest always.
+TEST(LogRing, WrapsItsBufferKeepingEveryLineIntact) {
+  LogRing ring(4096);
+  std::vector<std::string> all;
+  unsigned x = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 1103515245u + 12345u;
+    size_t len = (x >> 16) % 700;
+    all.push_back(std::string(len, char('a' + i % 26)) + std::to_string(i));
+    ring.Append(kT + i, i % 2 ? Stream::kStderr : Stream::kStdout, all.back());
+    ASSERT_LE(ring.bytes(), 4096u);
+    ASSERT_EQ(uint64_t(i + 1), ring.next_seq());
+    ASSERT_NE(nullptr, ring.At(uint64_t(i))) << i;
+    for (uint64_t seq = ring.first_seq(); seq < ring.next_seq(); ++seq) {
+      const RingEntry* e = ring.At(seq);
+      ASSERT_NE(nullptr, e);
+      ASSERT_EQ(all[seq], e->line) << "seq " << seq << " after " << i;
+      ASSERT_EQ(kT + int64_t(seq), e->time_us);
+      ASSERT_EQ(seq % 2 ? Stream::kStderr : Stream::kStdout, e->stream);
+    }
+  }
+}
+
+// With room to spare (the usual case: lines much shorter than the ring),
+// the buffer's wrapping never evicts more than the budget asks.
+TEST(LogRing, ShortLinesAreEvictedByTheBudgetOnly) {
+  LogRing ring(1 << 20);
+  std::string line(100, 'x');
+  for (int i = 0; i < 100000; ++i) ring.Append(kT, Stream::kStdout, line);
+  EXPECT_EQ((size_t(1) << 20) / LogRing::Cost(100), ring.size());
+}
+
+TEST(LogRing, ANewBudgetKeepsTheNewestLinesThatFit) {
+  LogRing ring(10 * LogRing::Cost(3));
+  for (int i = 0; i < 25; ++i) ring.Append(kT, Stream::kStdout, fmt_line(i));
+  ring.set_max_bytes(4 * LogRing::Cost(3));
+  ASSERT_EQ(4u, ring.size());
+  EXPECT_EQ(21u, ring.first_seq());
+  for (uint64_t s = 21; s < 25; ++s) EXPECT_EQ(fmt_line(int(s)), ring.At(s)->line);
+  ring.set_max_bytes(1 << 10);  // grows: the same lines, then room for more
+  for (uint64_t s = 21; s < 25; ++s) EXPECT_EQ(fmt_line(int(s)), ring.At(s)->line);
+  for (int i = 25; i < 40; ++i) ring.Append(kT, Stream::kStdout, fmt_line(i));
+  EXPECT_EQ(19u, ring.size());
+  for (uint64_t s = 21; s < 40; ++s) EXPECT_EQ(fmt_line(int(s)), ring.At(s)->line);
 }
 
 TEST(LogRing, LastNStartsAtTheNthNewest) {

@@ -21,10 +21,11 @@
 
 namespace steward::log {
 
+// One record as At() shows it: the line is a view into the ring.
 struct RingEntry {
   int64_t time_us = 0;
   Stream stream = Stream::kStdout;
-  std::string line;
+  std::string_view line;
 };
 
 class LogRing {
@@ -35,20 +36,21 @@ class LogRing {
   // line longer than the whole budget is kept cut to it.
   void Append(int64_t time_us, Stream stream, std::string_view line);
 
-  uint64_t first_seq() const { return next_seq_ - entries_.size(); }
+  uint64_t first_seq() const { return next_seq_ - slots_.size(); }
   uint64_t next_seq() const { return next_seq_; }  // of the record not yet appended
-  // The record numbered seq; nullptr when evicted or not appended yet.
+  // The record numbered seq; nullptr when evicted or not appended yet. The
+  // entry (and its line) stays valid until the next call of any method.
   const RingEntry* At(uint64_t seq) const;
   // The sequence number where the last n records begin.
-  uint64_t LastN(size_t n) const { return n >= entries_.size() ? first_seq() : next_seq_ - n; }
+  uint64_t LastN(size_t n) const { return n >= slots_.size() ? first_seq() : next_seq_ - n; }
 
   size_t bytes() const { return bytes_; }
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return slots_.size(); }
   void set_max_bytes(size_t max_bytes);
   // An empty ring whose next record is numbered seq: a ring handed over at
   // a reload keeps its numbers, so its followers keep their place.
   void StartAt(uint64_t seq) {
-    if (entries_.empty()) next_seq_ = seq;
+    if (slots_.empty()) next_seq_ = seq;
   }
 
   // What one entry costs against the budget: its bytes plus the bookkeeping,
@@ -56,12 +58,28 @@ class LogRing {
   static size_t Cost(size_t line_bytes) { return line_bytes + sizeof(RingEntry); }
 
  private:
+  // The lines live in one circular buffer of max_bytes_ (allocated on the
+  // first line; pages are touched only as it fills), each contiguous: a
+  // busy service's lines are copied once, with no allocation per line.
+  // Positions are logical and only grow; a line that would cross the end
+  // of the buffer starts again at its beginning.
+  struct Slot {
+    int64_t time_us;
+    uint64_t at;  // logical position of the line's first byte
+    uint32_t len;
+    Stream stream;
+  };
   void Trim();
+  void PopFront();
 
   size_t max_bytes_;
   size_t bytes_ = 0;
   uint64_t next_seq_ = 0;
-  std::deque<RingEntry> entries_;
+  std::deque<Slot> slots_;
+  std::unique_ptr<char[]> data_;
+  size_t cap_ = 0;    // size of data_
+  uint64_t pos_ = 0;  // logical position of the next byte
+  mutable RingEntry shown_;
 };
 
 // Where a `ctl logs` client stood when its forwarder handed over (reload):

@@ -166,8 +166,13 @@ void LogHub::Reconfigure(const LogConfig& cfg) {
     }
     return false;
   };
-  for (auto it = dropped_.begin(); it != dropped_.end();) it = configured(it->first) ? std::next(it) : dropped_.erase(it);
-  for (auto it = problems_.begin(); it != problems_.end();) it = configured(it->first) ? std::next(it) : problems_.erase(it);
+  auto forget = [&](auto& by_sink) {
+    for (auto it = by_sink.begin(); it != by_sink.end();) {
+      it = configured(it->first) ? std::next(it) : by_sink.erase(it);
+    }
+  };
+  forget(dropped_);
+  forget(problems_);
   // A removed sink's memfd spool: the forwarder has its own reference
   // until it hands over, and says how many records it still held.
   spools_.erase(std::remove_if(spools_.begin(), spools_.end(), [&](auto& s) { return !network(s.first); }),

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "steward/config/env_file.hpp"
@@ -40,14 +41,6 @@ struct ProcessHost::Proc {
   void OnTimer() { host->sup_->OnServiceTimer(*svc); }
 };
 
-struct ProcessHost::SignalSlot {
-  ProcessHost* host;
-  int sig;
-  SignalWatcher watcher;
-
-  void OnSignal() { host->sup_->OnSignal(sig); }
-};
-
 int RunInit(struct ev_loop* loop, SupervisorSettings settings, Config config,
             const InheritedSignals* signals, ConfigReader read) {
   auto host = std::make_unique<ProcessHost>(loop, settings, signals, std::move(read));
@@ -67,14 +60,22 @@ int ProcessHost::Run(Supervisor* sup) {
   sup_ = sup;
   const Config& config = sup->config();
   for (Service* s : sup->services()) AddProc(s);
+  // Every forwardable signal through one signalfd of our own (they are all
+  // blocked since main()'s first line): one descriptor and one watcher,
+  // where an ev_signal each would cost libev a signalfd4 and a sigprocmask
+  // per signal at start (58 of them; half of steward's system calls in
+  // wrapper mode). SIGCHLD stays libev's, for the ev_child below.
+  sigset_t forwarded;
+  sigemptyset(&forwarded);
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (!IsForwardable(sig)) continue;
-    auto w = std::make_unique<SignalSlot>();
-    w->host = this;
-    w->sig = sig;
-    w->watcher.Bind<&SignalSlot::OnSignal>(loop_, w.get(), sig);
-    w->watcher.Start();
-    signal_watchers_.push_back(std::move(w));
+    if (IsForwardable(sig)) sigaddset(&forwarded, sig);
+  }
+  signal_fd_.Reset(signalfd(-1, &forwarded, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (signal_fd_) {
+    signals_io_.Bind<&ProcessHost::OnSignals>(loop_, this, signal_fd_.get(), EV_READ);
+    signals_io_.Start();
+  } else {
+    Warning("{}; signals are not acted on", SysError("signalfd", "forwarded signals", errno));
   }
   // pid 0: every child, orphans included, is reaped here.
   child_.Bind<&ProcessHost::OnChild>(loop_, this, 0);
@@ -132,6 +133,14 @@ void ProcessHost::OnChild() {
     return;
   }
   sup_->OnReaped(pid, status);
+}
+
+void ProcessHost::OnSignals() {
+  struct signalfd_siginfo si[16];
+  ssize_t n;
+  while ((n = read(signal_fd_.get(), si, sizeof si)) > 0) {
+    for (size_t i = 0; i < size_t(n) / sizeof si[0]; ++i) sup_->OnSignal(int(si[i].ssi_signo));
+  }
 }
 
 void ProcessHost::OnDeadline() { sup_->OnStopEvent(StopEvent::kDeadline); }

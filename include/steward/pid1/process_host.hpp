@@ -85,9 +85,9 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
 
  private:
   struct Proc;
-  struct SignalSlot;
 
   void OnChild();
+  void OnSignals();
   void OnPrepare();
   void OnDeadline();
   void OnGrace();
@@ -111,7 +111,8 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   std::string volume_path_;                 // what volume_ watches
   std::vector<std::unique_ptr<Proc>> procs_;           // one per Service, in its order
   std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
-  std::vector<std::unique_ptr<SignalSlot>> signal_watchers_;
+  UniqueFd signal_fd_;     // every forwardable signal (SIGCHLD is libev's)
+  IoWatcher signals_io_;
   ChildWatcher child_;
   PrepareWatcher settle_;  // Supervisor::Settle(), once per loop turn
   TimerWatcher deadline_;  // --shutdown-timeout, while stopping

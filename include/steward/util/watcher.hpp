@@ -38,11 +38,6 @@ struct Ops<ev_timer> {
   static void Stop(struct ev_loop* l, ev_timer* w) { ev_timer_stop(l, w); }
 };
 template <>
-struct Ops<ev_signal> {
-  static void Start(struct ev_loop* l, ev_signal* w) { ev_signal_start(l, w); }
-  static void Stop(struct ev_loop* l, ev_signal* w) { ev_signal_stop(l, w); }
-};
-template <>
 struct Ops<ev_child> {
   static void Start(struct ev_loop* l, ev_child* w) { ev_child_start(l, w); }
   static void Stop(struct ev_loop* l, ev_child* w) { ev_child_stop(l, w); }
@@ -147,16 +142,6 @@ class TimerWatcher : public Watcher<ev_timer> {
   double remaining() const {
     return loop_ ? ev_timer_remaining(loop_, const_cast<ev_timer*>(&w_)) : 0.;
   }
-};
-
-class SignalWatcher : public Watcher<ev_signal> {
- public:
-  template <auto F, class T>
-  void Bind(struct ev_loop* loop, T* owner, int signum) {
-    BindTo<F>(loop, owner);
-    ev_signal_set(&w_, signum);
-  }
-  int signum() const { return w_.signum; }
 };
 
 class ChildWatcher : public Watcher<ev_child> {

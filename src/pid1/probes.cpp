@@ -101,7 +101,7 @@ bool ReadinessProbe::Arm(SpawnRequest* req, std::string* err) {
         return false;
       }
       chmod(socket_path_.c_str(), 0600);
-      req->env.push_back("NOTIFY_SOCKET=" + socket_path_);
+      SetEnv(req, "NOTIFY_SOCKET", socket_path_);
       return true;
     }
     case ReadyCheck::Kind::kFile:

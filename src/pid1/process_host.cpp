@@ -14,21 +14,6 @@
 
 namespace steward {
 
-namespace {
-
-void SetEnv(std::vector<std::string>* env, const std::string& key, const std::string& value) {
-  std::string prefix = key + "=";
-  for (std::string& e : *env) {
-    if (e.compare(0, prefix.size(), prefix) == 0) {
-      e = prefix + value;
-      return;
-    }
-  }
-  env->push_back(prefix + value);
-}
-
-}  // namespace
-
 // The OS state of one service: its one timer, its probes, its spawn request.
 struct ProcessHost::Proc {
   ProcessHost* host;
@@ -194,13 +179,13 @@ SpawnRequest ProcessHost::BuildRequest(const Service& s, bool* ok) {
     if (const char* v = getenv("HOME")) req.env.push_back(std::string("HOME=") + v);
     if (const char* v = getenv("USER")) req.env.push_back(std::string("USER=") + v);
   } else {
-    req.env = CurrentEnvironment();
+    req.inherit_env = true;  // copied only if something below changes it
   }
   if (cfg.identity.set) {
-    if (!cfg.identity.home.empty()) SetEnv(&req.env, "HOME", cfg.identity.home);
+    if (!cfg.identity.home.empty()) SetEnv(&req, "HOME", cfg.identity.home);
     if (!cfg.identity.name.empty()) {
-      SetEnv(&req.env, "USER", cfg.identity.name);
-      SetEnv(&req.env, "LOGNAME", cfg.identity.name);
+      SetEnv(&req, "USER", cfg.identity.name);
+      SetEnv(&req, "LOGNAME", cfg.identity.name);
     }
   }
   // Read at each start, so an edited env file applies at the next restart.
@@ -212,9 +197,9 @@ SpawnRequest ProcessHost::BuildRequest(const Service& s, bool* ok) {
       *ok = false;
       return req;
     }
-    for (auto& [k, v] : vars) SetEnv(&req.env, k, v);
+    for (auto& [k, v] : vars) SetEnv(&req, k, v);
   }
-  for (auto& [k, v] : cfg.environment) SetEnv(&req.env, k, v);
+  for (auto& [k, v] : cfg.environment) SetEnv(&req, k, v);
   // PROGRAM keeps steward's working directory, as under tini.
   req.working_dir = cfg.from_command_line ? "" : cfg.working_dir;
   req.identity = &cfg.identity;
@@ -284,7 +269,7 @@ void ProcessHost::Kill(pid_t pid, bool group, int sig) {
 
 bool ProcessHost::RunStopCommand(Service& s) {
   SpawnRequest req = HelperRequest(ProcOf(s).req, s.config().stop_command.argv);
-  SetEnv(&req.env, "MAINPID", std::to_string(s.pid()));
+  SetEnv(&req, "MAINPID", std::to_string(s.pid()));
   return RunHelper(std::move(req), nullptr) > 0;
 }
 

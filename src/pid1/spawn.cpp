@@ -1,13 +1,16 @@
-// Everything a child does between fork() and exec(), in one place (tini's model).
+// Everything a child does between clone() and exec(), in one place (tini's model).
 #include "steward/pid1/spawn.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -17,7 +20,6 @@
 #include <fmt/format.h>
 
 #include "steward/util/diag.hpp"
-#include "steward/util/fd.hpp"
 
 extern char** environ;
 
@@ -25,10 +27,10 @@ namespace steward {
 
 namespace {
 
-// What the child reports through the pipe when it cannot exec.
+// What the child leaves in shared memory when it cannot exec.
 struct ChildFailure {
-  int stage;  // index into kStages
-  int err;    // errno
+  int stage = -1;  // index into kStages; -1: exec'd
+  int err = 0;     // errno
 };
 
 enum Stage { kDup, kLimit, kUmask, kGroups, kGid, kUid, kUidCheck, kChdir, kNoNewPrivs, kExec };
@@ -36,73 +38,105 @@ const char* const kStages[] = {"dup2", "setrlimit", "umask", "setgroups", "setgi
                                "setuid", "setuid check", "chdir", "prctl(NO_NEW_PRIVS)",
                                "exec"};
 
-[[noreturn]] void Fail(int pipe_fd, Stage stage, int err) {
-  ChildFailure f{stage, err};
-  ssize_t n = write(pipe_fd, &f, sizeof f);
-  (void)n;
+// Everything the child needs, prepared by the parent: the child runs in
+// steward's memory on a stack of its own and must not allocate (the heap is
+// steward's) nor change any global but environ, which the parent restores.
+struct Child {
+  const SpawnRequest* req;
+  char** argv;
+  char** envp;
+  std::pair<int, int>* moved;  // req->fds.size() slots
+  ChildFailure failure;
+};
+
+[[noreturn]] void Fail(Child* c, Stage stage, int err) {
+  c->failure.stage = stage;
+  c->failure.err = err;
   _exit(err == ENOENT ? 127 : stage == kExec ? 126 : 1);
 }
 
 // Moves every source above the highest target first, so that a dup2 onto a
 // target never clobbers a source still to be used.
-void SetUpFds(const SpawnRequest& req, int pipe_fd) {
+void SetUpFds(Child* c) {
+  const SpawnRequest& req = *c->req;
   int devnull = -1;
   // Just above the highest target, not a fixed 64: with `ulimit -n` at 64
   // or lower, F_DUPFD past the limit fails (EINVAL) and nothing could start.
   int above = 0;
   for (auto [target, source] : req.fds) above = std::max(above, target + 1);
-  std::vector<std::pair<int, int>> moved;
+  size_t n = 0;
   for (auto [target, source] : req.fds) {
     if (source < 0) {
-      if (devnull < 0) devnull = open("/dev/null", O_RDWR);
+      if (devnull < 0) devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
       source = devnull;
     }
     int high = fcntl(source, F_DUPFD_CLOEXEC, above);
-    if (high < 0) Fail(pipe_fd, kDup, errno);
-    moved.emplace_back(target, high);
+    if (high < 0) Fail(c, kDup, errno);
+    c->moved[n++] = {target, high};
   }
-  for (auto [target, high] : moved) {
-    if (dup2(high, target) < 0) Fail(pipe_fd, kDup, errno);  // clears CLOEXEC
+  for (size_t i = 0; i < n; ++i) {
+    if (dup2(c->moved[i].second, c->moved[i].first) < 0) Fail(c, kDup, errno);  // clears CLOEXEC
   }
 }
 
 // Drops privileges and verifies it: a failed setuid must never leave a
-// service running as root.
-void SwitchIdentity(const Identity& id, int pipe_fd) {
-  if (setgroups(id.groups.size(), id.groups.data()) < 0) Fail(pipe_fd, kGroups, errno);
-  if (setgid(id.gid) < 0) Fail(pipe_fd, kGid, errno);
-  if (setuid(id.uid) < 0) Fail(pipe_fd, kUid, errno);
+// service running as root. Raw system calls: glibc's wrappers would try to
+// reach steward's other threads (there are none, but the child shares
+// steward's memory and must not find out the hard way).
+void SwitchIdentity(const Identity& id, Child* c) {
+  if (syscall(SYS_setgroups, id.groups.size(), id.groups.data()) < 0) Fail(c, kGroups, errno);
+  if (syscall(SYS_setgid, id.gid) < 0) Fail(c, kGid, errno);
+  if (syscall(SYS_setuid, id.uid) < 0) Fail(c, kUid, errno);
   if (getuid() != id.uid || geteuid() != id.uid || getgid() != id.gid || getegid() != id.gid)
-    Fail(pipe_fd, kUidCheck, EPERM);
-  if (id.uid != 0 && setuid(0) == 0) Fail(pipe_fd, kUidCheck, EPERM);
+    Fail(c, kUidCheck, EPERM);
+  if (id.uid != 0 && syscall(SYS_setuid, 0) == 0) Fail(c, kUidCheck, EPERM);
 }
 
-[[noreturn]] void RunChild(const SpawnRequest& req, int pipe_fd, char** argv, char** envp) {
+int RunChild(void* arg) {
+  Child* c = static_cast<Child*>(arg);
+  const SpawnRequest& req = *c->req;
   if (req.new_process_group) {
     setpgid(0, 0);
     // SIGTTOU is still ignored here (inherited from steward), so taking the
     // terminal cannot stop us. ENOTTY when there is none is fine.
     if (req.foreground && isatty(STDIN_FILENO)) tcsetpgrp(STDIN_FILENO, getpgrp());
   }
-  SetUpFds(req, pipe_fd);
+  SetUpFds(c);
   if (req.limits) {
     for (const ResourceLimit& l : *req.limits) {
       struct rlimit rl = {rlim_t(l.soft), rlim_t(l.hard)};
-      if (setrlimit(l.resource, &rl) < 0) Fail(pipe_fd, kLimit, errno);
+      if (setrlimit(l.resource, &rl) < 0) Fail(c, kLimit, errno);
     }
   }
   if (req.umask) umask(*req.umask);
-  if (req.identity && req.identity->set) SwitchIdentity(*req.identity, pipe_fd);
+  if (req.identity && req.identity->set) SwitchIdentity(*req.identity, c);
   // After the switch, so that a directory the user may not enter is refused
   // as it would be for a login.
-  if (!req.working_dir.empty() && chdir(req.working_dir.c_str()) < 0)
-    Fail(pipe_fd, kChdir, errno);
+  if (!req.working_dir.empty() && chdir(req.working_dir.c_str()) < 0) Fail(c, kChdir, errno);
   if (req.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    Fail(pipe_fd, kNoNewPrivs, errno);
+    Fail(c, kNoNewPrivs, errno);
+  // Without CLONE_SIGHAND the child's dispositions are its own.
   if (req.signals) req.signals->RestoreInChild();
-  environ = envp;  // execvp searches the PATH of the new environment
-  execvp(argv[0], argv);
-  Fail(pipe_fd, kExec, errno);
+  if (c->envp) environ = c->envp;  // execvp searches the PATH of the new environment
+  execvp(c->argv[0], c->argv);
+  Fail(c, kExec, errno);
+}
+
+// The child's stack. One is enough: the parent is suspended until the child
+// has exec'd or exited, and steward spawns from one thread. execvp puts a
+// copy of each PATH entry and the file name on it, so a PATH longer than a
+// few KiB gets a stack mapped for it.
+constexpr size_t kStackSize = 64 * 1024;
+alignas(16) char child_stack[kStackSize];
+
+size_t StackNeeded(const SpawnRequest& req, char** envp) {
+  const char* path = nullptr;
+  for (char** e = envp ? envp : environ; e && *e; ++e) {
+    if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+  }
+  size_t need = 16 * 1024 + (path ? strlen(path) : 0) + req.argv[0].size();
+  need += (req.argv.size() + 2) * sizeof(char*);  // execvp's argv for a script without #!
+  return need;
 }
 
 std::vector<char*> CStrings(const std::vector<std::string>& v) {
@@ -148,44 +182,67 @@ SpawnRequest HelperRequest(const SpawnRequest& service, std::vector<std::string>
   return req;
 }
 
+void SetEnv(SpawnRequest* req, const std::string& key, const std::string& value) {
+  if (req->inherit_env) {
+    req->env = CurrentEnvironment();
+    req->inherit_env = false;
+  }
+  std::string prefix = key + "=";
+  for (std::string& e : req->env) {
+    if (e.compare(0, prefix.size(), prefix) == 0) {
+      e = prefix + value;
+      return;
+    }
+  }
+  req->env.push_back(prefix + value);
+}
+
 pid_t Spawn(const SpawnRequest& req, SpawnError* err) {
   if (req.argv.empty()) {
     err->message = "empty command";
     err->exit_code = 127;
     return -1;
   }
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0) {
-    err->message = SysError("pipe2", "", errno);
-    return -1;
-  }
-  UniqueFd rd(p[0]), wr(p[1]);
-  // Prepared before fork: the child must not allocate.
+  // Prepared before the clone: the child must not allocate.
   std::vector<char*> argv = CStrings(req.argv);
-  std::vector<char*> envp = CStrings(req.env);
+  std::vector<char*> envp;
+  if (!req.inherit_env) envp = CStrings(req.env);
+  std::vector<std::pair<int, int>> moved(req.fds.size());
+  Child c{&req, argv.data(), req.inherit_env ? nullptr : envp.data(), moved.data(), {}};
 
-  pid_t pid = fork();
+  char* stack = child_stack;
+  size_t size = StackNeeded(req, c.envp);
+  if (size > kStackSize) {
+    size = (size + 4095) & ~size_t(4095);
+    void* m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                   -1, 0);
+    if (m == MAP_FAILED) {
+      err->message = SysError("mmap", "a stack for " + req.argv[0], errno);
+      return -1;
+    }
+    stack = static_cast<char*>(m);
+  } else {
+    size = kStackSize;
+  }
+  char** saved_environ = environ;
+  pid_t pid = clone(RunChild, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+  int clone_errno = errno;
+  environ = saved_environ;  // the child may have pointed it at envp
+  if (stack != child_stack) munmap(stack, size);
   if (pid < 0) {
-    err->message = SysError("fork", req.argv[0], errno);
+    err->message = SysError("clone", req.argv[0], clone_errno);
     return -1;
   }
-  if (pid == 0) RunChild(req, wr.get(), argv.data(), envp.data());
 
-  // Also from the parent, so the group exists before we signal it.
-  if (req.new_process_group) setpgid(pid, pid);
-  wr.Reset();
-  ChildFailure f;
-  ssize_t n;
-  do {
-    n = read(rd.get(), &f, sizeof f);
-  } while (n < 0 && errno == EINTR);
-  if (n != ssize_t(sizeof f)) return pid;  // exec'd: the pipe closed on exec
+  // The parent resumes after the exec: the child's process group already
+  // exists, so it can be signalled at once.
+  if (c.failure.stage < 0) return pid;  // exec'd
 
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  err->message = Describe(req, f);
-  err->exit_code = f.stage == kExec ? (f.err == ENOENT ? 127 : 126) : 1;
+  err->message = Describe(req, c.failure);
+  err->exit_code = c.failure.stage == kExec ? (c.failure.err == ENOENT ? 127 : 126) : 1;
   return -1;
 }
 

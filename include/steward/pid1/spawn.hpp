@@ -2,9 +2,12 @@
 // place (tini's model): process group, terminal, descriptors, limits,
 // identity, signal mask, environment, exec.
 //
-// Spawn() is synchronous in one respect: it waits on a close-on-exec pipe
-// until the child has exec'd or reported why it could not. On failure it has
-// already reaped the child, so the caller never sees that pid again.
+// Spawn() is synchronous in one respect: like posix_spawn, the child shares
+// steward's memory (clone with CLONE_VM|CLONE_VFORK) and steward resumes only
+// once the child has exec'd or recorded why it could not. No page tables are
+// copied and no page is made copy-on-write, which is most of what a fork
+// costs. On failure it has already reaped the child, so the caller never
+// sees that pid again.
 #pragma once
 
 #include <sys/types.h>
@@ -22,6 +25,7 @@ namespace steward {
 struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is searched in the child's PATH
   std::vector<std::string> env;   // the complete environment, "KEY=VALUE"
+  bool inherit_env = false;       // env unused: the child gets steward's own
   std::string working_dir;        // "" keeps steward's
   const Identity* identity = nullptr;  // null or !set: steward's own
   std::optional<mode_t> umask;
@@ -47,7 +51,11 @@ struct SpawnError {
 // of its other descriptors (a notify fd belongs to the service alone).
 SpawnRequest HelperRequest(const SpawnRequest& service, std::vector<std::string> argv);
 
-// Forks and execs. Returns the pid, or -1 with *err filled.
+// Sets KEY=VALUE in req's environment (copying steward's first if the
+// request inherited it).
+void SetEnv(SpawnRequest* req, const std::string& key, const std::string& value);
+
+// Starts the child and execs. Returns the pid, or -1 with *err filled.
 pid_t Spawn(const SpawnRequest& req, SpawnError* err);
 
 // The environment of this process as "KEY=VALUE" strings.

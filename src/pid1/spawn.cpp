@@ -49,7 +49,11 @@ struct Child {
   ChildFailure failure;
 };
 
-[[noreturn]] void Fail(Child* c, Stage stage, int err) {
+// The child runs on child_stack below, which AddressSanitizer does not know
+// as a stack: its code is not instrumented (a sanitizer build only).
+#define CHILD_SIDE __attribute__((no_sanitize("address")))
+
+[[noreturn]] CHILD_SIDE void Fail(Child* c, Stage stage, int err) {
   c->failure.stage = stage;
   c->failure.err = err;
   _exit(err == ENOENT ? 127 : stage == kExec ? 126 : 1);
@@ -57,7 +61,7 @@ struct Child {
 
 // Moves every source above the highest target first, so that a dup2 onto a
 // target never clobbers a source still to be used.
-void SetUpFds(Child* c) {
+CHILD_SIDE void SetUpFds(Child* c) {
   const SpawnRequest& req = *c->req;
   int devnull = -1;
   // Just above the highest target, not a fixed 64: with `ulimit -n` at 64
@@ -83,7 +87,7 @@ void SetUpFds(Child* c) {
 // service running as root. Raw system calls: glibc's wrappers would try to
 // reach steward's other threads (there are none, but the child shares
 // steward's memory and must not find out the hard way).
-void SwitchIdentity(const Identity& id, Child* c) {
+CHILD_SIDE void SwitchIdentity(const Identity& id, Child* c) {
   if (syscall(SYS_setgroups, id.groups.size(), id.groups.data()) < 0) Fail(c, kGroups, errno);
   if (syscall(SYS_setgid, id.gid) < 0) Fail(c, kGid, errno);
   if (syscall(SYS_setuid, id.uid) < 0) Fail(c, kUid, errno);
@@ -92,7 +96,7 @@ void SwitchIdentity(const Identity& id, Child* c) {
   if (id.uid != 0 && syscall(SYS_setuid, 0) == 0) Fail(c, kUidCheck, EPERM);
 }
 
-int RunChild(void* arg) {
+CHILD_SIDE int RunChild(void* arg) {
   Child* c = static_cast<Child*>(arg);
   const SpawnRequest& req = *c->req;
   if (req.new_process_group) {

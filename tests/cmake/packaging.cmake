@@ -45,3 +45,10 @@ set_tests_properties(Packaging.ManPageMatchesHelp Packaging.DebInstallsAndRuns
   PROPERTIES LABELS packaging SKIP_RETURN_CODE 77)
 set_tests_properties(Packaging.ManPageMatchesHelp Packaging.DebInstallsAndRuns
   PROPERTIES TIMEOUT 300)
+
+# The release binary's layout (packaging/hot-text.ld): the code it runs
+# together, so that less than half of the binary is resident when idle.
+add_test(NAME Packaging.HotCodeLaidOutTogether
+         COMMAND ${STEWARD_PACKAGING_TESTS}/layout_test.sh $<TARGET_FILE:steward>)
+set_tests_properties(Packaging.HotCodeLaidOutTogether PROPERTIES
+  LABELS packaging SKIP_RETURN_CODE 77 TIMEOUT 60)

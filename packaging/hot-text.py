@@ -253,8 +253,11 @@ def main():
                 "   Regenerate after a change that moves much code. */\n"
                 "SECTIONS\n{\n  .text.steward.hot :\n  {\n")
         f.write("\n".join(lines) + "\n  }\n}\nINSERT BEFORE .text;\n")
+        # After .rodata, not before: the statements before .rodata start the
+        # read-only segment, and what is inserted before them would land in
+        # the executable one.
         f.write("SECTIONS\n{\n  .rodata.steward.hot :\n  {\n")
-        f.write("\n".join("    " + p for p in sorted(ro)) + "\n  }\n}\nINSERT BEFORE .rodata;\n")
+        f.write("\n".join("    " + p for p in sorted(ro)) + "\n  }\n}\nINSERT AFTER .rodata;\n")
     print("%s: %d sections (%s)" % (args.out, len(seen) + len(ro), work))
 
 

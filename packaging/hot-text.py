@@ -5,18 +5,20 @@ The kernel maps a binary's pages 64 KiB at a time around each page a process
 touches (fault-around), so what is resident is every 64 KiB window that holds
 one function the process ran. Spread over 1.4 MiB of code, a few hundred
 functions touch nearly every window. The linker script this writes puts
-them first, in three groups, each in the order it is listed here:
+them together, the code first, in three groups, in this order:
 
   1. what wrapper mode runs (`steward -- PROGRAM`, start, signal, exit),
   2. what PID 1 runs on top of that with a services directory,
-  3. what the log forwarder runs.
+  3. what the log forwarder runs;
 
-The script only orders sections; a name that no longer exists matches
+and, after .rodata, steward's constants and those of the C library code of
+group 1. The script only orders sections; a name that no longer exists matches
 nothing and costs nothing but its place. Run this after a change that moves
 much code (docs/BENCHMARKS.md shows the RSS it buys), on purpose, never from
-the build. It needs valgrind and an unstripped binary linked with a map:
+the build. It needs valgrind and a Release build directory, whose steward
+it links again, unstripped and with a map, to profile:
 
-  packaging/hot-text.py --build build     (relinks build/steward for itself)
+  packaging/hot-text.py --build build
 """
 import argparse
 import bisect

@@ -197,7 +197,10 @@ TOML
   expect 2 "usage error (unknown option)" "$tag" --bogus
   run_d "$tag-ctl" "$tag"
   wait_for 30 docker exec "$tag-ctl" /usr/sbin/steward ctl health || fail "never healthy"
-  docker exec "$tag-ctl" /usr/sbin/steward ctl shutdown --exit-code 6 >/dev/null
+  # steward answers, stops and exits at once; the kernel then kills what is
+  # left in the container's PID namespace, the exec'd ctl too if it has not
+  # exited yet (docker exec: 137). The container's exit code is the contract.
+  docker exec "$tag-ctl" /usr/sbin/steward ctl shutdown --exit-code 6 >/dev/null || true
   wait_for 30 sh -c "[ \"\$(docker inspect $tag-ctl --format '{{.State.Running}}')\" = false ]" ||
     fail "ctl shutdown did not end the container"
   printf '  %-58s %s\n' "ctl shutdown --exit-code 6" "$(exit_code "$tag-ctl")"

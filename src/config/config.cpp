@@ -164,7 +164,7 @@ class Loader {
       diags_.AddPlain(1, SysError("fstat", req_.services_dir, errno));
       return;
     }
-    std::string untrusted = UntrustedConfig(dst, req_.services_dir, true);
+    std::string untrusted = UntrustedConfig(dirfd(dir.get()), dst, req_.services_dir, true);
     if (!untrusted.empty()) {
       diags_.AddPlain(1, untrusted);
       return;
@@ -210,7 +210,7 @@ class Loader {
       diags_.AddPlain(c.index, err);
       return false;
     }
-    std::string untrusted = UntrustedConfig(st, c.path, false);
+    std::string untrusted = UntrustedConfig(-1, st, c.path, false);
     if (!untrusted.empty()) {
       c.ErrorAtStart(std::move(untrusted));
       return false;

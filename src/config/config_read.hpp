@@ -148,8 +148,10 @@ void ReadGlobalTable(FileCtx& c, const toml::table& t, GlobalConfig* out);
 
 // Trust (config_trust.cpp, SPEC "Trust"). The refusal of a file (or, with
 // `directory`, the services directory) that anyone but root or steward's own
-// user can write, with the fix; "" when only they can.
-std::string UntrustedConfig(const struct stat& st, const std::string& path, bool directory);
+// user can write, with the fix; "" when only they can, or when it is on a
+// read-only mount (fd: its descriptor, or -1 to look it up by path).
+std::string UntrustedConfig(int fd, const struct stat& st, const std::string& path,
+                            bool directory);
 // Reads an enabled service's env_files as its start will: a refused file or
 // a bad line is a configuration error at the env_file key; s->env_digest
 // gets what they hold, for the reload diff. A missing file is no error.

@@ -2,7 +2,10 @@
 // the global file, a service file and its env_files are refused, with the
 // fix, when anyone but root (or steward's own user) can write them; the
 // env_files' content is part of the definition the reload diff compares.
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config_load_fixture.hpp"
@@ -21,6 +24,27 @@ TEST_F(ConfigLoad, AServicesDirectoryOthersCanWriteIsRefused) {
                    "service that steward runs (chmod o-w " + req_.services_dir + ")"},
             errors_);
   EXPECT_TRUE(config_.services.empty());
+}
+
+TEST_F(ConfigLoad, AServicesDirectoryOfMode0777OnAReadOnlyMountIsAccepted) {
+  // The kubelet mounts a ConfigMap as a read-only directory of mode 0777:
+  // no one can write it. A child with a mount namespace of its own makes one.
+  Service("web", "command = 'nginx'");
+  ASSERT_EQ(0, chmod(req_.services_dir.c_str(), 0777));
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const char* d = req_.services_dir.c_str();
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) ||
+        mount(d, d, nullptr, MS_BIND, nullptr) ||
+        mount(nullptr, d, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr))
+      _exit(3);
+    _exit(Load() && errors_.empty() && config_.Find("web") ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(pid, waitpid(pid, &status, 0));
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(0, WEXITSTATUS(status)) << "3: no read-only mount; 1: refused";
 }
 
 TEST_F(ConfigLoad, AServicesDirectoryOwnedByAnotherUserIsRefused) {

@@ -158,6 +158,17 @@ class Loader {
     }
     out_->services_dir = req_.services_dir;
     out_->services_dir_exists = true;
+    // A directory others can write lets them add a service root runs.
+    struct stat dst;
+    if (fstat(dirfd(dir.get()), &dst) != 0) {
+      diags_.AddPlain(1, SysError("fstat", req_.services_dir, errno));
+      return;
+    }
+    std::string untrusted = UntrustedConfig(dirfd(dir.get()), dst, req_.services_dir, true);
+    if (!untrusted.empty()) {
+      diags_.AddPlain(1, untrusted);
+      return;
+    }
     while (const dirent* e = readdir(dir.get())) {
       std::string_view file = e->d_name;
       if (file.size() <= 5 || file.substr(file.size() - 5) != ".toml") continue;
@@ -185,11 +196,12 @@ class Loader {
     s.name = name;
     s.path = c.path;
     ReadServiceTable(c, t, &s);
+    CheckEnvFiles(c, t, &s);
     out_->services.push_back(std::move(s));
     loaded_.push_back({name, &c, std::move(t)});
   }
 
-  // Read, refuse o+w, parse, merge profiles, interpolate. False when the
+  // Read, refuse what others can write, parse, merge profiles, interpolate. False when the
   // file is unusable; its errors are reported.
   bool ParseFile(FileCtx& c, toml::table* t) {
     std::string text, err;
@@ -198,11 +210,9 @@ class Loader {
       diags_.AddPlain(c.index, err);
       return false;
     }
-    if (st.st_mode & S_IWOTH) {
-      c.ErrorAtStart(
-          fmt::format("refusing a file writable by others (mode {:04o}): anyone in the "
-                      "container could change what steward runs (chmod o-w {})",
-                      st.st_mode & 07777, c.path));
+    std::string untrusted = UntrustedConfig(-1, st, c.path, false);
+    if (!untrusted.empty()) {
+      c.ErrorAtStart(std::move(untrusted));
       return false;
     }
     size_t line, column;

@@ -17,7 +17,9 @@ bool ProcessHost::ReadConfig(Config* config, SupervisorSettings* settings,
     errors->push_back("this steward cannot read its configuration again");
     return false;
   }
-  return read_(config, settings, errors);
+  if (!read_(config, settings, errors)) return false;
+  EnvSinceStart(config);
+  return true;
 }
 
 void ProcessHost::ServiceAdded(Service& s) { AddProc(&s); }

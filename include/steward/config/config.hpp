@@ -61,8 +61,8 @@ struct Identity {
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;  // supplementary groups
-  std::string name;           // USER / LOGNAME; empty for a bare uid
-  std::string home;           // HOME; empty when unknown
+  std::string name;           // USER / LOGNAME; the number for a uid not in passwd
+  std::string home;           // HOME; "/" for a uid not in passwd
 };
 
 struct ResourceLimit {
@@ -99,6 +99,10 @@ struct ServiceConfig {
   std::optional<mode_t> umask;
   std::vector<std::pair<std::string, std::string>> environment;  // in file order
   std::vector<std::string> env_files;
+  // What the env_files held when the configuration was read: a digest per
+  // file, or `-` for one that does not exist (yet). Part of the definition
+  // for the reload diff (SPEC §4): a changed content restarts the service.
+  std::string env_digest;
   bool clear_env = false;
   bool no_new_privileges = false;
   std::vector<ResourceLimit> limits;

@@ -3,7 +3,10 @@
 // files others can write, links and hard links out of the volume.
 #include "steward/config/config_volume.hpp"
 
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -173,6 +176,60 @@ TEST(ConfigVolumeTrust, AHardLinkInAPartOfTheVolumeOthersOwnIsNotRead) {
                                       ", which uid 65534 owns; steward does not use it"}),
             r.errors);
   EXPECT_FALSE(Entries(root.path()).size());
+}
+
+// The kubelet mounts a ConfigMap or Secret read-only on a tmpfs of mode
+// 1777: nobody can write it, so it is accepted; the same volume writable is
+// refused. In a child with a mount namespace of its own.
+int RenderOnTmpfs(const Tree& volume, const Tree& root, bool read_only, std::string* first_error) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(pipefd[0]);
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount("tmpfs", volume.path().c_str(), "tmpfs", 0, "mode=1777") != 0)
+      _exit(10);
+    const std::string& v = volume.path();
+    if (mkdir((v + "/..2026_12_01_20_00_00.1").c_str(), 0755) != 0 ||
+        mkdir((v + "/..2026_12_01_20_00_00.1/etc").c_str(), 0755) != 0 ||
+        symlink("..2026_12_01_20_00_00.1", (v + "/..data").c_str()) != 0 ||
+        symlink("..data/etc", (v + "/etc").c_str()) != 0)
+      _exit(11);
+    int fd = open((v + "/..2026_12_01_20_00_00.1/etc/app.conf").c_str(), O_WRONLY | O_CREAT, 0644);
+    if (fd < 0 || write(fd, "a=1\n", 4) != 4) _exit(12);
+    close(fd);
+    if (read_only && mount(nullptr, v.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0)
+      _exit(13);
+    VolumeResult r = InstallConfigVolume(v, root.path(), {});
+    std::string text = r.errors.empty() ? "" : r.errors[0];
+    (void)!write(pipefd[1], text.data(), text.size());
+    _exit(r.errors.empty() && r.installed.size() == 1 ? 0 : 1);
+  }
+  close(pipefd[1]);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) first_error->append(buf, size_t(n));
+  close(pipefd[0]);
+  int st;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(ConfigVolumeTrust, AReadOnlyKubeletMountOfMode1777IsAcceptedAndAWritableOneRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root for a mount namespace";
+  Tree volume, root;
+  std::string error;
+  ASSERT_EQ(0, RenderOnTmpfs(volume, root, true, &error)) << error;
+  EXPECT_EQ("a=1\n", root.Read("etc/app.conf"));
+
+  Tree writable, nothing;
+  ASSERT_EQ(1, RenderOnTmpfs(writable, nothing, false, &error));
+  EXPECT_EQ(writable.path() + ": a directory writable by others (mode 1777): anyone in the "
+                              "container could make steward install a file as root (chmod o-w " +
+                writable.path() + ", or mount the volume read-only)",
+            error);
+  EXPECT_FALSE(Entries(nothing.path()).size());
 }
 
 }  // namespace

@@ -37,6 +37,30 @@ struct Step {
   std::string tmp;  // "" until written
 };
 
+// Opens a destination directory (made when missing, create) without
+// following a link someone else could have put on the way.
+bool OpenDestDir(const std::string& path, bool create, DestDir* d, PathError* perr) {
+  if (path == "/") {  // a file at the top of the volume: no walk to do
+    d->dir.fd.Reset(open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d->dir.fd || fstat(d->dir.fd.get(), &d->dir.st) != 0) {
+      perr->err = errno;
+      perr->text = SysError("open", "/", errno);
+      return false;
+    }
+    d->trusted = WhoElseCanWrite(d->dir.st, uid_t(-1)).empty();
+    return true;
+  }
+  OpenRequest req;
+  req.flags = O_RDONLY | (create ? O_CREAT : 0);  // the directory itself too, when missing
+  req.mode = 0755;
+  req.directory = true;
+  req.make_parents = create;
+  req.parent_mode = 0755;
+  if (!OpenSafely(path, req, &d->dir, perr)) return false;
+  d->trusted = d->dir.dir_trusted && WhoElseCanWrite(d->dir.st, uid_t(-1)).empty();
+  return true;
+}
+
 void SplitDest(const std::string& dest, std::string* dir, std::string* name) {
   size_t slash = dest.rfind('/');
   *dir = slash == 0 ? "/" : dest.substr(0, slash);
@@ -164,17 +188,10 @@ class Installer {
     if (it != dirs_.end()) return it->second.get();
     auto d = std::make_unique<DestDir>();
     PathError perr;
-    OpenRequest req;
-    req.flags = O_RDONLY | O_CREAT;  // the directory itself too, when missing
-    req.mode = 0755;
-    req.directory = true;
-    req.make_parents = true;
-    req.parent_mode = 0755;
-    if (!OpenSafely(dir, req, &d->dir, &perr)) {
+    if (!OpenDestDir(dir, true, d.get(), &perr)) {
       r_->errors.push_back(fmt::format("{}: not installed: {}", source, perr.text));
       return nullptr;
     }
-    d->trusted = d->dir.dir_trusted && WhoElseCanWrite(d->dir.st, uid_t(-1)).empty();
     return (dirs_[dir] = std::move(d)).get();
   }
 
@@ -204,11 +221,7 @@ bool RenderedVolumeInstalled(const RenderedVolume& v) {
     SplitDest(f.dest, &dir, &name);
     DestDir d;
     PathError perr;
-    OpenRequest req;
-    req.flags = O_RDONLY;
-    req.directory = true;
-    if (!OpenSafely(dir, req, &d.dir, &perr)) return false;
-    d.trusted = d.dir.dir_trusted && WhoElseCanWrite(d.dir.st, uid_t(-1)).empty();
+    if (!OpenDestDir(dir, false, &d, &perr)) return false;
     if (!AlreadyInstalled({&f, &d, name, ""})) return false;
   }
   return true;

@@ -3,6 +3,7 @@
 #include "steward/config/config_volume.hpp"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -88,6 +89,26 @@ TEST(ConfigVolume, AFileThatIsAlreadyInstalledIsNotRewritten) {
   struct stat after;
   ASSERT_EQ(0, stat((root.path() + "/etc/same").c_str(), &after));
   EXPECT_EQ(before.st_ino, after.st_ino);
+}
+
+// A file at the top of the volume goes to the top of the root, "/" in
+// production (here "/" of a chroot).
+TEST(ConfigVolume, AFileAtTheTopGoesToTheRootDirectory) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to chroot";
+  Tree root;
+  root.Write("config/motd", "hello\n");
+  root.Write("config/etc/issue", "steward\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chroot(root.path().c_str()) != 0 || chdir("/") != 0) _exit(10);
+    VolumeResult r = InstallConfigVolume("/config", "/", {});
+    _exit(r.errors.empty() && r.installed == std::vector<std::string>{"/etc/issue", "/motd"} ? 0 : 1);
+  }
+  int st;
+  ASSERT_EQ(pid, waitpid(pid, &st, 0));
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  EXPECT_EQ("hello\n", root.Read("motd"));
+  EXPECT_EQ("steward\n", root.Read("etc/issue"));
 }
 
 TEST(ConfigVolume, MissingVolumeNamesTheFix) {

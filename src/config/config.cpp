@@ -151,6 +151,7 @@ class Loader {
   // an error (wrapper mode, SPEC §2). stat() follows symlinks on purpose:
   // Kubernetes mounts a ConfigMap as symlinks into a hidden directory.
   void ListServices(std::vector<std::string>* names) {
+    ListOverlaidServices(names);
     std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(req_.services_dir.c_str()), closedir);
     if (!dir) {
       if (errno != ENOENT) diags_.AddPlain(1, SysError("opendir", req_.services_dir, errno));
@@ -173,7 +174,7 @@ class Loader {
       std::string_view file = e->d_name;
       if (file.size() <= 5 || file.substr(file.size() - 5) != ".toml") continue;
       std::string name(file.substr(0, file.size() - 5));
-      if (!ValidServiceName(name)) continue;
+      if (!ValidServiceName(name) || std::count(names->begin(), names->end(), name)) continue;
       struct stat st;
       if (stat(ServicePath(name).c_str(), &st) != 0) {
         diags_.AddPlain(1, SysError("stat", ServicePath(name), errno));
@@ -182,6 +183,24 @@ class Loader {
       }
     }
     std::sort(names->begin(), names->end());
+  }
+
+  // The service files a configuration volume would install (LoadRequest::overlay).
+  void ListOverlaidServices(std::vector<std::string>* names) {
+    for (const auto& [path, file] : req_.overlay) {
+      size_t slash = path.rfind('/');
+      if (slash == std::string::npos || !EndsWithToml(path)) continue;
+      std::string name = path.substr(slash + 1, path.size() - slash - 6);
+      if (!ValidServiceName(name) || ServicePath(name) != path) continue;
+      names->push_back(name);
+      out_->services_dir = req_.services_dir;
+      out_->services_dir_exists = true;
+    }
+    std::sort(names->begin(), names->end());
+  }
+
+  static bool EndsWithToml(const std::string& path) {
+    return path.size() > 5 && path.compare(path.size() - 5, 5, ".toml") == 0;
   }
 
   void ReadService(const std::string& name, size_t index) {
@@ -206,7 +225,13 @@ class Loader {
   bool ParseFile(FileCtx& c, toml::table* t) {
     std::string text, err;
     struct stat st;
-    if (!ReadFile(c.path, &text, &err, &st)) {
+    auto overlaid = req_.overlay.find(c.path);
+    if (overlaid != req_.overlay.end()) {
+      text = overlaid->second.content;
+      st = {};
+      st.st_mode = S_IFREG | overlaid->second.mode;
+      c.path = overlaid->second.source;
+    } else if (!ReadFile(c.path, &text, &err, &st)) {
       diags_.AddPlain(c.index, err);
       return false;
     }

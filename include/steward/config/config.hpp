@@ -184,6 +184,17 @@ struct LoadRequest {
   // into a map only when the first string needs interpolating: wrapper
   // mode reads no file, so it never pays for copying the environment.
   const char* const* environ_vars = nullptr;
+  // Files a configuration volume would install (SPEC §7), by destination
+  // path: read instead of what is on disk there (a service file there is
+  // listed even when the disk has none), so that the configuration a volume
+  // would give is validated before any of it is installed. Messages name
+  // `source`, the file in the volume.
+  struct OverlayFile {
+    std::string content;
+    unsigned mode = 0644;
+    std::string source;
+  };
+  std::map<std::string, OverlayFile> overlay;
 };
 
 // NAME=VALUE strings (as in environ) as a map; entries without '=' are left out.

@@ -67,7 +67,7 @@ TEST_F(EnvFileRead, ReadsItsVariablesAndADigestOfTheContent) {
 TEST_F(EnvFileRead, AMissingFileIsMissing) {
   steward::EnvFileRead r = ReadEnvFile(dir_ + "/missing.env", kSteward);
   EXPECT_TRUE(r.missing);
-  EXPECT_EQ(dir_ + "/missing.env: open: No such file or directory", r.error);
+  EXPECT_EQ(dir_ + "/missing.env: No such file or directory", r.error);
   EXPECT_EQ("-;", EnvDigestPart(r));
 }
 

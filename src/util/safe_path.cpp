@@ -55,7 +55,8 @@ const char* TypeName(mode_t m) {
   if (S_ISBLK(m)) return "a block device";
   if (S_ISDIR(m)) return "a directory";
   if (S_ISLNK(m)) return "a symbolic link";
-  return "not a regular file";
+  if (S_ISREG(m)) return "a regular file";
+  return "of an unknown type";
 }
 
 bool Fail(PathError* e, int err, std::string text) {

@@ -79,7 +79,7 @@ std::string Fill(const std::string& dir, off_t leave) {
   return filler;
 }
 
-TEST(FaultSink, FullDiskBlocksThenLosesNothingAndRotatesWhileFull) {
+TEST(FaultSink, FullDiskWithOverflowBlockBlocksThenLosesNothingAndRotatesWhileFull) {
   ASSERT_TRUE(PrivateMounts()) << strerror(errno);
   FaultSet set;
   std::string logs = set.path("logs");
@@ -89,12 +89,13 @@ TEST(FaultSink, FullDiskBlocksThenLosesNothingAndRotatesWhileFull) {
   const int n = 5000;
   set.Global("console = \"prefixed\"\n"
              "[[log.sink]]\nname = \"files\"\ntype = \"file\"\npath = \"@DIR/logs/{service}.log\"\n"
-             "rotate_size = \"16KiB\"\nkeep = 40\n");
+             "rotate_size = \"16KiB\"\nkeep = 40\nbuffer = \"4KiB\"\noverflow = \"block\"\n");
   set.Add("app", "command = [\"/bin/sh\", \"-c\", \"" + Count("f", n) + "; exec sleep 100\"]\n");
   Process p(set.Args());
   ASSERT_TRUE(WaitFor([&] { return !Grep(p.Stderr(), "No space left on device").empty(); })) << p.Stderr();
   EXPECT_TRUE(Exists(logs + "/app.log.1")) << "rotated while filling";
-  // Blocked, as Docker's blocking mode: the console is held with the file.
+  // overflow = "block": past the 4KiB backlog, as Docker's blocking mode,
+  // the console is held with the file.
   std::this_thread::sleep_for(seconds(1));
   EXPECT_EQ(std::string::npos, p.Stdout().find(fmt::format("f-{}\n", n)));
   unlink(filler.c_str());  // space returns

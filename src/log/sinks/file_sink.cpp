@@ -198,12 +198,17 @@ void FileSink::AfterWrite() {
 }
 
 bool FileSink::Flush() {
+  bool trouble = false;
   for (auto& [path, f] : files_) {
-    if (f.batch.empty()) continue;
-    f.file->Append(f.batch);
-    f.batch.clear();
-    CollectRejected(f);
+    if (!f.batch.empty()) {
+      f.file->Append(f.batch);
+      f.batch.clear();
+      CollectRejected(f);
+    }
+    trouble = trouble || f.file->troubled() || f.file->pending();
   }
+  // The common case: every file written, nothing was wrong, PID 1 knows.
+  if (!trouble && !outstanding_ && problem_told_ && problem_.empty()) return true;
   Bound();
   AfterWrite();
   return !outstanding_;

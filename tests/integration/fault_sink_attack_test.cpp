@@ -3,7 +3,10 @@
 // root-only file, then a FIFO, then a dangling link, while another service
 // writes numbered lines. Root steward writes none of them, blocks on none,
 // and holds back nothing else (TESTING.md "Playing the attacker").
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +105,42 @@ TEST(FaultSinkAttack, ALinkAFifoAndADanglingLinkInAServicesLogDirectoryStopNothi
   EXPECT_EQ(1u, Grep(p.Stderr(), "steward: warning: " + fifo_text).size()) << p.Stderr();
   p.Signal(SIGTERM);
   ASSERT_EQ(0, p.Wait(seconds(15))) << p.Stderr();
+  ExpectNoSanitizerReport(p);
+}
+
+// A FIFO where the forwarder keeps a network sink's spool (a runtime
+// directory someone else could write): not opened, nothing blocks, the
+// spool is kept in memory and said so.
+TEST(FaultSinkAttack, AFifoAtASpoolsNameIsNotOpened) {
+  FaultSet set;
+  int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);  // the collector: never read
+  ASSERT_GE(udp, 0);
+  struct sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(0, bind(udp, reinterpret_cast<struct sockaddr*>(&a), sizeof a));
+  ASSERT_EQ(0, getsockname(udp, reinterpret_cast<struct sockaddr*>(&a), &len));
+  std::string spool = set.path("run/log/central.spool");
+  ASSERT_EQ(0, mkdir(set.path("run/log").c_str(), 0700));
+  ASSERT_EQ(0, mkfifo(spool.c_str(), 0600));
+  set.Global(fmt::format("console = \"prefixed\"\n[[log.sink]]\nname = \"central\"\ntype = \"syslog\"\n"
+                         "url = \"udp://127.0.0.1:{}\"\n",
+                         ntohs(a.sin_port)));
+  set.Add("app", "command = [\"/bin/sh\", \"-c\", \"i=0; while [ $$i -lt 100 ]; do i=$$((i+1)); "
+                 "echo s-$$i; done; exec sleep 100\"]\n");
+  Process p(set.Args());
+  ASSERT_TRUE(WaitFor([&] { return Numbers(Lines(p.Stdout()), "s").size() == 100; })) << p.Stderr();
+  EXPECT_EQ(1u, Grep(p.Stderr(), "central: cannot open spool " + spool +
+                                     ": is a FIFO, not a regular file; spooling in memory")
+                    .size())
+      << p.Stderr();
+  struct stat st;
+  ASSERT_EQ(0, lstat(spool.c_str(), &st));
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  p.Signal(SIGTERM);
+  ASSERT_EQ(0, p.Wait(seconds(15))) << p.Stderr();
+  close(udp);
   ExpectNoSanitizerReport(p);
 }
 

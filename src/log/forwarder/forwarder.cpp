@@ -119,11 +119,7 @@ void Forwarder::OpenSpools() {
       fd = std::move(it->second);
     } else if (!dir.empty()) {
       std::string path = dir + "/" + sink->name() + ".spool";
-      OpenRequest req;
-      req.flags = O_RDWR | O_CREAT;
-      req.mode = 0600;
-      req.make_parents = true;
-      req.parent_mode = 0700;
+      OpenRequest req{O_RDWR | O_CREAT, 0600, /*directory=*/false, /*make_parents=*/true, 0700};
       SafeFile f;
       PathError e;
       if (OpenSafely(path, req, &f, &e)) {

@@ -115,6 +115,10 @@ struct ServiceConfig {
   bool from_command_line = false;
 };
 
+// A file sink's default `buffer`: the most its files in trouble hold in
+// memory (file_sink.hpp).
+constexpr uint64_t kFileSinkBuffer = 16ull << 20;
+
 struct SinkConfig {
   enum class Type { kSyslog, kFile, kJson, kRelp };
   std::string name;
@@ -125,7 +129,7 @@ struct SinkConfig {
   int facility = 3;                      // daemon
   std::string hostname;                  // empty: the container's hostname
   std::vector<std::string> services = {"*"};
-  uint64_t buffer = 64ull << 20;
+  uint64_t buffer = 64ull << 20;         // network: the spool; file: kFileSinkBuffer
   bool overflow_block = false;           // overflow = "block"
   std::string path;                      // file: may contain {service}
   uint64_t rotate_size = 10ull << 20;    // file

@@ -64,7 +64,9 @@ class NetSink : public Sink {
   // Records not known to be delivered: in the spool, and written to a
   // socket but not acknowledged (for the warning of a sink a reload removes).
   uint64_t Undelivered() const;
-  uint64_t dropped() const override { return spool_.dropped() + too_big_ + refused_; }
+  // Spool overflow and oversized datagrams; records the collector refused
+  // are rejected() (Sink::Reject).
+  uint64_t dropped() const override { return spool_.dropped() + too_big_; }
 
   // Why the sink cannot deliver right now ("TLS: certificate has expired"),
   // "" while it can. on_problem is called whenever it changes.
@@ -136,7 +138,6 @@ class NetSink : public Sink {
   bool problem_told_ = false;  // on_problem called at least once
   bool spool_error_reported_ = false;
   uint64_t too_big_ = 0;  // datagrams the kernel refused as too large
-  uint64_t refused_ = 0;  // relp records the collector answered with an error
 
   // Stream sending. out_ holds formatted frames; out_off_ bytes of it are
   // written; frames_ lists the frames not yet completely written.

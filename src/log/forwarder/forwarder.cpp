@@ -70,6 +70,7 @@ void Forwarder::MakeSinks() {
     net->on_problem = [this, sink = net.get()] {
       Send(Encode(DroppedMsg{sink->name(), sink->dropped() + sink->rejected(), sink->problem()}));
     };
+    net->on_rejected = [this] { CheckDrops(); };
     net_sinks_.push_back(net.get());
     sinks_.push_back(std::move(net));
   }

@@ -196,6 +196,7 @@ bool NetSink::OnRelp(const relp::Frame& f) {
                             fmt::format("{}: the collector refused a record: {} {}; refused "
                                         "records are dropped for this sink and counted",
                                         name(), code, text)});
+    if (on_rejected) on_rejected();
   }
   if (pop_to > spool_.head()) spool_.PopTo(pop_to);
   return true;

@@ -72,6 +72,9 @@ class NetSink : public Sink {
   // "" while it can. on_problem is called whenever it changes.
   const std::string& problem() const { return problem_; }
   std::function<void()> on_problem;
+  // Called when the collector refused a record (relp), which happens
+  // between the forwarder's rounds: the forwarder then announces it.
+  std::function<void()> on_rejected;
 
   // One record as this sink sends it, framing included (for tests). For
   // relp, the message that goes in the `syslog` command.

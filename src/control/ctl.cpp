@@ -15,6 +15,7 @@
 #include "steward/control/control.hpp"
 #include "steward/util/diag.hpp"
 #include "steward/util/fd.hpp"
+#include "steward/util/safe_path.hpp"
 
 namespace steward {
 
@@ -58,34 +59,38 @@ const char* FileType(mode_t mode) {
   return "a device";
 }
 
-// Opens the socket's directory without following a link and checks it and
-// the socket (SocketTrustProblem). *via is where to connect: the socket
-// through the descriptor of the directory just checked, so that nothing
-// swapped in after the check is what answers.
+// Opens the socket's directory the one safe way (safe_path.hpp: no link
+// followed where anyone but root could have put it) and checks it and the
+// socket (SocketTrustProblem). *via is where to connect: the socket through
+// the descriptor of the directory just checked, so that nothing swapped in
+// after the check is what answers.
 bool OpenTrusted(const std::string& path, uid_t uid, bool default_place, UniqueFd* dir,
                  std::string* via, std::string* err) {
   std::string d = Dirname(path);
   std::string name = path.substr(path.rfind('/') + 1);
+  OpenRequest req;
+  req.flags = O_RDONLY;
+  req.directory = true;
+  SafeFile f;
+  PathError pe;
   struct stat dst;
-  if (lstat(d.c_str(), &dst) < 0) {
-    *err = errno == ENOENT || errno == ENOTDIR ? NoSteward(path, default_place)
-                                                : SysError("lstat", d, errno);
+  if (!OpenSafely(d, req, &f, &pe)) {
+    if (pe.err == ENOENT) {
+      *err = NoSteward(path, default_place);
+    } else if (lstat(d.c_str(), &dst) == 0 && !S_ISDIR(dst.st_mode)) {
+      *err = SocketTrustProblem(path, dst, nullptr, uid);  // a link, a file
+    } else {
+      *err = fmt::format("refusing {}: {}", path, pe.text);
+    }
     return false;
   }
-  UniqueFd fd;
+  UniqueFd fd = std::move(f.fd);
+  dst = f.st;
   struct stat sst;
-  bool has_socket = false;
-  if (S_ISDIR(dst.st_mode)) {
-    fd.Reset(open(d.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd || fstat(fd.get(), &dst) < 0) {
-      *err = SysError("open", d, errno);
-      return false;
-    }
-    has_socket = fstatat(fd.get(), name.c_str(), &sst, AT_SYMLINK_NOFOLLOW) == 0;
-    if (!has_socket && errno != ENOENT) {
-      *err = SysError("lstat", path, errno);
-      return false;
-    }
+  bool has_socket = fstatat(fd.get(), name.c_str(), &sst, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!has_socket && errno != ENOENT) {
+    *err = SysError("lstat", path, errno);
+    return false;
   }
   *err = SocketTrustProblem(path, dst, has_socket ? &sst : nullptr, uid);
   if (!err->empty()) return false;
@@ -188,9 +193,8 @@ std::string SocketTrustProblem(const std::string& path, const struct stat& dir,
   const char* fix = "or point --runtime-dir at steward's runtime directory";
   auto ours = [uid](uid_t owner) { return owner == uid || owner == 0; };
   if (!S_ISDIR(dir.st_mode)) {
-    return fmt::format("refusing {}: its directory {} is {}, not a directory, so anyone may have "
-                       "made the socket; remove {} {}",
-                       path, d, FileType(dir.st_mode), d, fix);
+    return fmt::format("refusing {}: its directory {} is {}, not a directory; remove {} {}", path,
+                       d, FileType(dir.st_mode), d, fix);
   }
   if (!ours(dir.st_uid)) {
     return fmt::format("refusing {}: its directory {} belongs to uid {}, not to you (uid {}) or "

@@ -51,8 +51,7 @@ TEST(CtlTrust, DirectoryWritableByOthersIsRefused) {
 TEST(CtlTrust, DirectoryThatIsASymlinkIsRefused) {
   struct stat sock = Stat(S_IFSOCK | 0600, 0);
   EXPECT_EQ("refusing /tmp/steward-0/control.sock: its directory /tmp/steward-0 is a symbolic "
-            "link, not a directory, so anyone may have made the socket; remove /tmp/steward-0 " +
-                kFix,
+            "link, not a directory; remove /tmp/steward-0 " + kFix,
             SocketTrustProblem(kPath, Stat(S_IFLNK | 0777, 0), &sock, 0));
 }
 

@@ -42,7 +42,8 @@ bool Exists(const std::string& path) {
 
 std::string NoSteward(const std::string& path, bool default_place) {
   return fmt::format("no steward is running here (no {}){}", path,
-                     default_place ? "; set STEWARD_RUNTIME_DIR if it runs with --runtime-dir" : "");
+                     default_place ? "; set STEWARD_RUNTIME_DIR if it runs with --runtime-dir"
+                                   : "");
 }
 
 std::string Dirname(const std::string& path) {

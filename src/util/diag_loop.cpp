@@ -19,7 +19,10 @@
 namespace steward {
 
 LoopStderr::LoopStderr(struct ev_loop* loop, int fd)
-    : loop_(loop), fd_(fd), pid_(getpid()), queue_([this](std::string_view b) { return Write(b); }) {
+    : loop_(loop),
+      fd_(fd),
+      pid_(getpid()),
+      queue_([this](std::string_view b) { return Write(b); }) {
   struct stat st;
   bool known = fstat(fd_, &st) == 0;
   if (!known || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
@@ -80,7 +83,9 @@ ssize_t LoopStderr::Write(std::string_view bytes) {
     ssize_t n;
     switch (mode_) {
       case Mode::kFile: n = write(fd_, bytes.data(), bytes.size()); break;
-      case Mode::kSend: n = send(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL); break;
+      case Mode::kSend:
+        n = send(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        break;
       case Mode::kOwn: n = write(own_.get(), bytes.data(), bytes.size()); break;
       case Mode::kPoll: {
         struct pollfd p = {fd_, POLLOUT, 0};

@@ -26,12 +26,7 @@ void ReplaceAll(std::string* s, const std::string& from, const std::string& to) 
 
 }  // namespace
 
-Collector::Collector(std::string dir) : dir_(std::move(dir)) {
-  wait_exit = [](pid_t pid) {
-    int st;
-    waitpid(pid, &st, 0);
-  };
-}
+Collector::Collector(std::string dir) : wait_exit(WaitChild), dir_(std::move(dir)) {}
 
 Collector::~Collector() { Stop(); }
 
@@ -41,19 +36,24 @@ uint16_t Collector::port() {
 }
 
 bool Collector::Start(const std::string& global_extra, const std::string& inputs, std::string* err) {
+  if (pid_ > 0) {
+    *err = "rsyslogd is already running";
+    return false;
+  }
   std::string in = inputs;
   ReplaceAll(&in, "{port}", std::to_string(port()));
   ReplaceAll(&in, "{dir}", dir_);
   std::string conf = fmt::format(
-      "global(workDirectory=\"{0}\" maxMessageSize=\"64k\"\n"
+      "global(workDirectory=\"{0}\" maxMessageSize=\"64k\" {3}\n"
       "       parser.escapeControlCharactersOnReceive=\"off\" {1})\n"
       "main_queue(queue.type=\"Direct\")\n"
+      "action(type=\"omfile\" file=\"{0}/rsyslogd.out\")\n"  // its own messages
       "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n"
       "ruleset(name=\"in\" queue.type=\"Direct\") {{\n"
       "  action(type=\"omfile\" file=\"{0}/got.log\" template=\"raw\")\n"
       "}}\n"
       "{2}\n",
-      dir_, global_extra, in);
+      dir_, global_extra, in, kRsyslogOwnMessages);
   WriteFile(dir_ + "/rsl.conf", conf);
   pid_ = fork();
   if (pid_ == 0) {
@@ -67,35 +67,30 @@ bool Collector::Start(const std::string& global_extra, const std::string& inputs
            static_cast<char*>(nullptr));
     _exit(127);
   }
+  // Another process on the port (one that took it since FreePort(), or an
+  // rsyslogd of before) would answer a connect() too: wait for this one.
   for (int i = 0; i < 1500; ++i) {
-    if (PortOpen(port_)) {
-      // On a shared machine someone else may have taken the port since
-      // FreePort(): then what answers is not this rsyslog.
-      std::string out = ReadFile(dir_ + "/rsyslogd.out");
-      if (out.find("Address already in use") != std::string::npos) {
-        *err = "port " + std::to_string(port_) + " is taken by another process: " + out;
-        return false;
-      }
-      return true;
-    }
+    if (ListensOn(pid_, port_)) return true;
+    siginfo_t si = {};  // exited (without reaping it: wait_exit does)
+    if (waitid(P_PID, id_t(pid_), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid_) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  *err = "rsyslogd did not open its port: " + ReadFile(dir_ + "/rsyslogd.out");
+  *err = "rsyslogd did not listen on port " + std::to_string(port_) + ": " + ReadFile(dir_ + "/rsyslogd.out");
+  EndDaemon(pid_, SIGKILL, wait_exit, "rsyslogd");
+  pid_ = -1;
   return false;
 }
 
 void Collector::Kill() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  wait_exit(pid_);
+  EndDaemon(pid_, SIGKILL, wait_exit, "rsyslogd");
   pid_ = -1;
   unlink((dir_ + "/rsl.pid").c_str());
 }
 
 void Collector::Stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  wait_exit(pid_);
+  EndDaemon(pid_, SIGTERM, wait_exit, "rsyslogd");
   pid_ = -1;
   unlink((dir_ + "/rsl.pid").c_str());
 }
@@ -207,7 +202,7 @@ void CollectorTest::SetUp() {
   cfg_.syslog_socket = "";  // never the machine's /dev/log
   cfg_.console = LogConfig::Console::kOff;
   collector_ = std::make_unique<Collector>(dir_.path());
-  collector_->wait_exit = [this](pid_t pid) { driver_.WaitExit(pid); };
+  collector_->wait_exit = [this](pid_t pid) { return driver_.WaitExit(pid); };
 }
 
 void CollectorTest::TearDown() {

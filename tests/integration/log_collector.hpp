@@ -29,15 +29,17 @@ class Collector {
   ~Collector();
   // Writes DIR/rsl.conf from `global_extra` (inside global(...)) and
   // `inputs` (module and input lines; "{port}" and "{dir}" are replaced),
-  // starts rsyslogd -n and waits for the port. The port is chosen once.
+  // starts rsyslogd -n and waits until that process itself listens on the
+  // port (not merely until something answers there). The port is chosen
+  // once; rsyslogd's own messages go to DIR/rsyslogd.out.
   bool Start(const std::string& global_extra, const std::string& inputs, std::string* err);
   // SIGKILL, as a crash: what rsyslog had not written is gone.
   void Kill();
-  void Stop();  // SIGTERM
+  void Stop();  // SIGTERM; the daemon is gone (and its port free) on return
   bool running() const { return pid_ > 0; }
   uint16_t port();
   std::vector<std::string> ReceivedLines() const;
-  std::function<void(pid_t)> wait_exit;
+  std::function<bool(pid_t)> wait_exit;  // as Rsyslog::wait_exit
 
  private:
   std::string dir_;

@@ -53,7 +53,7 @@ class LogHubTest : public ::testing::Test {
     cfg_.syslog_socket = "";  // never the machine's /dev/log
     cfg_.partial_flush = Duration(200);
     rsyslog_ = std::make_unique<Rsyslog>(dir_.path());
-    rsyslog_->wait_exit = [this](pid_t pid) { driver_.WaitExit(pid); };
+    rsyslog_->wait_exit = [this](pid_t pid) { return driver_.WaitExit(pid); };
   }
   void TearDown() override {
     hub_.reset();

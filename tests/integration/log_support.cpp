@@ -1,6 +1,7 @@
 #include "log_support.hpp"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -9,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <fmt/format.h>
 
@@ -55,19 +58,59 @@ bool PortOpen(uint16_t port) {
   return ok;
 }
 
-Rsyslog::Rsyslog(std::string dir) : dir_(std::move(dir)) {
-  wait_exit = [](pid_t pid) {
-    int st;
-    waitpid(pid, &st, 0);
-  };
+bool ListensOn(pid_t pid, uint16_t port) {
+  // 127.0.0.1:port in state 0A (LISTEN), then that socket among pid's fds.
+  std::string want = fmt::format("0100007F:{:04X}", port), inode;
+  for (const std::string& line : Lines(ReadFile("/proc/net/tcp"))) {
+    std::vector<std::string> f;
+    for (size_t i = 0, j; i < line.size(); i = j) {
+      i = line.find_first_not_of(' ', i);
+      if (i == std::string::npos) break;
+      j = line.find(' ', i);
+      if (j == std::string::npos) j = line.size();
+      f.push_back(line.substr(i, j - i));
+    }
+    if (f.size() > 9 && f[1] == want && f[3] == "0A") inode = f[9];
+  }
+  if (inode.empty()) return false;
+  std::string fds = fmt::format("/proc/{}/fd", pid), target = "socket:[" + inode + "]";
+  DIR* d = opendir(fds.c_str());
+  if (d == nullptr) return false;
+  bool found = false;
+  while (struct dirent* e = readdir(d)) {
+    char buf[64];
+    ssize_t n = readlink((fds + "/" + e->d_name).c_str(), buf, sizeof buf);
+    if (n > 0 && std::string(buf, size_t(n)) == target) found = true;
+  }
+  closedir(d);
+  return found;
 }
+
+void EndDaemon(pid_t pid, int sig, const std::function<bool(pid_t)>& wait_exit, const std::string& what) {
+  kill(pid, sig);
+  if (wait_exit(pid)) return;
+  ADD_FAILURE() << what << " (pid " << pid << ") did not exit on signal " << sig << ": killed";
+  kill(pid, SIGKILL);
+  wait_exit(pid);
+}
+
+bool WaitChild(pid_t pid) {
+  for (int i = 0; i < 3000; ++i) {
+    int st;
+    if (waitpid(pid, &st, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+Rsyslog::Rsyslog(std::string dir) : wait_exit(WaitChild), dir_(std::move(dir)) {}
 
 Rsyslog::~Rsyslog() { Stop(); }
 
 bool Rsyslog::Start(std::string* err) {
   if (port_ == 0) port_ = FreePort();
   std::string conf = fmt::format(
-      "global(workDirectory=\"{0}\" maxMessageSize=\"64k\"\n"
+      "global(workDirectory=\"{0}\" maxMessageSize=\"64k\" {2}\n"
       "       parser.escapeControlCharactersOnReceive=\"off\")\n"
       "module(load=\"imtcp\" MaxSessions=\"200\")\n"
       "module(load=\"imudp\")\n"
@@ -77,7 +120,7 @@ bool Rsyslog::Start(std::string* err) {
       "      supportOctetCountedFraming=\"on\")\n"
       "input(type=\"imudp\" address=\"127.0.0.1\" port=\"{1}\" ruleset=\"in\"\n"
       "      rcvbufSize=\"8m\")\n",
-      dir_, port_);
+      dir_, port_, kRsyslogOwnMessages);
   WriteFile(dir_ + "/rsl.conf", conf);
   pid_ = fork();
   if (pid_ == 0) {
@@ -98,8 +141,7 @@ bool Rsyslog::Start(std::string* err) {
 
 void Rsyslog::Stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  wait_exit(pid_);
+  EndDaemon(pid_, SIGTERM, wait_exit, "rsyslogd");
   pid_ = -1;
   unlink((dir_ + "/rsl.pid").c_str());
 }

@@ -26,9 +26,10 @@ class Rsyslog {
   uint16_t port() const { return port_; }
   std::string Received() const;
   std::vector<std::string> ReceivedLines() const;
-  // How to wait for the daemon's exit: waitpid by default; tests that reap
-  // with libev's pid 0 watcher substitute their own.
-  std::function<void(pid_t)> wait_exit;
+  // How to wait for the daemon's exit (true once reaped): waitpid for up to
+  // 30 s by default; tests that reap with libev's pid 0 watcher substitute
+  // their own.
+  std::function<bool(pid_t)> wait_exit;
 
  private:
   std::string dir_;
@@ -38,6 +39,22 @@ class Rsyslog {
 
 // A port free for both TCP and UDP on 127.0.0.1.
 uint16_t FreePort();
+// Whether process `pid` itself holds the TCP socket listening on
+// 127.0.0.1:port (/proc/net/tcp and /proc/PID/fd): a connect() alone may be
+// answered by a process that had the port before.
+bool ListensOn(pid_t pid, uint16_t port);
+// waitpid(pid) for up to 30 s: true once reaped.
+bool WaitChild(pid_t pid);
+// Waits for a daemon the test started (wait_exit: true once reaped),
+// after sending it `sig`; when it is still there, SIGKILLs and reaps it and
+// fails the test naming `what`, so that no daemon outlives its test or
+// keeps its port.
+void EndDaemon(pid_t pid, int sig, const std::function<bool(pid_t)>& wait_exit, const std::string& what);
+// rsyslogd's global() parameter that keeps its own messages ("exiting on
+// signal 15", bind errors) inside it instead of syslog(3) to the machine's
+// /dev/log: a /dev/log whose reader is stuck blocks rsyslogd there, and it
+// then never exits on SIGTERM.
+inline constexpr char kRsyslogOwnMessages[] = "processInternalMessages=\"on\"";
 bool PortOpen(uint16_t port);
 
 // Drives the default libev loop for a test, reaping every child with one
@@ -53,7 +70,7 @@ class LoopDriver {
   void RunFor(std::chrono::milliseconds d);
   bool Exited(pid_t pid) const { return statuses_.count(pid) > 0; }
   int Status(pid_t pid) const { return statuses_.at(pid); }
-  void WaitExit(pid_t pid) { RunUntil([&] { return Exited(pid); }); }
+  bool WaitExit(pid_t pid) { return RunUntil([&] { return Exited(pid); }); }
   std::function<void(pid_t, int)> on_exit;
 
  private:

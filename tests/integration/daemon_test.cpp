@@ -96,5 +96,28 @@ TEST(Daemon, PidFileNamingAProcessNotItsOwnIsAFailedStart) {
   EXPECT_EQ(0, p.Wait());
 }
 
+// Playing the attacker: a service running as nobody writes another
+// service's pid (root's) into its pid file, to have steward signal it.
+TEST(Daemon, PidFileNamingAnotherServicesProcessIsRefused) {
+  Set set;
+  set.Add("victim", "command = \"echo $$$$ > @DIR/victim.pid; exec sleep 1000\"\n");
+  set.Add("liar", "depends_on = [\"victim\"]\nuser = \"nobody\"\nrestart = \"no\"\n"
+                  "command = \"while [ ! -s @DIR/victim.pid ]; do sleep 0.01; done; "
+                  "cat @DIR/victim.pid > @DIR/liar.pid\"\npid_file = \"@DIR/liar.pid\"\n");
+  Process p(set.Args());
+  ASSERT_TRUE(WaitFor([&] { return !Grep(p.Stderr(), "liar: failed for good").empty(); }))
+      << p.Stderr();
+  std::string pid = Lines(ReadFile(set.path("victim.pid"))).at(0);
+  EXPECT_EQ(1u, Grep(p.Stderr(), "steward: error: liar: exited 0, but pid_file: " +
+                                     set.path("liar.pid") + ": pid " + pid + " runs as uid 0, "
+                                     "not as the service's user (uid 65534); counting it as a "
+                                     "failed start")
+                    .size())
+      << p.Stderr();
+  p.Signal(SIGTERM);
+  EXPECT_EQ(0, p.Wait()) << p.Stderr();
+  EXPECT_EQ(1u, Grep(p.Stderr(), "steward: info: victim: stopped").size()) << p.Stderr();
+}
+
 }  // namespace
 }  // namespace steward::testing

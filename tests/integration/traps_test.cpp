@@ -101,5 +101,31 @@ TEST(MainProgram, NonZeroExitIsTheContainersExitNotAFailure) {
   EXPECT_TRUE(Grep(p.Stderr(), "failed for good").empty()) << p.Stderr();
 }
 
+// A POSIX zone string needs no tzdata: TZ=XYZ-2 is two hours east of UTC.
+TEST(LogZone, Rfc3164SinkUnderANonUtcTzIsWarnedOnceAtCheckAndStart) {
+  Set set;
+  set.Add("db", Recorder("db"));
+  WriteFile(set.path("steward.toml"), "[[log.sink]]\nname = \"central\"\ntype = \"syslog\"\n"
+                                      "url = \"udp://127.0.0.1:9\"\nformat = \"rfc3164\"\n");
+  std::vector<std::string> args = set.Args();
+  args[3] = set.path("steward.toml");  // --config
+  RunOptions o;
+  o.env["TZ"] = "XYZ-2";
+  std::string warning = "steward: warning: log sink 'central': format = \"rfc3164\" stamps local "
+                        "time without a zone, and the local zone (TZ=XYZ-2) is UTC+02:00: a "
+                        "collector in another zone files these lines hours off; use format = "
+                        "\"rfc5424\" (UTC, with the zone), or run steward with TZ=UTC";
+  std::vector<std::string> check_args = args;
+  check_args.insert(check_args.begin(), "--check");
+  Process check(check_args, o);
+  EXPECT_EQ(0, check.Wait());
+  EXPECT_EQ(1u, Grep(check.Stderr(), warning).size()) << check.Stderr();
+  Process p(args, o);
+  ASSERT_TRUE(WaitFor([&] { return set.Has("start db"); })) << p.Stderr();
+  EXPECT_EQ(1u, Grep(p.Stderr(), warning).size()) << p.Stderr();
+  p.Signal(SIGTERM);
+  EXPECT_EQ(0, p.Wait()) << p.Stderr();
+}
+
 }  // namespace
 }  // namespace steward::testing

@@ -251,7 +251,7 @@ pid_t ProcessHost::Launch(Service& s, LaunchFailure* failure) {
   pid_t pid = Spawn(req, &serr);
   if (pid < 0) {
     Error("{}: {}{}", s.name(), serr.message,
-          serr.final ? "; not restarted: a retry cannot fix this" : "");
+          serr.final && !s.config().main ? "; not restarted: a retry cannot fix this" : "");
     p.ready->End();
     failure->exit_code = serr.exit_code;
     failure->final = serr.final;

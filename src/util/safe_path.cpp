@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <deque>
@@ -30,6 +31,15 @@ bool DirTrusted(const struct stat& st) {
   return true;
 }
 
+// The same, or on a read-only mount, which no one in the container can
+// change whatever the modes say (the kubelet mounts a ConfigMap read-only
+// with its directory at 0777).
+bool DirTrusted(const struct stat& st, int fd) {
+  if (DirTrusted(st)) return true;
+  struct statvfs vfs;
+  return fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+}
+
 std::string Mode(const struct stat& st) { return fmt::format("{:04o}", st.st_mode & 07777); }
 
 std::string WhoWrites(const struct stat& dir) {
@@ -45,7 +55,8 @@ const char* TypeName(mode_t m) {
   if (S_ISBLK(m)) return "a block device";
   if (S_ISDIR(m)) return "a directory";
   if (S_ISLNK(m)) return "a symbolic link";
-  return "not a regular file";
+  if (S_ISREG(m)) return "a regular file";
+  return "of an unknown type";
 }
 
 bool Fail(PathError* e, int err, std::string text) {
@@ -54,7 +65,9 @@ bool Fail(PathError* e, int err, std::string text) {
   return false;
 }
 
+// "PATH: strerror" for an open, "PATH: call: strerror" for the rest.
 bool SysFail(PathError* e, const char* call, const std::string& path, int err) {
+  if (strcmp(call, "open") == 0) return Fail(e, err, fmt::format("{}: {}", path, strerror(err)));
   return Fail(e, err, fmt::format("{}: {}: {}", path, call, strerror(err)));
 }
 
@@ -80,7 +93,7 @@ bool EntrySecure(const Dir& dir, uid_t uid) {
 // Fills next's secure/trusted/why from its parent and its own stat.
 void Judge(const Dir& parent, Dir* next) {
   next->secure = EntrySecure(parent, next->st.st_uid);
-  next->trusted = next->secure && DirTrusted(next->st);
+  next->trusted = next->secure && DirTrusted(next->st, next->fd.get());
   if (next->trusted) return;
   next->why = next->secure ? fmt::format("{}, which {}", next->path, WhoWrites(next->st)) : parent.why;
 }
@@ -109,7 +122,7 @@ bool OpenRoot(std::vector<Dir>* stack, PathError* e) {
   stack->clear();
   Dir root{UniqueFd(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)), false, {}, "/"};
   if (!root.fd || fstat(root.fd.get(), &root.st) != 0) return SysFail(e, "open", "/", errno);
-  root.trusted = DirTrusted(root.st);
+  root.trusted = DirTrusted(root.st, root.fd.get());
   if (!root.trusted) root.why = fmt::format("/, which {}", WhoWrites(root.st));
   stack->push_back(std::move(root));
   return true;
@@ -220,7 +233,7 @@ bool Walk(std::vector<Dir>* stack, std::deque<std::string> names, const std::str
     }
     if (last) return OpenLast(top, name, exists, st, req, out, e);
     if (!exists) {
-      if (!req.make_parents) return SysFail(e, "open", path, ENOENT);
+      if (!req.make_parents) return SysFail(e, "open", shown, ENOENT);  // the path asked for
       if (mkdirat(top.fd.get(), name.c_str(), req.parent_mode) != 0 && errno != EEXIST) {
         return SysFail(e, "mkdir", path, errno);
       }
@@ -273,7 +286,7 @@ bool OpenBeside(int dir, bool dir_trusted, const std::string& name, const OpenRe
   char buf[PATH_MAX];
   ssize_t n = readlink(fmt::format("/proc/self/fd/{}", dir).c_str(), buf, sizeof buf - 1);
   if (n > 0) d.path.assign(buf, size_t(n));
-  d.trusted = dir_trusted && DirTrusted(d.st);
+  d.trusted = dir_trusted && DirTrusted(d.st, d.fd.get());
   d.secure = dir_trusted;
   if (!d.trusted) d.why = fmt::format("{}, which {}", d.path, WhoWrites(d.st));
   stack.push_back(std::move(d));

@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
@@ -156,6 +159,37 @@ TEST_F(SafePath, FollowsRootsLinksInRootsDirectoriesLikeTheKubeletsLayout) {
   Link("../vol/key", "/secret/rel");
   EXPECT_EQ("value\n", Slurp("/abs"));
   EXPECT_EQ("value\n", Slurp("/secret/rel"));
+}
+
+TEST_F(SafePath, FollowsRootsLinksOnAReadOnlyMountWhateverItsModes) {
+  // The kubelet mounts a ConfigMap read-only with its directory at 0777: no
+  // one in the container can change it, so its root-owned links are followed.
+  Mkdir("/cm", 0777);
+  Mkdir("/cm/..2026_12_07", 0755);
+  Write("/cm/..2026_12_07/key", "value\n", 0644);
+  Link("..2026_12_07", "/cm/..data");
+  Link("..data/key", "/cm/key");
+  std::string s;
+  PathError e;
+  EXPECT_FALSE(ReadSafely(P("/cm/key"), 100, &s, &e));  // writable: refused
+  EXPECT_EQ(ELOOP, e.err);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // A mount namespace of its own, so the machine's mounts are untouched.
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount(P("/cm").c_str(), P("/cm").c_str(), nullptr, MS_BIND, nullptr) != 0 ||
+        mount(nullptr, P("/cm").c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+      _exit(2);
+    }
+    std::string got;
+    PathError err;
+    _exit(ReadSafely(P("/cm/key"), 100, &got, &err) && got == "value\n" ? 0 : 1);
+  }
+  int st;
+  ASSERT_EQ(pid, waitpid(pid, &st, 0));
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
 TEST_F(SafePath, RefusesALinkLoop) {

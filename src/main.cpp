@@ -9,13 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <tuple>
+#include <utility>
 
 #include <ev.h>
 
 #include "steward/config/check.hpp"
 #include "steward/config/config.hpp"
 #include "steward/config/config_volume.hpp"
+#include "steward/config/privileges.hpp"
 #include "steward/control/ctl.hpp"
 #include "steward/util/diag.hpp"
 #include "steward/util/fd.hpp"
@@ -35,9 +40,23 @@ namespace {
 
 std::map<std::string, std::string> EnvironmentMap() { return EnvironmentFrom(environ); }
 
+// Local time's offset from UTC and the zone's name (rfc3164 sinks).
+std::pair<long, std::string> LocalZone() {
+  time_t now = time(nullptr);
+  struct tm tm;
+  if (!localtime_r(&now, &tm)) return {0, ""};
+  const char* tz = getenv("TZ");
+  return {tm.tm_gmtoff, tz && *tz ? fmt::format("TZ={}", tz) : "/etc/localtime"};
+}
+
 LoadRequest Request(const Options& o) {
+  static const Privileges self = CurrentPrivileges();
   LoadRequest req;
-  req.services_dir = ResolveServicesDir(o);
+  ServicesDirChoice dir = ResolveServicesDir(o);
+  req.services_dir = dir.dir;
+  req.services_dir_why = dir.why;
+  req.self = &self;
+  std::tie(req.utc_offset, req.zone) = LocalZone();
   req.config_file = ResolveConfigFile(o);
   if (const char* p = getenv("STEWARD_PROFILE")) req.profile = p;
   req.program = o.program;
@@ -86,6 +105,15 @@ bool ReadWithVolume(const Options& o, Config* config, std::vector<std::string>* 
   }
   *config = Config();
   return Read(o, config, errors);
+}
+
+// What the user must hear about an accepted configuration, once: warnings,
+// and at start which services directory was read and why.
+void Say(const Config& config, bool init) {
+  for (const std::string& w : config.warnings) Warning("{}", w);
+  if (init && config.services_dir_exists)
+    Info("services from {}{}", config.services_dir,
+         config.services_dir_why.empty() ? "" : " (" + config.services_dir_why + ")");
 }
 
 bool Load(const Options& o, Config* config) {
@@ -153,6 +181,7 @@ int main(int argc, char** argv) {
   //    once, exit 2, nothing started.
   Config config;
   if (!Load(o, &config)) return 2;
+  Say(config, o.mode == Options::Mode::kInit);
   if (o.mode == Options::Mode::kCheck) return PrintCheck(config, STDOUT_FILENO) ? 0 : 2;
 
   bool wrapper = !config.services_dir_exists && config.global.path.empty();

@@ -5,18 +5,31 @@
 #
 #   examples/kubernetes/build-image.sh [STEWARD] [--tag TAG]
 #
-# STEWARD defaults to build/steward; TAG to localhost/steward-k8s-example.
+# STEWARD defaults to build/steward, which is built first when it is
+# missing (the Debian packages the build needs installed as examples/demo.sh
+# does, then cmake, Release, the `steward` target only: a few minutes);
+# TAG defaults to localhost/steward-k8s-example.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
-steward=$here/../../build/steward
+root=$(cd "$here/../.." && pwd -P)
+steward=$root/build/steward
+given=
 tag=localhost/steward-k8s-example:latest
 while [ $# -gt 0 ]; do
   case "$1" in
     --tag) tag=$2; shift 2 ;;
-    *) steward=$1; shift ;;
+    *) steward=$1; given=1; shift ;;
   esac
 done
-[ -x "$steward" ] || { echo "build-image.sh: no steward at $steward (build it first)" >&2; exit 1; }
+if [ ! -x "$steward" ] && [ -z "$given" ]; then
+  # The build's Debian packages, as examples/demo.sh installs them.
+  . "$root/.ci/deps.sh"
+  steward_install_deps
+  echo "build-image.sh: building $steward (cmake -S $root -B $root/build -DCMAKE_BUILD_TYPE=Release)" >&2
+  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$root/build" --target steward -j "$(nproc)" >/dev/null
+fi
+[ -x "$steward" ] || { echo "build-image.sh: no steward at $steward (build it: cmake -S . -B build && cmake --build build --target steward)" >&2; exit 1; }
 ctx=$(mktemp -d "${TMPDIR:-/tmp}/steward-k8s.XXXXXX")
 trap 'rm -rf "$ctx"' EXIT
 mkdir -p "$ctx/bin" "$ctx/srv" "$ctx/tmp"

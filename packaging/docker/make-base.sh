@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a local debian:bookworm-slim base image without a registry:
 # debootstrap a minimal Debian 12 root (--variant=minbase, as Docker Hub's
-# slim images: no netbase, so /etc/services is free), trim it as the slim
+# slim images: no netbase), trim it as the slim
 # images are trimmed (no man pages, docs, locales, apt lists), and
 # `podman import` it under the name the Dockerfiles use:
 #

@@ -12,10 +12,14 @@ namespace steward {
 
 std::string CheckText(const Config& config) {
   std::string out;
+  std::string why = config.services_dir_why.empty() ? "" : "; " + config.services_dir_why;
   if (config.services_dir_exists) {
-    out += fmt::format("services directory: {}\n", config.services_dir);
+    out += config.services_dir_why.empty()
+               ? fmt::format("services directory: {}\n", config.services_dir)
+               : fmt::format("services directory: {} ({})\n", config.services_dir,
+                             config.services_dir_why);
   } else {
-    out += fmt::format("services directory: {} (does not exist)\n", config.services_dir);
+    out += fmt::format("services directory: {} (does not exist{})\n", config.services_dir, why);
   }
   out += fmt::format("global file: {}\n", config.global.path.empty() ? "(none)" : config.global.path);
   int enabled = 0, disabled = 0;

@@ -45,8 +45,6 @@ const ServiceConfig* Config::Find(const std::string& name) const {
   return nullptr;
 }
 
-namespace {
-
 // [a-z0-9][a-z0-9_.-]*, so names are safe in paths, log prefixes and DOT.
 bool ValidServiceName(std::string_view name) {
   auto lower_or_digit = [](char c) {
@@ -56,6 +54,8 @@ bool ValidServiceName(std::string_view name) {
   return std::all_of(name.begin(), name.end(),
                      [&](char c) { return lower_or_digit(c) || c == '_' || c == '.' || c == '-'; });
 }
+
+namespace {
 
 std::vector<std::string> SplitProfiles(const std::string& list) {
   std::vector<std::string> names;
@@ -105,6 +105,7 @@ class Loader {
   bool Run(std::vector<std::string>* errors) {
     *out_ = Config();
     ReadGlobal();
+    WarnRfc3164Zone();
     std::vector<std::string> names;
     ListServices(&names);
     for (size_t i = 0; i < names.size(); ++i) ReadService(names[i], i + 1);
@@ -126,6 +127,7 @@ class Loader {
     c.index = index;
     c.diags = &diags_;
     c.users = &users_;
+    c.self = req_.self;
     return c;
   }
 
@@ -142,6 +144,11 @@ class Loader {
     for (const SinkConfig& s : out_->global.log.sinks) sink_names_.insert(s.name);
   }
 
+  void WarnRfc3164Zone() {
+    std::string w = Rfc3164ZoneWarning(out_->global.log, req_.utc_offset, req_.zone);
+    if (!w.empty()) out_->warnings.push_back(std::move(w));
+  }
+
   std::string ServicePath(const std::string& name) const {
     const std::string& dir = req_.services_dir;
     return dir + (!dir.empty() && dir.back() == '/' ? "" : "/") + name + ".toml";
@@ -151,13 +158,14 @@ class Loader {
   // an error (wrapper mode, SPEC §2). stat() follows symlinks on purpose:
   // Kubernetes mounts a ConfigMap as symlinks into a hidden directory.
   void ListServices(std::vector<std::string>* names) {
+    out_->services_dir = req_.services_dir;
+    out_->services_dir_why = req_.services_dir_why;
     ListOverlaidServices(names);
     std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(req_.services_dir.c_str()), closedir);
     if (!dir) {
       if (errno != ENOENT) diags_.AddPlain(1, SysError("opendir", req_.services_dir, errno));
       return;
     }
-    out_->services_dir = req_.services_dir;
     out_->services_dir_exists = true;
     // A directory others can write lets them add a service root runs.
     struct stat dst;
@@ -174,7 +182,12 @@ class Loader {
       std::string_view file = e->d_name;
       if (file.size() <= 5 || file.substr(file.size() - 5) != ".toml") continue;
       std::string name(file.substr(0, file.size() - 5));
-      if (!ValidServiceName(name) || std::count(names->begin(), names->end(), name)) continue;
+      if (!ValidServiceName(name)) {
+        // Hidden files are ignored on purpose (editors' swap files, ..data).
+        if (name[0] != '.') out_->warnings.push_back(SkippedNameWarning(ServicePath(name), name));
+        continue;
+      }
+      if (std::count(names->begin(), names->end(), name)) continue;
       struct stat st;
       if (stat(ServicePath(name).c_str(), &st) != 0) {
         diags_.AddPlain(1, SysError("stat", ServicePath(name), errno));

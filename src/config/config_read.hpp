@@ -25,6 +25,7 @@
 namespace steward {
 
 class UserDb;
+struct Privileges;
 
 class Diagnostics {
  public:
@@ -51,6 +52,7 @@ struct FileCtx {
   size_t index = 0;
   Diagnostics* diags = nullptr;
   UserDb* users = nullptr;
+  const Privileges* self = nullptr;  // see LoadRequest::self
   // Sink names declared in the global file; null when it could not be read,
   // so references are not checked against a list known to be incomplete.
   const std::set<std::string>* sinks = nullptr;
@@ -63,6 +65,15 @@ struct FileCtx {
   void ErrorAtStart(std::string message) { ErrorAt(toml::source_region(), std::move(message)); }
   std::string Dir() const;  // the directory of the file, for relative paths
 };
+
+// [a-z0-9][a-z0-9_.-]*: the rule for a service's name (SPEC §3).
+bool ValidServiceName(std::string_view name);
+
+// The warning for a service file skipped for its name (config_warnings.cpp).
+std::string SkippedNameWarning(const std::string& path, const std::string& name);
+
+// The warning for rfc3164 sinks when local time is not UTC, or "".
+std::string Rfc3164ZoneWarning(const LogConfig& log, long utc_offset, const std::string& zone);
 
 // "a string", "an array", ... for "must be X, not Y" messages.
 const char* TypeName(const toml::node& n);

@@ -9,6 +9,7 @@
 
 #include "config_read.hpp"
 #include "steward/pid1/signals.hpp"
+#include "steward/config/privileges.hpp"
 #include "steward/config/users.hpp"
 
 namespace steward {
@@ -342,6 +343,10 @@ const K kServiceKeys[] = {
      [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
        ReadAbsolutePath(c, v, "working_dir", &d->cfg->working_dir);
      }},
+    {"pid_file",
+     [](FileCtx& c, const toml::node& v, ServiceDraft* d) {
+       ReadAbsolutePath(c, v, "pid_file", &d->cfg->pid_file);
+     }},
     {"umask", ReadUmask},
     {"environment", ReadEnvironment},
     {"env_file", ReadEnvFiles},
@@ -363,8 +368,17 @@ void ResolveUser(FileCtx& c, const toml::table& t, const ServiceDraft& d) {
   if (d.user.empty() && d.group.empty()) return;
   std::string err;
   bool group_at_fault;
-  if (ResolveIdentity(c.users, d.user, d.group, &d.cfg->identity, &err, &group_at_fault)) return;
-  c.Error(*t.get(group_at_fault ? "group" : "user"), err);
+  if (!ResolveIdentity(c.users, d.user, d.group, &d.cfg->identity, &err, &group_at_fault)) {
+    c.Error(*t.get(group_at_fault ? "group" : "user"), err);
+    return;
+  }
+  if (!c.self) return;
+  std::string written = d.user.empty() ? "" : fmt::format("user = \"{}\"", d.user);
+  if (!d.group.empty())
+    written += fmt::format("{}group = \"{}\"", written.empty() ? "" : ", ", d.group);
+  std::string problem = IdentitySwitchProblem(d.cfg->identity, written, *c.self);
+  bool group_only = d.user.empty() || (!d.group.empty() && d.cfg->identity.uid == c.self->uid);
+  if (!problem.empty()) c.Error(*t.get(group_only ? "group" : "user"), problem);
 }
 
 // What only makes sense once every key is read.
@@ -378,6 +392,9 @@ void CheckService(FileCtx& c, const toml::table& t, ServiceDraft* d) {
               "a oneshot cannot have restart = \"always\" (it would run forever)");
     if (t.contains("ready"))
       c.Error(*t.get("ready"), "a oneshot cannot have [ready]: it is ready when it exits with 0");
+    if (t.contains("pid_file"))
+      c.Error(*t.get("pid_file"), "a oneshot cannot have 'pid_file': only a longrun's daemon is "
+                                  "supervised by its pid file");
   }
   if (s.restart_delay > s.restart_delay_max && t.contains("restart_delay")) {
     c.Error(*t.get("restart_delay"),

@@ -23,7 +23,8 @@ const char* HelpText() {
 
 Options:
   --services DIR           services directory (STEWARD_SERVICES)
-                           default: /etc/services if a directory, else /etc/services.d
+                           default: /etc/services.d (/etc/services instead when that
+                           is a directory; on most images it is a file)
   --config FILE            global configuration file (STEWARD_CONFIG)
                            default: /etc/steward.toml if it exists
   --runtime-dir DIR        control socket, spool, state (STEWARD_RUNTIME_DIR)

@@ -79,7 +79,15 @@ void LogHub::BindSyslog() {
   }
   memcpy(sun.sun_path, path.c_str(), path.size() + 1);
   if (bind(fd.get(), reinterpret_cast<struct sockaddr*>(&sun), sizeof sun) != 0) {
-    Warning("cannot bind {}: {}; syslog(3) messages are not captured", path, strerror(errno));
+    int err = errno;
+    // docker run --user 1000: /dev is root's, and steward is not.
+    std::string fix = (err == EACCES || err == EPERM) && geteuid() != 0
+                          ? fmt::format(" (steward runs as uid {}; run it as root, where services "
+                                        "keep their own user with `user =`, or set "
+                                        "syslog_socket = \"\" in [log] to not offer one)",
+                                        geteuid())
+                          : "";
+    Warning("cannot bind {}: {}; syslog(3) messages are not captured{}", path, strerror(err), fix);
     return;
   }
   chmod(path.c_str(), 0666);  // every user in the container may log

@@ -9,6 +9,7 @@
 
 #include "steward/config/env_file.hpp"
 #include "steward/control/control.hpp"
+#include "steward/pid1/daemon.hpp"
 #include "steward/pid1/procs.hpp"
 #include "steward/util/diag.hpp"
 #include "steward/util/diag_loop.hpp"
@@ -256,12 +257,12 @@ bool ProcessHost::AttachLogs(const Service& s, SpawnRequest* req) {
   return true;
 }
 
-pid_t ProcessHost::Launch(Service& s, int* failed_exit_code) {
+pid_t ProcessHost::Launch(Service& s, LaunchFailure* failure) {
   Proc& p = ProcOf(s);
   bool ok;
   SpawnRequest req = BuildRequest(s, &ok);
   if (!ok || !AttachLogs(s, &req)) {
-    *failed_exit_code = 1;
+    failure->exit_code = 1;
     return -1;
   }
   std::string err;
@@ -269,18 +270,22 @@ pid_t ProcessHost::Launch(Service& s, int* failed_exit_code) {
                s.config().ready.kind != ReadyCheck::Kind::kNone;
   if (probe && !p.ready->Arm(&req, &err)) {
     Error("{}: ready: {}", s.name(), err);
-    *failed_exit_code = 1;
+    failure->exit_code = 1;
     return -1;
   }
   SpawnError serr;
+  unsigned long long launch_ticks = BootTicks();
   pid_t pid = Spawn(req, &serr);
   if (pid < 0) {
-    Error("{}: {}", s.name(), serr.message);
+    Error("{}: {}{}", s.name(), serr.message,
+          serr.final && !s.config().main ? "; not restarted: a retry cannot fix this" : "");
     p.ready->End();
-    *failed_exit_code = serr.exit_code;
+    failure->exit_code = serr.exit_code;
+    failure->final = serr.final;
     return -1;
   }
   if (logs_) logs_->SetPid(s.name(), pid);
+  launched_[&s] = {pid, launch_ticks};
   p.req = std::move(req);
   if (probe) p.ready->Begin();
   return pid;
@@ -307,6 +312,7 @@ void ProcessHost::SetTimer(Service& s, Clock::duration after) { ProcOf(s).timer.
 void ProcessHost::CancelTimer(Service& s) { ProcOf(s).timer.Stop(); }
 
 void ProcessHost::ServiceMoved(Service& s, State old) {
+  WarnIfDaemonized(s, old);
   Proc& p = ProcOf(s);
   if (old == State::kRunning) p.ready->End();
   if (old == State::kReady) p.health->End();

@@ -28,6 +28,7 @@ bool ProcessHost::ReadConfig(Config* config, SupervisorSettings* settings,
 void ProcessHost::ServiceAdded(Service& s) { AddProc(&s); }
 
 void ProcessHost::ServiceRemoved(Service& s) {
+  launched_.erase(&s);
   // Its pipes close once the forwarder has read them to the end: the last
   // lines of a removed service still reach every sink.
   if (logs_) logs_->Detach(s.name());

@@ -13,11 +13,6 @@ namespace steward {
 
 namespace {
 
-bool IsDir(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 // mkdir for every missing component of `path`, parents first. Existing
 // components are followed as they are (the image's /run may be a symlink
 // to /var/run); only the last one is held to the ownership rules.
@@ -34,10 +29,26 @@ bool MakeParents(const std::string& path, std::string* err) {
 
 }  // namespace
 
-std::string ResolveServicesDir(const Options& o) {
-  if (o.services_dir) return *o.services_dir;
-  // Many base images ship /etc/services as the network services database.
-  return IsDir("/etc/services") ? "/etc/services" : "/etc/services.d";
+ServicesDirChoice ChooseServicesDir(const Options& o, const PathKindFn& kind) {
+  if (o.services_dir) return {*o.services_dir, ""};
+  // Many base images (Debian's netbase, Alpine's baselayout) ship
+  // /etc/services as the network services database.
+  switch (kind("/etc/services")) {
+    case PathKind::kDirectory: return {"/etc/services", "/etc/services is a directory"};
+    case PathKind::kOther:
+      return {"/etc/services.d",
+              "/etc/services is a file: the network services database (netbase, Alpine)"};
+    case PathKind::kMissing: break;
+  }
+  return {"/etc/services.d", "/etc/services does not exist"};
+}
+
+ServicesDirChoice ResolveServicesDir(const Options& o) {
+  return ChooseServicesDir(o, [](const std::string& path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return PathKind::kMissing;
+    return S_ISDIR(st.st_mode) ? PathKind::kDirectory : PathKind::kOther;
+  });
 }
 
 std::string ResolveConfigFile(const Options& o) {

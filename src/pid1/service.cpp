@@ -93,13 +93,19 @@ void Service::Start(int) {
 }
 
 void Service::Launch(int) {
-  int failed_code = 1;
+  LaunchFailure failure;
   ready_timed_out_ = false;
-  pid_t pid = host_->Launch(*this, &failed_code);
+  adopted_ = false;
+  pid_t pid = host_->Launch(*this, &failure);
   if (pid < 0) {
     has_exited_ = true;
-    last_status_ = (failed_code & 0xff) << 8;  // as if it had exited with it
-    AfterFailure(failed_code);
+    last_status_ = (failure.exit_code & 0xff) << 8;  // as if it had exited with it
+    if (failure.final) {
+      ++failures_in_row_;
+      Transition(State::kFailed);  // backing off would only repeat the error
+      return;
+    }
+    AfterFailure(failure.exit_code);
     return;
   }
   pid_ = pid;
@@ -117,6 +123,16 @@ void Service::BecomeReady(int) {
 }
 
 void Service::OnExit(int status) {
+  // A daemonizing command (pid_file): its exit 0 hands over to the daemon.
+  if (!cfg_.pid_file.empty() && !adopted_ && IsSuccess(status) && !ready_timed_out_) {
+    pid_t daemon = host_->AdoptDaemon(*this);
+    if (daemon > 0) {
+      pid_ = daemon;
+      adopted_ = true;
+      return;
+    }
+    status = 1 << 8;  // no daemon to supervise: a failed start
+  }
   pid_t old = pid_;
   pid_ = 0;
   has_exited_ = true;

@@ -88,7 +88,15 @@ CHILD_SIDE void SetUpFds(Child* c) {
 // reach steward's other threads (there are none, but the child shares
 // steward's memory and must not find out the hard way).
 CHILD_SIDE void SwitchIdentity(const Identity& id, Child* c) {
-  if (syscall(SYS_setgroups, id.groups.size(), id.groups.data()) < 0) Fail(c, kGroups, errno);
+  // steward's own user (docker run --user 1000 and user = "1000"): nothing
+  // to switch, and without CAP_SETGID the listed groups cannot be set; the
+  // service keeps steward's groups, as it would under su to itself.
+  bool same = id.uid == getuid() && id.uid == geteuid() && id.gid == getgid() &&
+              id.gid == getegid() && id.uid != 0;
+  if (syscall(SYS_setgroups, id.groups.size(), id.groups.data()) < 0) {
+    if (same && errno == EPERM) return;
+    Fail(c, kGroups, errno);
+  }
   if (syscall(SYS_setgid, id.gid) < 0) Fail(c, kGid, errno);
   if (syscall(SYS_setuid, id.uid) < 0) Fail(c, kUid, errno);
   if (getuid() != id.uid || geteuid() != id.uid || getgid() != id.gid || getegid() != id.gid)
@@ -161,8 +169,32 @@ std::string Describe(const SpawnRequest& req, const ChildFailure& f) {
       return fmt::format("working_dir {}: {}", req.working_dir, strerror(f.err));
     case kUidCheck:
       return "dropping privileges did not take effect; refusing to run as root";
+    case kGroups:
+    case kGid:
+    case kUid:
+      if (f.err != EPERM) break;
+      return fmt::format("cannot switch to uid {} gid {}: {}: {} (steward runs as uid {}; only "
+                         "root, or CAP_SETUID and CAP_SETGID, can switch users)",
+                         req.identity->uid, req.identity->gid, kStages[f.stage], strerror(f.err),
+                         geteuid());
     default:
-      return fmt::format("{}: {}", kStages[f.stage], strerror(f.err));
+      break;
+  }
+  return fmt::format("{}: {}", kStages[f.stage], strerror(f.err));
+}
+
+// A failure a retry cannot fix: the same start would fail the same way.
+bool IsFinal(const ChildFailure& f) {
+  switch (f.stage) {
+    case kGroups:
+    case kGid:
+    case kUid:
+    case kUidCheck:
+      return f.err == EPERM;
+    case kExec:
+      return f.err == ENOENT || f.err == EACCES;
+    default:
+      return false;
   }
 }
 
@@ -205,6 +237,7 @@ pid_t Spawn(const SpawnRequest& req, SpawnError* err) {
   if (req.argv.empty()) {
     err->message = "empty command";
     err->exit_code = 127;
+    err->final = true;
     return -1;
   }
   // Prepared before the clone: the child must not allocate.
@@ -247,6 +280,7 @@ pid_t Spawn(const SpawnRequest& req, SpawnError* err) {
   }
   err->message = Describe(req, c.failure);
   err->exit_code = c.failure.stage == kExec ? (c.failure.err == ENOENT ? 127 : 126) : 1;
+  err->final = IsFinal(c.failure);
   return -1;
 }
 

@@ -135,8 +135,15 @@ void Supervisor::HandleSignal(int sig) {
     ControlReload(nullptr);
   } else if (main_pid > 0) {
     Kill(main_pid, main->svc->group_kill(), sig);
+  } else if (sig == SIGWINCH) {
+    Debug("received SIGWINCH; no main program to forward it to");  // each terminal resize
   } else {
-    Debug("received {}; no main program to forward it to", SignalName(sig));
+    // docker kill -s USR1 on a container of services: nobody to give it to.
+    // Said, so that the sender learns where it went; `ctl signal` reaches
+    // the services (SPEC §4).
+    Info("received {}: no main program to forward it to; ignored (to signal a service: "
+         "steward ctl signal {} NAME)",
+         SignalName(sig), SignalName(sig));
   }
 }
 
@@ -203,8 +210,14 @@ void Supervisor::SettleOne(Slot& slot) {
   }
 }
 
-pid_t Supervisor::Launch(Service& s, int* failed_exit_code) {
-  pid_t pid = host_->Launch(s, failed_exit_code);
+pid_t Supervisor::Launch(Service& s, LaunchFailure* failure) {
+  pid_t pid = host_->Launch(s, failure);
+  if (pid > 0) by_pid_[pid] = SlotOf(s);
+  return pid;
+}
+
+pid_t Supervisor::AdoptDaemon(Service& s) {
+  pid_t pid = host_->AdoptDaemon(s);
   if (pid > 0) by_pid_[pid] = SlotOf(s);
   return pid;
 }
@@ -275,6 +288,13 @@ void Supervisor::LogTransition(const Slot& slot, State old) {
         Warning("{}: {}; restarting", s.name(), DescribeWaitStatus(s.last_status()));
       break;
     case State::kFailed:
+      // The main program's end is the container's end, not a failure of
+      // steward's: said as such (the stop sequence's line follows).
+      if (s.config().main && phase_ == Phase::kRunning && s.has_exited()) {
+        Info("{}: {}: the main program has ended; the container exits with it", s.name(),
+             DescribeWaitStatus(s.last_status()));
+        break;
+      }
       Error("{}: failed for good: {}", s.name(),
             s.has_exited() ? DescribeWaitStatus(s.last_status()) : "never started");
       break;

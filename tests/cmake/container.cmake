@@ -52,3 +52,10 @@ add_test(NAME Container.KubeConfigMapLiveUpdate
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/container/kube_update_test.sh $<TARGET_FILE:steward>)
 set_tests_properties(Container.KubePlayPodConfigMapProbesGrace Container.KubeConfigMapLiveUpdate
   PROPERTIES LABELS "container;kubernetes" SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# README's Dockerfile as written (issue 24), on a base whose /etc/services
+# is netbase's file and on a bare FROM scratch one.
+add_test(NAME Container.ReadmeDockerfileOnEveryBaseImage
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/container/readme_dockerfile_test.sh $<TARGET_FILE:steward>)
+set_tests_properties(Container.ReadmeDockerfileOnEveryBaseImage PROPERTIES
+  LABELS container SKIP_RETURN_CODE 77 TIMEOUT 300)

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "config_load_fixture.hpp"
+#include "steward/config/privileges.hpp"
 #include "steward/config/config.hpp"
 #include "steward/config/graph.hpp"
 
@@ -168,6 +169,39 @@ TEST_F(ConfigLoad, UnknownUserAndGroupNameTheFileToFix) {
             ErrorsOf("command = 'x'\nuser = 'www'\n"));
   EXPECT_EQ(Errors{P("web") + ":3:9: unknown group 'wheel' (not in " + dir_ + "/etc/group)"},
             ErrorsOf("command = 'x'\nuser = 'app'\ngroup = 'wheel'\n"));
+}
+
+TEST_F(ConfigLoad, UserStewardCannotSwitchToIsAnErrorNamingTheReasonAndFix) {
+  Privileges self;
+  self.known = true;
+  self.uid = 1000;
+  self.gid = 1000;
+  self.can_setuid = self.can_setgid = false;
+  req_.self = &self;
+  EXPECT_EQ(Errors{P("web") + ":2:8: steward runs as uid 1000; user = \"www-data\" needs root (or "
+                              "CAP_SETUID and CAP_SETGID): run the container as root (the service "
+                              "still runs as its user), or remove it to run the service as "
+                              "steward's own user"},
+            ErrorsOf("command = 'x'\nuser = 'www-data'\n"));
+  EXPECT_EQ(Errors{P("web") + ":3:9: steward runs as uid 1000 and gid 1000; user = \"app\", "
+                              "group = \"docker\" needs root (or CAP_SETUID and CAP_SETGID): run "
+                              "the container as root (the service still runs as its user), or "
+                              "remove it to run the service as steward's own user"},
+            ErrorsOf("command = 'x'\nuser = 'app'\ngroup = 'docker'\n"));
+  // steward's own user, by name or number: nothing to switch.
+  Service("web", "command = 'x'\nuser = 'app'");
+  EXPECT_EQ(1000u, Loaded("web").identity.uid);
+  Service("web", "command = 'x'\nuser = '1000:1000'");
+  EXPECT_EQ(1000u, Loaded("web").identity.uid);
+  // Root without the capabilities (docker run --cap-drop SETUID).
+  self.uid = self.gid = 0;
+  EXPECT_EQ(Errors{P("web") + ":2:8: steward runs as root without CAP_SETUID and CAP_SETGID; "
+                              "user = \"app\" needs them: add them back (docker run --cap-add "
+                              "SETUID --cap-add SETGID), or remove it to run the service as root"},
+            ErrorsOf("command = 'x'\nuser = 'app'\n"));
+  self.can_setuid = self.can_setgid = true;
+  Service("web", "command = 'x'\nuser = 'app'");
+  EXPECT_EQ(1000u, Loaded("web").identity.uid);
 }
 
 // ---- the main program -----------------------------------------------------

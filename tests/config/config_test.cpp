@@ -1,4 +1,6 @@
 // LoadConfig: the directory and its files, every service key and its default, limits, [ready], [healthcheck].
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -17,7 +19,7 @@ TEST_F(ConfigLoad, MissingServicesDirectoryIsNotAnError) {
   req_.services_dir = dir_ + "/nope";
   ASSERT_TRUE(Load());
   EXPECT_FALSE(config_.services_dir_exists);
-  EXPECT_EQ("", config_.services_dir);
+  EXPECT_EQ(dir_ + "/nope", config_.services_dir);
   EXPECT_TRUE(config_.services.empty());
   EXPECT_FALSE(config_.HasServices());
 }
@@ -42,6 +44,47 @@ TEST_F(ConfigLoad, OnlyValidNamesEndingInTomlAreServicesSortedByName) {
   EXPECT_EQ(req_.services_dir, config_.services_dir);
   EXPECT_TRUE(config_.HasServices());
   EXPECT_EQ(nullptr, config_.Find("Upper"));
+}
+
+TEST_F(ConfigLoad, ServiceFilesWithNamesBreakingTheRuleAreNamedInAWarning) {
+  Service("web", "command = 'nginx'");
+  Service("Web2", "command = 'x'");
+  Service("caf\xc3\xa9", "command = 'x'");
+  Service(".hidden", "command = 'x'");
+  ASSERT_TRUE(Load()) << ::testing::PrintToString(errors_);
+  ASSERT_EQ(1u, config_.services.size());
+  std::vector<std::string> expected = {
+      P("Web2") + ": skipped: a service name must match [a-z0-9][a-z0-9_.-]* (lower-case ASCII "
+                  "letters, digits, '_', '.', '-') (rename it to web2.toml)",
+      P("caf\xc3\xa9") + ": skipped: a service name must match [a-z0-9][a-z0-9_.-]* (lower-case "
+                         "ASCII letters, digits, '_', '.', '-')"};
+  std::vector<std::string> got = config_.warnings;
+  std::sort(got.begin(), got.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(expected, got);
+}
+
+TEST_F(ConfigLoad, Rfc3164SinksUnderANonUtcZoneAreNamedInOneWarning) {
+  Global("[[log.sink]]\nname = \"central\"\ntype = \"syslog\"\nurl = \"tcp://logs:514\"\n"
+         "format = \"rfc3164\"\n\n[[log.sink]]\nname = \"new\"\ntype = \"syslog\"\n"
+         "url = \"tcp://logs:514\"\n");
+  req_.utc_offset = 3600;
+  req_.zone = "TZ=Europe/Berlin";
+  ASSERT_TRUE(Load()) << ::testing::PrintToString(errors_);
+  EXPECT_EQ(std::vector<std::string>{
+                "log sink 'central': format = \"rfc3164\" stamps local time without a zone, and "
+                "the local zone (TZ=Europe/Berlin) is UTC+01:00: a collector in another zone files "
+                "these lines hours off; use format = \"rfc5424\" (UTC, with the zone), or run "
+                "steward with TZ=UTC"},
+            config_.warnings);
+  req_.utc_offset = -(5 * 3600 + 30 * 60);
+  req_.zone = "/etc/localtime";
+  ASSERT_TRUE(Load());
+  ASSERT_EQ(1u, config_.warnings.size());
+  EXPECT_NE(std::string::npos, config_.warnings[0].find("(/etc/localtime) is UTC-05:30:"));
+  req_.utc_offset = 0;
+  ASSERT_TRUE(Load());
+  EXPECT_TRUE(config_.warnings.empty());
 }
 
 TEST_F(ConfigLoad, SymlinkedServiceFilesAreFollowed) {

@@ -2,7 +2,7 @@
 # examples/kubernetes/pod.yaml run by `podman kube play` (issue 12):
 #
 #   1. the ConfigMap, mounted as steward's configuration volume, brings the
-#      services: installed over /etc/services, started in order;
+#      services: installed over /etc/services.d, started in order;
 #   2. the liveness probe (podman turns it into the container's
 #      healthcheck) and the readiness probe's command, `steward ctl health`:
 #      healthy, unhealthy when app fails its [healthcheck], healthy again;
@@ -54,7 +54,7 @@ logs=$(podman logs "$ctr" 2>&1)
 sed 's/^/  | /' <<<"$logs"
 up || fail "web never became ready"
 for f in app db web; do
-  grep -q "config volume: installed /etc/services/$f.toml" <<<"$logs" || fail "$f.toml not installed from the ConfigMap"
+  grep -q "config volume: installed /etc/services.d/$f.toml" <<<"$logs" || fail "$f.toml not installed from the ConfigMap"
 done
 grep -q "app: serving hello from the ConfigMap" <<<"$logs" || fail "app did not get the Pod's environment"
 

@@ -1,6 +1,7 @@
 #include "harness.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -75,6 +76,24 @@ void PrivateDev() {
   rmdir(old);
 }
 
+void PrivateRunTmp(const std::string& keep) {
+  int kept = keep.empty() ? -1 : open(keep.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+  mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+  if (kept < 0) return;
+  for (size_t pos = 1; pos <= keep.size(); ++pos) {
+    if (pos == keep.size() || keep[pos] == '/') mkdir(keep.substr(0, pos).c_str(), 0755);
+  }
+  std::string from = "/proc/self/fd/" + std::to_string(kept);
+  mount(from.c_str(), keep.c_str(), nullptr, MS_BIND, nullptr);
+  close(kept);
+}
+
+void BecomeUser(int uid, int gid) {
+  if (uid < 0) return;
+  if (setgroups(0, nullptr) < 0 || setgid(gid_t(gid)) < 0 || setuid(uid_t(uid)) < 0) _exit(123);
+}
+
 [[noreturn]] void ExecSteward(const std::vector<std::string>& args, char** envp) {
   std::vector<char*> argv;
   std::string bin = StewardBin();
@@ -141,6 +160,8 @@ Process::Process(const std::vector<std::string>& args, const RunOptions& opts) {
       mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
       mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
       PrivateDev();
+      if (opts.private_run_tmp) PrivateRunTmp(opts.keep);
+      BecomeUser(opts.uid, opts.gid);
       ExecSteward(args, envp.data());
     }
     (void)!write(report[1], &inner, sizeof inner);

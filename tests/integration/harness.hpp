@@ -25,6 +25,16 @@ struct RunOptions {
   std::vector<int> block_signals;   // blocked in steward's inherited mask
   std::string stderr_path;          // steward's stderr opened from here (a FIFO the
                                     // test holds) instead of a file; Stderr() is then ""
+  // steward as this user, as `setpriv --reuid UID --regid GID --clear-groups`
+  // would start it (no capabilities left), once the namespace's /proc and
+  // /dev are set up; -1: as the test (root).
+  int uid = -1, gid = -1;
+  // Fresh tmpfs on /run (root's, 0755) and /tmp (1777), with only `keep`
+  // (a directory under /tmp) bind-mounted back: the runtime directory of a
+  // non-root steward (/tmp/steward-UID) is then its own, never a sibling
+  // test's. Needs new_pid_namespace.
+  bool private_run_tmp = false;
+  std::string keep;
 };
 
 // A running steward. The destructor SIGKILLs whatever is left.

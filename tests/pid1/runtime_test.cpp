@@ -103,3 +103,45 @@ TEST(RuntimeDirTest, ChoosesTheFirstThatWorksElseNone) {
 
 }  // namespace
 }  // namespace steward
+
+namespace steward {
+namespace {
+
+ServicesDirChoice ChooseWith(PathKind etc_services, const Options& o = {}) {
+  return ChooseServicesDir(o, [etc_services](const std::string& path) {
+    EXPECT_EQ("/etc/services", path);
+    return etc_services;
+  });
+}
+
+TEST(ServicesDirTest, EtcServicesAFileMeansServicesDAndSaysWhy) {
+  ServicesDirChoice c = ChooseWith(PathKind::kOther);
+  EXPECT_EQ("/etc/services.d", c.dir);
+  EXPECT_EQ("/etc/services is a file: the network services database (netbase, Alpine)", c.why);
+}
+
+TEST(ServicesDirTest, EtcServicesMissingMeansServicesD) {
+  ServicesDirChoice c = ChooseWith(PathKind::kMissing);
+  EXPECT_EQ("/etc/services.d", c.dir);
+  EXPECT_EQ("/etc/services does not exist", c.why);
+}
+
+TEST(ServicesDirTest, EtcServicesADirectoryIsRead) {
+  ServicesDirChoice c = ChooseWith(PathKind::kDirectory);
+  EXPECT_EQ("/etc/services", c.dir);
+  EXPECT_EQ("/etc/services is a directory", c.why);
+}
+
+TEST(ServicesDirTest, TheOptionWinsWithoutLookingOrAReason) {
+  Options o;
+  o.services_dir = "/srv/services";
+  ServicesDirChoice c = ChooseServicesDir(o, [](const std::string&) {
+    ADD_FAILURE() << "looked at the filesystem";
+    return PathKind::kMissing;
+  });
+  EXPECT_EQ("/srv/services", c.dir);
+  EXPECT_EQ("", c.why);
+}
+
+}  // namespace
+}  // namespace steward

@@ -5,6 +5,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace steward {
@@ -18,6 +20,7 @@ class FakeHost : public ServiceHost {
   pid_t next_pid = 100;
   bool launch_fails = false;
   int launch_exit_code = 127;
+  bool launch_final = false;
   bool group_alive = false;
   bool stop_command_ok = true;
   Clock::time_point now{};
@@ -26,9 +29,10 @@ class FakeHost : public ServiceHost {
   bool timer_set = false;
   Clock::duration timer{};
 
-  pid_t Launch(Service&, int* code) override {
+  pid_t Launch(Service&, LaunchFailure* f) override {
     if (launch_fails) {
-      *code = launch_exit_code;
+      f->exit_code = launch_exit_code;
+      f->final = launch_final;
       log.push_back("launch failed");
       return -1;
     }
@@ -50,6 +54,11 @@ class FakeHost : public ServiceHost {
   void CancelTimer(Service&) override { timer_set = false; }
   Clock::time_point Now() override { return now; }
   void StateChanged(Service& s, State old) override { transitions.emplace_back(old, s.state()); }
+  pid_t adopt_pid = -1;  // what AdoptDaemon finds in the pid file
+  pid_t AdoptDaemon(Service&) override {
+    log.push_back("adopt " + std::to_string(adopt_pid));
+    return adopt_pid;
+  }
 };
 
 ServiceConfig Longrun() {
@@ -210,6 +219,52 @@ TEST_F(ServiceTest, LaunchFailureCountsItsExitCode) {
   svc->Handle(Event::kDepsReady);
   EXPECT_EQ(State::kFailed, svc->state());
   EXPECT_EQ(127, svc->last_status() >> 8);
+}
+
+TEST_F(ServiceTest, LaunchFailureARetryCannotFixFailsAtOnce) {
+  Make(Longrun());  // restart = "on-failure", never giving up
+  host.launch_fails = true;
+  host.launch_final = true;
+  host.launch_exit_code = 1;
+  Reach(State::kStarting);
+  svc->Handle(Event::kDepsReady);
+  EXPECT_EQ(State::kFailed, svc->state());
+  EXPECT_FALSE(host.timer_set);
+  EXPECT_EQ(0, svc->restarts());
+  EXPECT_EQ(1, svc->last_status() >> 8);
+  // ctl start (or a reload) tries again.
+  host.launch_fails = false;
+  svc->Handle(Event::kStart);
+  svc->Handle(Event::kDepsReady);
+  EXPECT_EQ(State::kReady, svc->state());
+}
+
+TEST_F(ServiceTest, PidFileHandsTheServiceToTheDaemonOnExitZero) {
+  ServiceConfig c = Longrun();
+  c.pid_file = "/run/app.pid";
+  Make(c);
+  Reach(State::kReady);
+  host.adopt_pid = 4242;
+  svc->Handle(Event::kExit, Exited(0));
+  EXPECT_EQ(State::kReady, svc->state());
+  EXPECT_EQ(4242, svc->pid());
+  EXPECT_EQ("adopt 4242", host.log.back());
+  // The daemon's exit is the service's: no second adoption, a restart.
+  svc->Handle(Event::kExit, Exited(3));
+  EXPECT_EQ(State::kBackoff, svc->state());
+  EXPECT_EQ(1, std::count(host.log.begin(), host.log.end(), "adopt 4242"));
+}
+
+TEST_F(ServiceTest, PidFileWithoutADaemonIsAFailedStart) {
+  ServiceConfig c = Longrun();
+  c.pid_file = "/run/app.pid";
+  c.restart = RestartPolicy::kNo;
+  Make(c);
+  Reach(State::kReady);
+  host.adopt_pid = -1;
+  svc->Handle(Event::kExit, Exited(0));
+  EXPECT_EQ(State::kFailed, svc->state());
+  EXPECT_EQ(1, svc->last_status() >> 8);
 }
 
 TEST_F(ServiceTest, RestartAlwaysRestartsACleanExit) {

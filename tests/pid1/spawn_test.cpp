@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -98,6 +99,7 @@ TEST_F(SpawnTest, NotFoundIs127WithAMessageNamingTheCommand) {
   EXPECT_EQ(Spawn(req, &err), -1);
   EXPECT_EQ(err.exit_code, 127);
   EXPECT_EQ(err.message, "steward-no-such-program: not found (check the command and PATH)");
+  EXPECT_TRUE(err.final);  // a retry cannot fix it
 }
 
 TEST_F(SpawnTest, NotExecutableIs126) {
@@ -110,6 +112,66 @@ TEST_F(SpawnTest, NotExecutableIs126) {
   EXPECT_EQ(err.exit_code, 126);
   EXPECT_NE(err.message.find("cannot execute: Permission denied"), std::string::npos)
       << err.message;
+  EXPECT_TRUE(err.final);
+}
+
+// docker run --user 1000 with a service's user = "nobody": EPERM, final.
+// Run in a child that is uid 1000 without capabilities, as steward would be.
+TEST_F(SpawnTest, AnIdentitySwitchWithoutPrivilegeIsFinalAndSaysWhy) {
+  int p[2];
+  ASSERT_EQ(0, pipe(p));
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    if (setgroups(0, nullptr) < 0 || setgid(1000) < 0 || setuid(1000) < 0) _exit(2);
+    Identity id;
+    id.set = true;
+    id.uid = 65534;
+    id.gid = 65534;
+    SpawnRequest req;
+    req.argv = {"/bin/true"};
+    req.inherit_env = true;
+    req.identity = &id;
+    SpawnError err;
+    if (Spawn(req, &err) != -1) _exit(3);
+    std::string out = err.message + (err.final ? " [final]" : "");
+    (void)!write(p[1], out.data(), out.size());
+    _exit(0);
+  }
+  close(p[1]);
+  std::string out;
+  char buf[512];
+  for (ssize_t n; (n = read(p[0], buf, sizeof buf)) > 0;) out.append(buf, size_t(n));
+  close(p[0]);
+  EXPECT_EQ(0, WaitFor(pid));
+  EXPECT_EQ("cannot switch to uid 65534 gid 65534: setgroups: Operation not permitted (steward "
+            "runs as uid 1000; only root, or CAP_SETUID and CAP_SETGID, can switch users) [final]",
+            out);
+}
+
+// Its own uid and gid (user = "1000:1000" under --user 1000:1000): the
+// groups cannot be set without CAP_SETGID, and need not be.
+TEST_F(SpawnTest, StewardsOwnUserNeedsNoPrivilege) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (setgroups(0, nullptr) < 0 || setgid(1000) < 0 || setuid(1000) < 0) _exit(2);
+    Identity id;
+    id.set = true;
+    id.uid = 1000;
+    id.gid = 1000;
+    id.groups = {1000, 27};
+    SpawnRequest req;
+    req.argv = {"/bin/sh", "-c", "test \"$(id -u):$(id -g)\" = 1000:1000"};
+    req.inherit_env = true;
+    req.identity = &id;
+    SpawnError err;
+    pid_t child = Spawn(req, &err);
+    if (child < 0) _exit(4);
+    int st;
+    waitpid(child, &st, 0);
+    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 5);
+  }
+  EXPECT_EQ(0, WaitFor(pid));
 }
 
 TEST_F(SpawnTest, AMissingWorkingDirectoryIsNamed) {

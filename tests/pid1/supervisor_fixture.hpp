@@ -38,9 +38,9 @@ class FakeHost : public SupervisorHost {
       if (p == pid) return n;
     return "?";
   }
-  pid_t Launch(Service& s, int* code) override {
+  pid_t Launch(Service& s, LaunchFailure* f) override {
     if (std::find(fail_launch.begin(), fail_launch.end(), s.name()) != fail_launch.end()) {
-      *code = 127;
+      f->exit_code = 127;
       log.push_back("launch-failed " + s.name());
       return -1;
     }

@@ -99,6 +99,9 @@ struct ServiceConfig {
   std::optional<mode_t> umask;
   std::vector<std::pair<std::string, std::string>> environment;  // in file order
   std::vector<std::string> env_files;
+  // A daemonizing longrun: after its command exits 0, the process whose
+  // pid this file holds is the service's (systemd's Type=forking).
+  std::string pid_file;
   // What the env_files held when the configuration was read: a digest per
   // file, or `-` for one that does not exist (yet). Part of the definition
   // for the reload diff (SPEC §4): a changed content restarts the service.
@@ -165,8 +168,12 @@ struct GlobalConfig {
 };
 
 struct Config {
-  std::string services_dir;     // the directory read ("" when none exists)
+  std::string services_dir;     // the directory read (or looked for)
   bool services_dir_exists = false;
+  std::string services_dir_why; // why the default was chosen; "" when given
+  // Things that do not stop a start but that the user must hear about (a
+  // skipped service file, ...): said at start and by --check.
+  std::vector<std::string> warnings;
   GlobalConfig global;
   std::vector<ServiceConfig> services;  // enabled and disabled, sorted by name
   // True when at least one enabled service comes from a file; the service
@@ -175,8 +182,11 @@ struct Config {
   const ServiceConfig* Find(const std::string& name) const;
 };
 
+struct Privileges;  // privileges.hpp
+
 struct LoadRequest {
   std::string services_dir;  // as resolved from --services / env / default
+  std::string services_dir_why;  // the reason for a default, see ResolveServicesDir
   std::string config_file;   // "" when none
   std::string root = "";     // prefix for /etc/passwd, /etc/group (tests)
   std::string profile;       // STEWARD_PROFILE
@@ -188,6 +198,13 @@ struct LoadRequest {
   // into a map only when the first string needs interpolating: wrapper
   // mode reads no file, so it never pays for copying the environment.
   const char* const* environ_vars = nullptr;
+  // steward's uid, gid and capabilities, for `user` (see privileges.hpp);
+  // nullptr: not checked.
+  const Privileges* self = nullptr;
+  // Local time's offset from UTC in seconds, for the rfc3164 warning; the
+  // zone's name for the message (TZ, or "/etc/localtime").
+  long utc_offset = 0;
+  std::string zone;
   // Files a configuration volume would install (SPEC §7), by destination
   // path: read instead of what is on disk there (a service file there is
   // listed even when the disk has none), so that the configuration a volume

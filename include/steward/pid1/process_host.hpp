@@ -54,7 +54,8 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   int Run(Supervisor* sup);
 
   // SupervisorHost
-  pid_t Launch(Service& s, int* failed_exit_code) override;
+  pid_t Launch(Service& s, LaunchFailure* failure) override;
+  pid_t AdoptDaemon(Service& s) override;
   void Kill(pid_t pid, bool group, int sig) override;
   bool RunStopCommand(Service& s) override;
   bool GroupAlive(pid_t pgid) override;
@@ -101,6 +102,8 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   void ExpectServices(const Config& config);
   void WatchVolume(const Config& config);
   void OnVolumeChanged();
+  std::string DaemonProblem(const Service& s, pid_t pid) const;
+  void WarnIfDaemonized(const Service& s, State old);
 
   struct ev_loop* loop_;
   SupervisorSettings settings_;
@@ -113,6 +116,13 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   std::string volume_path_;                 // what volume_ watches
   std::vector<std::unique_ptr<Proc>> procs_;           // one per Service, in its order
   std::map<pid_t, std::function<void(int)>> helpers_;  // checks, stop commands
+  // Each service's last launch: its pid and when (BootTicks), to tell what
+  // it left running when it exits 0 (process_host_daemon.cpp).
+  struct Launched {
+    pid_t pid = 0;
+    unsigned long long ticks = 0;
+  };
+  std::map<const Service*, Launched> launched_;
   UniqueFd signal_fd_;     // every forwardable signal (SIGCHLD is libev's)
   IoWatcher signals_io_;
   ChildWatcher child_;

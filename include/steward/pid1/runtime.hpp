@@ -12,8 +12,18 @@
 
 namespace steward {
 
-// --services, else /etc/services when it is a directory, else /etc/services.d.
-std::string ResolveServicesDir(const Options& o);
+// The services directory and why it was chosen (SPEC §1): --services or
+// STEWARD_SERVICES (why is ""), else /etc/services when it is a directory,
+// else /etc/services.d, with the reason steward says at start and in --check.
+struct ServicesDirChoice {
+  std::string dir;
+  std::string why;  // "" when given explicitly
+};
+enum class PathKind { kMissing, kDirectory, kOther };
+using PathKindFn = std::function<PathKind(const std::string& path)>;
+ServicesDirChoice ChooseServicesDir(const Options& o, const PathKindFn& kind);
+// The same on the real filesystem (stat follows links, as the scan does).
+ServicesDirChoice ResolveServicesDir(const Options& o);
 
 // --config, else /etc/steward.toml when it exists, else "".
 std::string ResolveConfigFile(const Options& o);

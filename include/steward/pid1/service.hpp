@@ -63,13 +63,20 @@ using Clock = std::chrono::steady_clock;
 
 class Service;
 
+// Why a start failed, as the host reports it (the message is already logged).
+struct LaunchFailure {
+  int exit_code = 1;   // counted as the run's exit status: 127, 126 or 1
+  bool final = false;  // a retry cannot help (EPERM on the identity switch,
+                       // ENOENT or EACCES on the program): failed at once
+};
+
 // The OS seam: everything a Service needs from the world.
 class ServiceHost {
  public:
   virtual ~ServiceHost() = default;
-  // Starts the service's process; returns its pid, or -1 with the exit code
-  // to count (127/126/1) and a message already logged.
-  virtual pid_t Launch(Service& s, int* failed_exit_code) = 0;
+  // Starts the service's process; returns its pid, or -1 with *failure
+  // filled and a message already logged.
+  virtual pid_t Launch(Service& s, LaunchFailure* failure) = 0;
   // Sends sig to the process, or to its whole group.
   virtual void Kill(pid_t pid, bool group, int sig) = 0;
   // Runs the service's stop_command; returns false when it could not start.
@@ -82,6 +89,13 @@ class ServiceHost {
   virtual Clock::time_point Now() = 0;
   // Called after every transition, with the state left.
   virtual void StateChanged(Service& s, State old_state) = 0;
+  // The command of a service with pid_file exited 0: the daemon's pid read
+  // from the file, which is the service's process from now on, or -1 (and
+  // a message logged) when there is no daemon steward may adopt.
+  virtual pid_t AdoptDaemon(Service& s) {
+    (void)s;
+    return -1;
+  }
 };
 
 class Service {
@@ -149,6 +163,7 @@ class Service {
   int failures_in_row_ = 0; // consecutive failed runs, for back-off and max_restarts
   bool ready_timed_out_ = false;  // the coming exit is a failed start
   bool main_exited_ = false;      // stopping: process gone, group may linger
+  bool adopted_ = false;          // pid_ is the daemon read from pid_file
   Clock::time_point started_at_{};
 };
 

@@ -43,6 +43,9 @@ struct SpawnRequest {
 struct SpawnError {
   std::string message;  // "exec(nginx): No such file or directory"
   int exit_code = 1;    // 127 not found, 126 not executable, 1 otherwise
+  // A retry cannot fix it: EPERM on the identity switch, ENOENT or EACCES
+  // on the program (the service is failed at once, not backed off).
+  bool final = false;
 };
 
 // A helper command of a service (readiness or health check, stop_command):

@@ -92,7 +92,11 @@ class SupervisorHost {
  public:
   virtual ~SupervisorHost() = default;
   // ---- for a Service (see ServiceHost) ----
-  virtual pid_t Launch(Service& s, int* failed_exit_code) = 0;
+  virtual pid_t Launch(Service& s, LaunchFailure* failure) = 0;
+  virtual pid_t AdoptDaemon(Service& s) {  // see ServiceHost
+    (void)s;
+    return -1;
+  }
   virtual void Kill(pid_t pid, bool group, int sig) = 0;
   virtual bool RunStopCommand(Service& s) = 0;
   virtual bool GroupAlive(pid_t pgid) = 0;
@@ -207,7 +211,8 @@ class Supervisor : public ServiceHost {
   void Reload(Config next, SupervisorSettings settings, ControlDone done);
 
   // ServiceHost: the OS parts go to the host; StateChanged only records.
-  pid_t Launch(Service& s, int* failed_exit_code) override;
+  pid_t Launch(Service& s, LaunchFailure* failure) override;
+  pid_t AdoptDaemon(Service& s) override;
   void Kill(pid_t pid, bool group, int sig) override { host_->Kill(pid, group, sig); }
   bool RunStopCommand(Service& s) override { return host_->RunStopCommand(s); }
   bool GroupAlive(pid_t pgid) override { return host_->GroupAlive(pgid); }

@@ -41,8 +41,11 @@ bool Read(const Options& o, Config* config, std::vector<std::string>* errors) {
   req.config_file = ResolveConfigFile(o);
   if (const char* p = getenv("STEWARD_PROFILE")) req.profile = p;
   req.program = o.program;
+  req.allow_unset = o.allow_unset;
   req.environ_vars = environ;  // copied into a map only if a file needs it
-  return LoadConfig(req, config, errors);
+  bool ok = LoadConfig(req, config, errors);
+  for (const std::string& w : config->warnings) Warning("{}", w);
+  return ok;
 }
 
 bool Load(const Options& o, Config* config) {
@@ -64,9 +67,11 @@ bool InstallVolume(const Options& o, Config* config, std::vector<std::string>* e
   VolumeResult r = InstallConfigVolume(volume, "/", EnvironmentMap());
   for (const std::string& path : r.installed) Info("config volume: installed {}", path);
   if (!r.errors.empty()) {
+    // Said here, not added to *errors: the callers count those ("reload
+    // refused: 1 configuration error"), and a summary is not an error.
+    Error("config volume {}: {} file{} not installed", volume, r.errors.size(),
+          r.errors.size() == 1 ? "" : "s");
     errors->insert(errors->end(), r.errors.begin(), r.errors.end());
-    errors->push_back(fmt::format("config volume {}: {} file{} not installed", volume,
-                                  r.errors.size(), r.errors.size() == 1 ? "" : "s"));
     return false;
   }
   *config = Config();
@@ -128,6 +133,7 @@ int main(int argc, char** argv) {
   Config config;
   if (!Load(o, &config)) return 2;
   if (o.mode == Options::Mode::kCheck) return PrintCheck(config, STDOUT_FILENO) ? 0 : 2;
+  if (!config.profile.empty()) Info("profile: {} (STEWARD_PROFILE)", config.profile);
   {
     std::vector<std::string> errors;
     if (!InstallVolume(o, &config, &errors)) {
@@ -140,7 +146,8 @@ int main(int argc, char** argv) {
   bool wrapper = !config.services_dir_exists && config.global.path.empty();
   if (!config.HasServices()) {
     if (o.program.empty() && wrapper) {
-      Error("nothing to run: no PROGRAM given and no services directory ({}); see steward --help",
+      Error("nothing to run: no PROGRAM given and no services directory ({} does not exist); "
+            "see steward --help",
             config.services_dir);
       return 2;
     }

@@ -104,6 +104,7 @@ class Loader {
 
   bool Run(std::vector<std::string>* errors) {
     *out_ = Config();
+    out_->profile = req_.profile;
     ReadGlobal();
     std::vector<std::string> names;
     ListServices(&names);
@@ -114,7 +115,9 @@ class Loader {
     CheckMains();
     for (LoadedService& l : loaded_) CheckDependencies(l);
     CheckCycles();
+    CheckProfiles();
     diags_.AppendSorted(errors);
+    warnings_.AppendSorted(&out_->warnings);
     return diags_.size() == 0;
   }
 
@@ -125,6 +128,7 @@ class Loader {
     c.path = std::move(path);
     c.index = index;
     c.diags = &diags_;
+    c.warnings = &warnings_;
     c.users = &users_;
     return c;
   }
@@ -151,12 +155,12 @@ class Loader {
   // an error (wrapper mode, SPEC §2). stat() follows symlinks on purpose:
   // Kubernetes mounts a ConfigMap as symlinks into a hidden directory.
   void ListServices(std::vector<std::string>* names) {
+    out_->services_dir = req_.services_dir;
     std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(req_.services_dir.c_str()), closedir);
     if (!dir) {
       if (errno != ENOENT) diags_.AddPlain(1, SysError("opendir", req_.services_dir, errno));
       return;
     }
-    out_->services_dir = req_.services_dir;
     out_->services_dir_exists = true;
     while (const dirent* e = readdir(dir.get())) {
       std::string_view file = e->d_name;
@@ -228,6 +232,7 @@ class Loader {
     if (!p) return;
     if (toml::table* profiles = p->as_table()) {
       for (auto&& [k, v] : *profiles) {
+        if (v.is_table()) profiles_defined_.insert(std::string(k.str()));
         if (!v.is_table())
           c.Error(v, fmt::format("'profile.{}' must be a table, not {}", k.str(), TypeName(v)));
         else if (v.as_table()->contains("profile"))
@@ -252,12 +257,30 @@ class Loader {
       for (toml::node& v : *a) InterpolateAll(c, v);
     } else if (auto* s = n.as_string()) {
       std::string out, err;
-      if (Interpolate(s->get(), Env(), &out, &err)) {
+      InterpolateFailure why;
+      if (Interpolate(s->get(), Env(), &out, &err, &why)) {
         s->get() = std::move(out);
       } else {
-        c.Error(n, err);
+        // Under --allow-unset the string keeps its text, and the checks
+        // that would fail on that text say nothing (poisoned).
+        if (req_.allow_unset && why.unset) c.Warn(n, err);
+        else c.Error(n, err);
         c.poisoned.insert(&n);
       }
+    }
+  }
+
+  // A misspelt STEWARD_PROFILE would otherwise change nothing, silently.
+  void CheckProfiles() {
+    std::string defined;
+    for (const std::string& p : profiles_defined_) defined += (defined.empty() ? "" : ", ") + p;
+    for (const std::string& name : SplitProfiles(req_.profile)) {
+      if (profiles_defined_.count(name)) continue;
+      std::string text = fmt::format("STEWARD_PROFILE={}: no file has a [profile.{}] table",
+                                     req_.profile, name);
+      text += defined.empty() ? " (no file defines a profile)"
+                              : fmt::format(" (profiles defined: {})", defined);
+      warnings_.AddPlain(0, std::move(text));
     }
   }
 
@@ -363,6 +386,8 @@ class Loader {
   const LoadRequest& req_;
   Config* out_;
   Diagnostics diags_;
+  Diagnostics warnings_;
+  std::set<std::string> profiles_defined_;  // every [profile.NAME] table of every file read
   UserDb users_;
   std::vector<std::unique_ptr<FileCtx>> files_;  // stable addresses: tables point back
   bool global_ok_ = true;

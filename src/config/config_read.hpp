@@ -49,6 +49,7 @@ struct FileCtx {
   std::string path;
   size_t index = 0;
   Diagnostics* diags = nullptr;
+  Diagnostics* warnings = nullptr;
   UserDb* users = nullptr;
   // Sink names declared in the global file; null when it could not be read,
   // so references are not checked against a list known to be incomplete.
@@ -60,6 +61,7 @@ struct FileCtx {
   void Error(const toml::node& at, std::string message);
   void ErrorAt(const toml::source_region& at, std::string message);
   void ErrorAtStart(std::string message) { ErrorAt(toml::source_region(), std::move(message)); }
+  void Warn(const toml::node& at, std::string message);
   std::string Dir() const;  // the directory of the file, for relative paths
 };
 

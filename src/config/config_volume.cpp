@@ -99,8 +99,11 @@ struct Walker {
     if (EndsWith(rel, kTemplateSuffix)) {
       dest_rel.resize(rel.size() - kTemplateSuffix.size());
       std::string out;
-      if (!Interpolate(content, env, &out, &err)) {
-        result->errors.push_back(fmt::format("{}: {}", src, err));
+      InterpolateFailure why;
+      if (!Interpolate(content, env, &out, &err, &why)) {
+        size_t line, column;
+        LineColumn(content, why.offset, &line, &column);
+        result->errors.push_back(fmt::format("{}:{}:{}: {}", src, line, column, err));
         return;
       }
       content = std::move(out);

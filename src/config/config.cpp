@@ -57,34 +57,6 @@ bool ValidServiceName(std::string_view name) {
                      [&](char c) { return lower_or_digit(c) || c == '_' || c == '.' || c == '-'; });
 }
 
-std::vector<std::string> SplitProfiles(const std::string& list) {
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = std::min(list.find(',', start), list.size());
-    std::string name = list.substr(start, comma - start);
-    name.erase(0, name.find_first_not_of(" \t"));
-    name.erase(name.find_last_not_of(" \t") + 1);
-    if (!name.empty()) names.push_back(std::move(name));
-    start = comma + 1;
-  }
-  return names;
-}
-
-// Tables merge key by key; anything else (arrays included) replaces. Nodes
-// are moved, not copied, because toml++ copies drop source positions and
-// errors in profile values must point into the profile.
-void MergeTable(toml::table* dst, toml::table* src) {
-  for (auto&& [k, v] : *src) {
-    toml::node* existing = dst->get(k.str());
-    if (existing && existing->is_table() && v.is_table()) {
-      MergeTable(existing->as_table(), v.as_table());
-    } else {
-      dst->insert_or_assign(k, std::move(v));
-    }
-  }
-}
-
 std::string CurrentDir() {
   char buf[4096];
   return getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
@@ -272,16 +244,8 @@ class Loader {
 
   // A misspelt STEWARD_PROFILE would otherwise change nothing, silently.
   void CheckProfiles() {
-    std::string defined;
-    for (const std::string& p : profiles_defined_) defined += (defined.empty() ? "" : ", ") + p;
-    for (const std::string& name : SplitProfiles(req_.profile)) {
-      if (profiles_defined_.count(name)) continue;
-      std::string text = fmt::format("STEWARD_PROFILE={}: no file has a [profile.{}] table",
-                                     req_.profile, name);
-      text += defined.empty() ? " (no file defines a profile)"
-                              : fmt::format(" (profiles defined: {})", defined);
-      warnings_.AddPlain(0, std::move(text));
-    }
+    for (std::string& w : ProfileWarnings(req_.profile, profiles_defined_))
+      warnings_.AddPlain(0, std::move(w));
   }
 
   const EnvMap& Env() {

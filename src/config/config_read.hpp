@@ -142,6 +142,15 @@ bool ReadChoice(FileCtx& c, const toml::node& v, const char* label, const Choice
 // "HOST:PORT" or "[v6]:PORT"; the port must be 1-65535.
 bool ParseHostPort(std::string_view s, std::string* host, uint16_t* port);
 
+// Profiles (profiles.cpp): STEWARD_PROFILE's comma-separated names; a
+// [profile.NAME] table merged over its file (tables merge key by key,
+// anything else replaces; nodes are moved so positions stay); a warning per
+// requested name that no file has a table for.
+std::vector<std::string> SplitProfiles(const std::string& list);
+void MergeTable(toml::table* dst, toml::table* src);
+std::vector<std::string> ProfileWarnings(const std::string& requested,
+                                         const std::set<std::string>& defined);
+
 // Service files and the global file: see config_service.cpp, config_global.cpp.
 // Each reads one whole (profile-merged, interpolated) file into *out.
 void ReadServiceTable(FileCtx& c, const toml::table& t, ServiceConfig* out);

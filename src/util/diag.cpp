@@ -11,6 +11,13 @@ namespace steward {
 
 namespace {
 int g_verbosity = 1;
+OwnLineSink g_sink = nullptr;
+void* g_sink_ctx = nullptr;
+}
+
+void SetOwnLineSink(OwnLineSink sink, void* ctx) {
+  g_sink = sink;
+  g_sink_ctx = ctx;
 }
 
 void SetVerbosity(int verbosity) { g_verbosity = verbosity; }
@@ -24,7 +31,8 @@ void Emit(Level level, std::string_view text) {
   static const char* const kNames[] = {"error", "warning", "info", "debug"};
   std::string line = fmt::format("steward: {}: {}\n", kNames[int(level)], text);
   int saved = errno;
-  WriteAll(STDERR_FILENO, line);  // stderr gone: nothing sensible left to do
+  if (!g_sink || !g_sink(g_sink_ctx, line))
+    WriteAll(STDERR_FILENO, line);  // stderr gone: nothing sensible left to do
   errno = saved;
 }
 

@@ -47,7 +47,8 @@ TEST(FaultSink, PermanentErrorDropsForThatSinkOnlyAndIsAnnouncedOnce) {
   CtlResult st;
   ASSERT_TRUE(WaitFor([&] {
     st = RunCtl(set.path("run"), {"status"});
-    return !Grep(st.out, "long ").empty() && Grep(st.out, "long ")[0].find(" 100") != std::string::npos;
+    // app's 100 lines and steward's own `app: started (pid 3)`.
+    return !Grep(st.out, "long ").empty() && Grep(st.out, "long ")[0].find(" 101") != std::string::npos;
   })) << st.out << st.err;
   // Announced once per cause, in the log stream of the other sinks too.
   std::this_thread::sleep_for(milliseconds(1500));

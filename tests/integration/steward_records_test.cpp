@@ -78,6 +78,24 @@ TEST(StewardRecords, CtlLogsAnswersForASyslogTagAndForSteward) {
   ExpectNoSanitizerReport(p);
 }
 
+// STEWARD_PROFILE=prdo used to change nothing, silently.
+TEST(StewardRecords, AMisspeltProfileIsNamedAndWarnedAboutAtStart) {
+  LogSet set;
+  set.Global("");
+  set.Add("app", "command = [\"sleep\", \"100\"]\n[profile.prod]\nenvironment = { A = \"1\" }\n"
+                 "[profile.dev]\nenvironment = { A = \"2\" }\n");
+  RunOptions o;
+  o.env["STEWARD_PROFILE"] = "prdo";
+  Process p(set.Args(), o);
+  ASSERT_TRUE(WaitFor([&] { return !Grep(p.Stderr(), "app: started").empty(); })) << p.Stderr();
+  EXPECT_EQ(1u, Grep(p.Stderr(), "steward: warning: STEWARD_PROFILE=prdo: no file has a "
+                                 "[profile.prdo] table (profiles defined: dev, prod)").size())
+      << p.Stderr();
+  EXPECT_EQ(1u, Grep(p.Stderr(), "steward: info: profile: prdo (STEWARD_PROFILE)").size()) << p.Stderr();
+  p.Signal(SIGTERM);
+  EXPECT_EQ(0, p.Wait());
+}
+
 TEST(StewardRecords, NoProgramAndNoServicesDirectoryNamesTheDirectory) {
   TempDir tmp;
   Process p({"--services", tmp / "nope", "--config", ""});

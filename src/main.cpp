@@ -146,9 +146,10 @@ int main(int argc, char** argv) {
   bool wrapper = !config.services_dir_exists && config.global.path.empty();
   if (!config.HasServices()) {
     if (o.program.empty() && wrapper) {
-      Error("nothing to run: no PROGRAM given and no services directory ({} does not exist); "
-            "see steward --help",
-            config.services_dir);
+      // Named as it was looked for: given, or the two defaults.
+      Error("nothing to run: no PROGRAM given and no services directory ({}); see steward --help",
+            o.services_dir ? config.services_dir + " does not exist"
+                           : "neither /etc/services nor /etc/services.d is a directory");
       return 2;
     }
   }

@@ -66,7 +66,8 @@ bool LogHub::Start(std::string* err) {
 // to the console in order with the services' last lines, and to the sinks
 // as records of service "steward". Through a journaled pipe like a
 // service's, so a crash of the forwarder loses none; written non-blocking
-// and whole (a line up to PIPE_BUF is atomic), else to stderr directly.
+// and whole (a line up to PIPE_BUF is atomic) while a forwarder runs, else
+// to stderr directly.
 void LogHub::StartOwnLines() {
   std::string err;
   if (!MakePipe("steward-stdout", &own_.out, &err) || !MakePipe("steward-stderr", &own_.err, &err)) {
@@ -83,7 +84,9 @@ void LogHub::StartOwnLines() {
 
 bool LogHub::WriteOwnLine(void* self, std::string_view line) {
   auto* hub = static_cast<LogHub*>(self);
-  if (!hub->own_.out.w || line.size() > PIPE_BUF) return false;
+  // No forwarder (between a crash and the restart, or one that cannot be
+  // started): said now on stderr, not kept in a pipe nobody reads yet.
+  if (!hub->own_.out.w || !hub->forwarder_ || line.size() > PIPE_BUF) return false;
   return write(hub->own_.out.w.get(), line.data(), line.size()) == ssize_t(line.size());
 }
 

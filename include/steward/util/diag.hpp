@@ -1,5 +1,5 @@
 // steward's own messages: one line each on stderr, `steward: LEVEL: text`
-// (SPEC §1). Messages about a service start with its name:
+// (SPEC §1); while the log pipeline runs, through it (SetOwnLineSink). Messages about a service start with its name:
 // `steward: info: web: started (pid 42)`.
 //
 // The verbosity is the one piece of global state outside the signal path:

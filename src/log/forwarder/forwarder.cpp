@@ -31,6 +31,7 @@ Forwarder::Forwarder(struct ev_loop* loop, const LogConfig& cfg, std::string run
   drain_poll_.Bind<&Forwarder::CheckDrained>(loop_, this);
   handover_deadline_.Bind<&Forwarder::OnHandoverTimer>(loop_, this);
   handover_poll_.Bind<&Forwarder::CheckHandedOver>(loop_, this);
+  own_wakeup_.Bind<&Forwarder::OnOwnWakeup>(loop_, this);
   MakeSinks();
   SetOwnLineSink(&Forwarder::QueueOwn, this);
 }

@@ -123,6 +123,7 @@ class Forwarder {
   void EmitOwn(Source* s, std::string_view line);
   static bool QueueOwn(void* self, std::string_view line);
   void EmitQueuedOwn();
+  void OnOwnWakeup() {}  // the turn itself emits them (OnPrepare)
 
   // `ctl logs`.
   LogRing* RingFor(const std::string& service);
@@ -172,6 +173,7 @@ class Forwarder {
   PrepareWatcher prepare_;  // OnPrepare(): the commit point, once per loop turn
   TimerWatcher announce_, drain_deadline_, drain_poll_;
   TimerWatcher handover_deadline_, handover_poll_;
+  TimerWatcher own_wakeup_;  // a queued own line: one more turn, not the next event
 
   std::vector<std::unique_ptr<Sink>> sinks_;  // by index; null when misconfigured
   ConsoleSink* console_ = nullptr;

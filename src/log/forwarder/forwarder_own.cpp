@@ -59,6 +59,9 @@ bool Forwarder::QueueOwn(void* self, std::string_view line) {
   if (f->emitting_own_ || f->handing_over_ || f->own_queue_.size() >= kMaxOwnQueue) return false;
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   f->own_queue_.emplace_back(line);
+  // Said from a callback, it is emitted at the next turn of the loop, which
+  // must not wait for the next event (a sink writing again may be the last).
+  if (!f->own_wakeup_.active()) f->own_wakeup_.Start(0.);
   return true;
 }
 

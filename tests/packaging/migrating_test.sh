@@ -63,7 +63,7 @@ CONF
 
 step "podman build (PORT is not set at build time)"
 podman build -t "$tag" "$ctx" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "podman build failed"; }
-grep -E "steward: (warning|error)" "$work/build.log" | sed 's/^/  | /'
+{ grep -E "steward: (warning|error)" "$work/build.log" || true; } | sed "s/^/  | /"
 grep -q "steward: warning: /etc/services/app.toml:[0-9]*:[0-9]*: variable 'PORT' is not set" \
   "$work/build.log" || { cat "$work/build.log"; fail "the build did not warn about PORT with its place"; }
 
@@ -86,15 +86,18 @@ P() { "${podman_cmd[@]}" "$@"; }
 
 step "run -e PORT=8080, then stop"
 P run -d --name "$name" -e PORT=8080 "${limits[@]}" "$tag" >/dev/null
+# (The logs go to a file first: grep -q ending the pipe early would fail it
+# under pipefail.)
+started() { P logs "$name" >"$work/run.log" 2>&1; grep -q "app: listening on port 8080" "$work/run.log"; }
 for ((i = 0; i < 150; i++)); do
-  P logs "$name" 2>&1 | grep -q "app: listening on port 8080" && break
+  started && break
   sleep 0.2
 done
-P logs "$name" 2>&1 | grep -q "app: listening on port 8080" ||
-  { P logs "$name" 2>&1 | tail -n 20; fail "the converted program did not start with PORT"; }
+started || { tail -n 20 "$work/run.log"; fail "the converted program did not start with PORT"; }
 P stop -t 10 "$name" >/dev/null
 code=$(P inspect "$name" --format '{{.State.ExitCode}}')
-P logs "$name" 2>&1 | sed 's/^/  | /' | tail -n 10
+P logs "$name" >"$work/run.log" 2>&1 || true
+sed 's/^/  | /' "$work/run.log" | tail -n 10
 [ "$code" = 0 ] || fail "exit code $code after podman stop, expected 0"
 
 step "run without PORT"

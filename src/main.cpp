@@ -60,6 +60,7 @@ LoadRequest Request(const Options& o) {
   req.config_file = ResolveConfigFile(o);
   if (const char* p = getenv("STEWARD_PROFILE")) req.profile = p;
   req.program = o.program;
+  req.allow_unset = o.allow_unset;
   req.environ_vars = environ;  // copied into a map only if a file needs it
   return req;
 }
@@ -107,19 +108,25 @@ bool ReadWithVolume(const Options& o, Config* config, std::vector<std::string>* 
   return Read(o, config, errors);
 }
 
-// What the user must hear about an accepted configuration, once: warnings,
-// and at start which services directory was read and why.
+// At start: which services directory was read and why.
 void Say(const Config& config, bool init) {
-  for (const std::string& w : config.warnings) Warning("{}", w);
   if (init && config.services_dir_exists)
     Info("services from {}{}", config.services_dir,
          config.services_dir_why.empty() ? "" : " (" + config.services_dir_why + ")");
 }
 
+// What is worth saying but not refusing: a profile no file has, an unset
+// variable under --check --allow-unset.
+void SayWarnings(const Config& config) {
+  for (const std::string& w : config.warnings) Warning("{}", w);
+}
+
 bool Load(const Options& o, Config* config) {
   std::vector<std::string> errors;
   bool check = o.mode == Options::Mode::kCheck;
-  if (check ? Read(o, config, &errors) : ReadWithVolume(o, config, &errors)) return true;
+  bool ok = check ? Read(o, config, &errors) : ReadWithVolume(o, config, &errors);
+  SayWarnings(*config);
+  if (ok) return true;
   for (const std::string& e : errors) Error("{}", e);
   Error("{} configuration error{}; nothing was started", errors.size(),
         errors.size() == 1 ? "" : "s");
@@ -183,12 +190,15 @@ int main(int argc, char** argv) {
   if (!Load(o, &config)) return 2;
   Say(config, o.mode == Options::Mode::kInit);
   if (o.mode == Options::Mode::kCheck) return PrintCheck(config, STDOUT_FILENO) ? 0 : 2;
+  if (!config.profile.empty()) Info("profile: {} (STEWARD_PROFILE)", config.profile);
 
   bool wrapper = !config.services_dir_exists && config.global.path.empty();
   if (!config.HasServices()) {
     if (o.program.empty() && wrapper) {
+      // Named as it was looked for: given, or the two defaults.
       Error("nothing to run: no PROGRAM given and no services directory ({}); see steward --help",
-            config.services_dir);
+            o.services_dir ? config.services_dir + " does not exist"
+                           : "neither /etc/services nor /etc/services.d is a directory");
       return 2;
     }
   }
@@ -209,7 +219,9 @@ int main(int argc, char** argv) {
   // A reload reads everything again as above, with the same command line.
   ConfigReader reread = [&o, wrapper](Config* next, SupervisorSettings* s,
                                       std::vector<std::string>* errors) {
-    if (!ReadWithVolume(o, next, errors)) return false;
+    bool ok = ReadWithVolume(o, next, errors);
+    SayWarnings(*next);
+    if (!ok) return false;
     SupervisorSettings fresh = Settings(o, *next, wrapper);
     s->shutdown_timeout = fresh.shutdown_timeout;
     s->grace = fresh.grace;

@@ -22,6 +22,7 @@ std::string CheckText(const Config& config) {
     out += fmt::format("services directory: {} (does not exist{})\n", config.services_dir, why);
   }
   out += fmt::format("global file: {}\n", config.global.path.empty() ? "(none)" : config.global.path);
+  if (!config.profile.empty()) out += fmt::format("profile: {}\n", config.profile);
   int enabled = 0, disabled = 0;
   for (const ServiceConfig& s : config.services) (s.enabled ? enabled : disabled)++;
   out += fmt::format("services: {} enabled, {} disabled\n", enabled, disabled);

@@ -57,34 +57,6 @@ bool ValidServiceName(std::string_view name) {
 
 namespace {
 
-std::vector<std::string> SplitProfiles(const std::string& list) {
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = std::min(list.find(',', start), list.size());
-    std::string name = list.substr(start, comma - start);
-    name.erase(0, name.find_first_not_of(" \t"));
-    name.erase(name.find_last_not_of(" \t") + 1);
-    if (!name.empty()) names.push_back(std::move(name));
-    start = comma + 1;
-  }
-  return names;
-}
-
-// Tables merge key by key; anything else (arrays included) replaces. Nodes
-// are moved, not copied, because toml++ copies drop source positions and
-// errors in profile values must point into the profile.
-void MergeTable(toml::table* dst, toml::table* src) {
-  for (auto&& [k, v] : *src) {
-    toml::node* existing = dst->get(k.str());
-    if (existing && existing->is_table() && v.is_table()) {
-      MergeTable(existing->as_table(), v.as_table());
-    } else {
-      dst->insert_or_assign(k, std::move(v));
-    }
-  }
-}
-
 std::string CurrentDir() {
   char buf[4096];
   return getcwd(buf, sizeof buf) ? std::string(buf) : std::string("/");
@@ -104,6 +76,7 @@ class Loader {
 
   bool Run(std::vector<std::string>* errors) {
     *out_ = Config();
+    out_->profile = req_.profile;
     ReadGlobal();
     WarnRfc3164Zone();
     std::vector<std::string> names;
@@ -115,7 +88,9 @@ class Loader {
     CheckMains();
     for (LoadedService& l : loaded_) CheckDependencies(l);
     CheckCycles();
+    CheckProfiles();
     diags_.AppendSorted(errors);
+    warnings_.AppendSorted(&out_->warnings);
     return diags_.size() == 0;
   }
 
@@ -126,6 +101,7 @@ class Loader {
     c.path = std::move(path);
     c.index = index;
     c.diags = &diags_;
+    c.warnings = &warnings_;
     c.users = &users_;
     c.self = req_.self;
     return c;
@@ -276,6 +252,7 @@ class Loader {
     if (!p) return;
     if (toml::table* profiles = p->as_table()) {
       for (auto&& [k, v] : *profiles) {
+        if (v.is_table()) profiles_defined_.insert(std::string(k.str()));
         if (!v.is_table())
           c.Error(v, fmt::format("'profile.{}' must be a table, not {}", k.str(), TypeName(v)));
         else if (v.as_table()->contains("profile"))
@@ -300,13 +277,23 @@ class Loader {
       for (toml::node& v : *a) InterpolateAll(c, v);
     } else if (auto* s = n.as_string()) {
       std::string out, err;
-      if (Interpolate(s->get(), Env(), &out, &err)) {
+      InterpolateFailure why;
+      if (Interpolate(s->get(), Env(), &out, &err, &why)) {
         s->get() = std::move(out);
       } else {
-        c.Error(n, err);
+        // Under --allow-unset the string keeps its text, and the checks
+        // that would fail on that text say nothing (poisoned).
+        if (req_.allow_unset && why.unset) c.Warn(n, err);
+        else c.Error(n, err);
         c.poisoned.insert(&n);
       }
     }
+  }
+
+  // A misspelt STEWARD_PROFILE would otherwise change nothing, silently.
+  void CheckProfiles() {
+    for (std::string& w : ProfileWarnings(req_.profile, profiles_defined_))
+      warnings_.AddPlain(0, std::move(w));
   }
 
   const EnvMap& Env() {
@@ -411,6 +398,8 @@ class Loader {
   const LoadRequest& req_;
   Config* out_;
   Diagnostics diags_;
+  Diagnostics warnings_;
+  std::set<std::string> profiles_defined_;  // every [profile.NAME] table of every file read
   UserDb users_;
   std::vector<std::unique_ptr<FileCtx>> files_;  // stable addresses: tables point back
   bool global_ok_ = true;

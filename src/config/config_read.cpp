@@ -41,6 +41,10 @@ void FileCtx::ErrorAt(const toml::source_region& at, std::string message) {
   diags->Add(index, path, at.begin, std::move(message));
 }
 
+void FileCtx::Warn(const toml::node& at, std::string message) {
+  warnings->Add(index, path, at.source().begin, std::move(message));
+}
+
 std::string FileCtx::Dir() const {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";

@@ -51,6 +51,7 @@ struct FileCtx {
   std::string path;
   size_t index = 0;
   Diagnostics* diags = nullptr;
+  Diagnostics* warnings = nullptr;
   UserDb* users = nullptr;
   const Privileges* self = nullptr;  // see LoadRequest::self
   // Sink names declared in the global file; null when it could not be read,
@@ -63,6 +64,7 @@ struct FileCtx {
   void Error(const toml::node& at, std::string message);
   void ErrorAt(const toml::source_region& at, std::string message);
   void ErrorAtStart(std::string message) { ErrorAt(toml::source_region(), std::move(message)); }
+  void Warn(const toml::node& at, std::string message);
   std::string Dir() const;  // the directory of the file, for relative paths
 };
 
@@ -151,6 +153,15 @@ bool ReadChoice(FileCtx& c, const toml::node& v, const char* label, const Choice
 
 // "HOST:PORT" or "[v6]:PORT"; the port must be 1-65535.
 bool ParseHostPort(std::string_view s, std::string* host, uint16_t* port);
+
+// Profiles (profiles.cpp): STEWARD_PROFILE's comma-separated names; a
+// [profile.NAME] table merged over its file (tables merge key by key,
+// anything else replaces; nodes are moved so positions stay); a warning per
+// requested name that no file has a table for.
+std::vector<std::string> SplitProfiles(const std::string& list);
+void MergeTable(toml::table* dst, toml::table* src);
+std::vector<std::string> ProfileWarnings(const std::string& requested,
+                                         const std::set<std::string>& defined);
 
 // Service files and the global file: see config_service.cpp, config_global.cpp.
 // Each reads one whole (profile-merged, interpolated) file into *out.

@@ -157,8 +157,11 @@ struct Walker {
     if (EndsWith(rel, kTemplateSuffix)) {
       dest_rel.resize(rel.size() - kTemplateSuffix.size());
       std::string rendered, err;
-      if (!Interpolate(content, env, &rendered, &err)) {
-        Fail(fmt::format("{}: {}", shown, err));
+      InterpolateFailure why;
+      if (!Interpolate(content, env, &rendered, &err, &why)) {
+        size_t line, column;
+        LineColumn(content, why.offset, &line, &column);
+        Fail(fmt::format("{}:{}:{}: {}", shown, line, column, err));
         return;
       }
       content = std::move(rendered);

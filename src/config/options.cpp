@@ -40,11 +40,13 @@ Options:
   -s                       subreaper (tini compatibility, TINI_SUBREAPER; automatic)
   -g                       same as --kill-mode group (TINI_KILL_PROCESS_GROUP)
   -w                       log every reaped orphan
-  -v, -q                   more / less of steward's own messages (STEWARD_VERBOSITY 0-3;
+  -v, --verbose, -q        more / less of steward's own messages (STEWARD_VERBOSITY 0-3;
                            TINI_VERBOSITY is read too)
   -l                       print the licence and exit (tini compatibility)
   --check                  validate everything, print the start order, exit 0 or 2
                            (STEWARD_PROFILE=NAME applies [profile.NAME] tables)
+  --allow-unset            with --check: a variable that is not set is a warning, not
+                           an error (check at build time what is set when it runs)
   --version                print the version and exit (in tini's format, which
                            Docker reads from its init)
   -h, --help               print this help and exit
@@ -231,6 +233,9 @@ bool ParseLongOption(ArgCursor& c, std::string_view arg, Options* o) {
   if (name == "--help") return flag([&] { o->mode = Options::Mode::kHelp; });
   if (name == "--version") return flag([&] { o->mode = Options::Mode::kVersion; });
   if (name == "--check") return flag([&] { o->mode = Options::Mode::kCheck; });
+  if (name == "--allow-unset") return flag([&] { o->allow_unset = true; });
+  // dumb-init's spelling of -v.
+  if (name == "--verbose") return flag([&] { o->verbosity = std::min(o->verbosity + 1, 3); });
   if (name == "--services" || name == "--config" || name == "--runtime-dir" ||
       name == "--shutdown-timeout" || name == "--grace" || name == "--kill-mode" ||
       name == "--remap-exit" || name == "--pdeathsig") {
@@ -323,6 +328,10 @@ bool ParseOptions(const std::vector<std::string>& argv, const EnvLookup& env,
     if (!ok) return false;
   }
   o->program.assign(argv.begin() + long(std::min(c.i, argv.size())), argv.end());
+  if (o->allow_unset && o->mode != Options::Mode::kCheck) {
+    *err = "--allow-unset goes with --check (a running steward needs every variable it uses)";
+    return false;
+  }
   return true;
 }
 

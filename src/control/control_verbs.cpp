@@ -131,7 +131,7 @@ const VerbSpec kVerbTable[] = {
      0, Words::kNone, RunHealth},
     {"shutdown", Verb::kShutdown, "shutdown [--exit-code N]      start the stop sequence",
      kExitCode, Words::kNone, RunShutdown},
-    {"logs", Verb::kLogs, "logs NAME [-n N] [-f]         recent lines of a service",
+    {"logs", Verb::kLogs, "logs NAME [-n N] [-f]         recent lines of a service, syslog tag or steward",
      kLines | kFollow, Words::kOneName, RunLogs},
     {"graph", Verb::kGraph, "graph                         the dependency graph in Graphviz DOT",
      0, Words::kNone, RunGraph},

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -46,6 +47,7 @@ LogHub::LogHub(struct ev_loop* loop, const LogConfig& cfg, std::string runtime_d
 }
 
 LogHub::~LogHub() {
+  StopOwnLines();
   if (!syslog_created_.empty()) unlink(syslog_created_.c_str());
   // A forwarder still running sees the control socket close and all write
   // ends gone: it delivers what is left and exits on its own.
@@ -55,7 +57,45 @@ bool LogHub::Start(std::string* err) {
   started_ = true;
   BindSyslog();
   MakeSpools();
-  return Fork(err);
+  if (!Fork(err)) return false;
+  StartOwnLines();
+  return true;
+}
+
+// steward's own lines go through the forwarder from now on (diag.hpp):
+// to the console in order with the services' last lines, and to the sinks
+// as records of service "steward". Through a journaled pipe like a
+// service's, so a crash of the forwarder loses none; written non-blocking
+// and whole (a line up to PIPE_BUF is atomic) while a forwarder runs, else
+// to stderr directly.
+void LogHub::StartOwnLines() {
+  std::string err;
+  if (!MakePipe("steward-stdout", &own_.out, &err) || !MakePipe("steward-stderr", &own_.err, &err)) {
+    Debug("steward's own lines stay on stderr only: {}", err);
+    own_ = Entry();
+    return;
+  }
+  fcntl(own_.out.w.get(), F_SETFL, O_NONBLOCK);  // PID 1 never waits for its log
+  own_.id = next_id_++;
+  own_.name = "steward";
+  Send(AttachMessage(own_, true));
+  SetOwnLineSink(&LogHub::WriteOwnLine, this);
+}
+
+bool LogHub::WriteOwnLine(void* self, std::string_view line) {
+  auto* hub = static_cast<LogHub*>(self);
+  // No forwarder (between a crash and the restart, or one that cannot be
+  // started): said now on stderr, not kept in a pipe nobody reads yet.
+  if (!hub->own_.out.w || !hub->forwarder_ || line.size() > PIPE_BUF) return false;
+  return write(hub->own_.out.w.get(), line.data(), line.size()) == ssize_t(line.size());
+}
+
+// From here on (the drain, or the hub going away) lines go to stderr: no
+// forwarder may be left to read them.
+void LogHub::StopOwnLines() {
+  SetOwnLineSink(nullptr, nullptr);
+  own_.out.w.Reset();
+  own_.err.w.Reset();
 }
 
 void LogHub::BindSyslog() {
@@ -133,6 +173,7 @@ Message LogHub::AttachMessage(const Entry& e, bool with_fds) const {
   a.name = e.name;
   a.prefix = e.cfg.prefix;
   a.console = e.cfg.console;
+  a.own = e.id != 0 && e.id == own_.id;
   a.sinks = e.cfg.sinks;
   if (with_fds) a.fds = {e.out.r.get(), e.err.r.get(), e.out.journal.get(), e.err.journal.get()};
   return Encode(a);
@@ -153,6 +194,7 @@ void LogHub::SendState() {
     if (e.pid) Send(Encode(SetPidMsg{e.id, e.pid}));
     if (detaching) Send(Encode(DetachMsg{e.id}));
   };
+  if (own_.id) attach(own_, !own_.out.w);
   for (const auto& [name, e] : services_) attach(e, false);
   for (const auto& [id, e] : detaching_) attach(e, true);
   if (width_) Send(Encode(WidthMsg{int64_t(width_)}));
@@ -168,7 +210,7 @@ void LogHub::SendState() {
   carried_tails_.clear();
   Send(Encode(StartMsg{}));
   for (PendingTail& t : pending_tails_) {
-    Message m = Encode(TailMsg{t.service, t.lines, t.follow, t.client.get()});
+    Message m = Encode(TailMsg{t.service, t.lines, t.follow, t.client.get(), t.configured});
     m.owned.push_back(std::move(t.client));
     Send(std::move(m));
   }
@@ -297,7 +339,8 @@ std::string LogHub::Problem(const std::string& sink) const {
   return it == problems_.end() ? "" : it->second;
 }
 
-void LogHub::Tail(const std::string& service, int lines, bool follow, UniqueFd client) {
+void LogHub::Tail(const std::string& service, bool configured, int lines, bool follow,
+                  UniqueFd client) {
   if (!forwarder_ || !control_) {
     // Between a crash of the forwarder and its restart (a second at most).
     // A control response (EXIT_CODE LF TEXT), as the forwarder would give.
@@ -309,14 +352,14 @@ void LogHub::Tail(const std::string& service, int lines, bool follow, UniqueFd c
     // A reload is handing over (a fraction of a second): the next
     // forwarder answers it, after the history it inherits.
     if (pending_tails_.size() < 16) {
-      pending_tails_.push_back({service, lines, follow, std::move(client)});
+      pending_tails_.push_back({service, configured, lines, follow, std::move(client)});
     } else {
       std::string_view answer = "1\nthe log forwarder is being reconfigured; try again\n";
       (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
     return;
   }
-  Message m = Encode(TailMsg{service, lines, follow, client.get()});
+  Message m = Encode(TailMsg{service, lines, follow, client.get(), configured});
   m.owned.push_back(std::move(client));
   Send(std::move(m));
 }

@@ -31,6 +31,7 @@ using Clock = std::chrono::steady_clock;
 // write ends of the pipes above all, or it would never see end of file.
 [[noreturn]] void ForwarderChild(int control, const LogConfig& cfg, const std::string& runtime_dir,
                                  int out_fd, int err_fd) {
+  SetOwnLineSink(nullptr, nullptr);  // PID 1's: its pipe is not ours to write
   struct sigaction dfl = {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -227,7 +228,9 @@ void LogHub::Drain(Clock::time_point deadline, std::function<void()> done) {
   deadline_ = deadline;
   done_ = std::move(done);
   // PID 1's write ends are the last ones: without them every pipe reaches
-  // end of file once the forwarder has read it.
+  // end of file once the forwarder has read it. steward's own lines go to
+  // stderr from now on.
+  StopOwnLines();
   for (auto& [name, e] : services_) {
     e.out.w.Reset();
     e.err.w.Reset();

@@ -123,7 +123,7 @@ Message Encode(const AttachMsg& a) {
   Message m;
   m.type = MsgType::kAttach;
   m.id = a.id;
-  m.strings = {a.name, a.prefix, a.console ? "1" : "0", a.sinks ? "=" : ""};
+  m.strings = {a.name, a.prefix, a.own ? "s" : a.console ? "1" : "0", a.sinks ? "=" : ""};
   if (a.sinks) m.strings.insert(m.strings.end(), a.sinks->begin(), a.sinks->end());
   m.fds = a.fds;
   return m;
@@ -133,7 +133,8 @@ bool Decode(const Message& m, AttachMsg* a) {
   a->id = m.id;
   a->name = m.strings[0];
   a->prefix = m.strings[1];
-  a->console = m.strings[2] == "1";
+  a->console = m.strings[2] != "0";
+  a->own = m.strings[2] == "s";
   a->sinks.reset();
   if (m.strings[3] == "=") a->sinks.emplace(m.strings.begin() + 4, m.strings.end());
   a->fds = m.fds;
@@ -226,7 +227,7 @@ bool Decode(const Message& m, WidthMsg* a) {
 Message Encode(const TailMsg& a) {
   Message m;
   m.type = MsgType::kTail;
-  m.strings = {a.service, a.follow ? "f" : ""};
+  m.strings = {a.service, std::string(a.follow ? "f" : "") + (a.configured ? "" : "t")};
   m.value = a.lines;
   m.fds = {a.fd};
   return m;
@@ -235,7 +236,8 @@ bool Decode(const Message& m, TailMsg* a) {
   if (m.type != MsgType::kTail || m.strings.size() != 2 || m.fds.size() != 1 || m.value < 0)
     return false;
   a->service = m.strings[0];
-  a->follow = m.strings[1] == "f";
+  a->follow = m.strings[1].find('f') != std::string::npos;
+  a->configured = m.strings[1].find('t') == std::string::npos;
   a->lines = m.value;
   a->fd = m.fds[0];
   return true;

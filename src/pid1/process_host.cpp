@@ -353,9 +353,10 @@ std::string ProcessHost::SinkProblem(const std::string& sink) const {
   return logs_ ? logs_->Problem(sink) : "";
 }
 
-bool ProcessHost::TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) {
+bool ProcessHost::TailLogs(const std::string& service, bool configured, int lines, bool follow,
+                           UniqueFd* client) {
   if (!logs_) return false;
-  logs_->Tail(service, lines, follow, std::move(*client));
+  logs_->Tail(service, configured, lines, follow, std::move(*client));
   return true;
 }
 

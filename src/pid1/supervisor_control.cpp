@@ -195,15 +195,20 @@ void Supervisor::ControlShutdown(std::optional<int> exit_code) {
 void Supervisor::ControlLogs(const std::string& name, int lines, bool follow, ControlDone done,
                              const std::function<UniqueFd()>& take) {
   // Any service of the configuration, enabled or not: its ring may hold the
-  // lines of a run before a reload disabled it.
-  if (!config_.Find(name))
-    return done(2, fmt::format("unknown service: {} (see steward ctl status)\n", name));
+  // lines of a run before a reload disabled it. Another name may be a
+  // syslog tag: only the forwarder knows those, and it answers for a name
+  // it has no ring for as for an unknown service.
+  bool configured = config_.Find(name) != nullptr;
+  std::string unknown = fmt::format("unknown service: {} (see steward ctl status)\n", name);
+  if (!configured && name.empty()) return done(2, unknown);
   UniqueFd client = take();
   if (!client) return;  // the client already went away
-  if (!host_->TailLogs(name, lines, follow, &client)) {
-    std::string_view answer =
-        "1\nno log pipeline: steward runs in wrapper mode (no services directory and no "
-        "global file), and PROGRAM's output goes straight to steward's stdout and stderr\n";
+  if (!host_->TailLogs(name, configured, lines, follow, &client)) {
+    std::string answer =
+        configured ? "1\nno log pipeline: steward runs in wrapper mode (no services directory and "
+                     "no global file), and PROGRAM's output goes straight to steward's stdout and "
+                     "stderr\n"
+                   : "2\n" + unknown;
     (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   }
 }

@@ -88,6 +88,28 @@ const std::map<std::string, std::string>& Unconverted() {
   return m;
 }
 
+// An environment in the order its variables first appear; a later value of
+// a variable replaces the earlier one in place (supervisord builds a dict: a
+// program's environment overrides [supervisord]'s, the last of a repeated
+// name wins), so no table ever gets a key twice.
+using Env = std::vector<std::pair<std::string, std::string>>;
+
+void SetEnv(Env* env, const std::string& key, const std::string& value) {
+  for (auto& kv : *env)
+    if (kv.first == key) {
+      kv.second = value;
+      return;
+    }
+  env->emplace_back(key, value);
+}
+
+// A TOML key: bare when it can be, else quoted.
+std::string Key(const std::string& k) {
+  bool bare = !k.empty();
+  for (char c : k) bare &= isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  return bare ? k : Quote(k);
+}
+
 struct Program {
   std::string name;      // steward service name
   std::string section;   // "program:web"
@@ -105,7 +127,7 @@ std::string StopSignal(const std::string& v) {
 // One key of a [program:x]; false with *err for a value supervisord would
 // refuse too.
 bool ConvertKey(const IniEntry& e, const std::string& value, Program* p,
-                std::vector<std::string>* env, std::string* err) {
+                Env* env, std::string* err) {
   auto& out = p->lines;
   auto comment = [&](const std::string& why) {
     out.push_back(fmt::format("# supervisord: {} = {}  ({})", e.key, OneLine(e.value), why));
@@ -157,7 +179,7 @@ bool ConvertKey(const IniEntry& e, const std::string& value, Program* p,
   } else if (e.key == "environment") {
     std::vector<std::pair<std::string, std::string>> pairs;
     if (!ParseEnvironment(value, &pairs, err)) return false;
-    for (auto& [k, v] : pairs) env->push_back(fmt::format("{} = {}", k, Quote(v)));
+    for (auto& [k, v] : pairs) SetEnv(env, k, v);
   } else if (e.key == "stdout_logfile" || e.key == "stderr_logfile") {
     std::string v = OneLine(value);
     if (v == "/dev/stdout" || v == "/dev/fd/1" || v == "/dev/stderr" || v == "/dev/fd/2" ||
@@ -184,7 +206,7 @@ ImportResult ConvertSupervisord(const std::vector<IniSection>& sections, const s
   ImportResult r;
   std::vector<std::string> notes;
   std::map<std::string, std::string> group_of;  // program -> group
-  std::vector<std::string> global_env;
+  Env global_env;
   for (const IniSection& s : sections) {
     if (s.name.rfind("group:", 0) == 0) {
       if (const IniEntry* e = s.Find("programs"))
@@ -209,7 +231,7 @@ ImportResult ConvertSupervisord(const std::vector<IniSection>& sections, const s
             r.errors.push_back(fmt::format("{}: environment: {}", e.where, err));
             continue;
           }
-          for (auto& [k, val] : pairs) global_env.push_back(fmt::format("{} = {}", k, Quote(val)));
+          for (auto& [k, val] : pairs) SetEnv(&global_env, k, val);
           notes.push_back(fmt::format("# [supervisord] environment ({}): added to every service's "
                                       "environment", e.where));
         } else {
@@ -274,7 +296,7 @@ ImportResult ConvertSupervisord(const std::vector<IniSection>& sections, const s
                                     s.name, s.where, source));
       if (p.name != Quote(pname).substr(1, pname.size()))
         p.lines.push_back(fmt::format("# supervisord name: {}", pn));
-      std::vector<std::string> env = global_env;
+      Env env = global_env;
       bool saw_retries = false, saw_wait = false;
       for (const IniEntry& e : s.entries) {
         std::string value;
@@ -292,7 +314,8 @@ ImportResult ConvertSupervisord(const std::vector<IniSection>& sections, const s
       if (!saw_wait) p.lines.push_back("stop_grace_period = \"10s\"  # supervisord's default stopwaitsecs");
       if (!env.empty()) {
         std::string t = "environment = { ";
-        for (size_t i = 0; i < env.size(); ++i) t += (i ? ", " : "") + env[i];
+        for (size_t i = 0; i < env.size(); ++i)
+          t += (i ? ", " : "") + Key(env[i].first) + " = " + Quote(env[i].second);
         p.lines.push_back(t + " }");
       }
       programs.push_back(std::move(p));

@@ -13,6 +13,13 @@ namespace steward {
 namespace {
 int g_verbosity = 1;
 LoopStderr* g_loop_stderr = nullptr;  // while PID 1's loop runs (diag_loop.hpp)
+OwnLineSink g_sink = nullptr;
+void* g_sink_ctx = nullptr;
+}  // namespace
+
+void SetOwnLineSink(OwnLineSink sink, void* ctx) {
+  g_sink = sink;
+  g_sink_ctx = ctx;
 }
 
 void SetLoopStderr(LoopStderr* s) { g_loop_stderr = s; }
@@ -28,8 +35,13 @@ void Emit(Level level, std::string_view text) {
   static const char* const kNames[] = {"error", "warning", "info", "debug"};
   std::string line = fmt::format("steward: {}: {}\n", kNames[int(level)], text);
   int saved = errno;
+  // To the forwarder as a record of service `steward` while one runs; else
   // PID 1's loop never waits for stderr's reader; anywhere else (start-up,
   // --check, ctl, a forked child) a blocking write is what a program does.
+  if (g_sink && g_sink(g_sink_ctx, line)) {
+    errno = saved;
+    return;
+  }
   if (!g_loop_stderr || !g_loop_stderr->Take(text, line))
     WriteAll(STDERR_FILENO, line);  // stderr gone: nothing sensible left to do
   errno = saved;

@@ -32,6 +32,13 @@ add_test(NAME Packaging.ReproducibleBuildArm64AndQemuSmoke
 set_tests_properties(Packaging.ReproducibleBuildAmd64 Packaging.ReproducibleBuildArm64AndQemuSmoke
   PROPERTIES RESOURCE_LOCK steward_release_build TIMEOUT 1200)
 
+# docs/MIGRATING.md's supervisord Dockerfile, built as written: checked at
+# build time with --check --allow-unset, run with and without its variable.
+add_test(NAME Packaging.MigratingDockerfile
+         COMMAND ${STEWARD_PACKAGING_TESTS}/migrating_test.sh $<TARGET_FILE:steward>)
+set_tests_properties(Packaging.MigratingDockerfile PROPERTIES
+  LABELS packaging SKIP_RETURN_CODE 77 TIMEOUT 600)
+
 # packaging/docker/: Dockerfile.scratch and Dockerfile.layered built and
 # run with podman; Dockerfile.debian and .services too with
 # STEWARD_TEST_DEBOOTSTRAP=1 (debootstrap of the base image).

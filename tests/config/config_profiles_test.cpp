@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "config_load_fixture.hpp"
+#include "steward/config/check.hpp"
 #include "steward/config/config.hpp"
 #include "steward/config/graph.hpp"
 
@@ -65,8 +66,48 @@ TEST_F(ConfigLoad, ProfilesApplyInTheOrderGiven) {
 TEST_F(ConfigLoad, ProfileAFileDoesNotHaveIsFine) {
   Service("web", kProfiled);
   Service("db", "command = 'db'");
-  req_.profile = "staging";
+  req_.profile = "dev";
+  EXPECT_EQ((std::vector<std::string>{"app", "--dev"}), Loaded("web").command.argv);
+  EXPECT_EQ(Errors{}, config_.warnings);
+  EXPECT_EQ("dev", config_.profile);
+}
+
+// A misspelt STEWARD_PROFILE is said, not silently ignored.
+TEST_F(ConfigLoad, AProfileNoFileHasIsAWarningNamingTheDefinedOnes) {
+  Service("web", kProfiled);
+  Global("[profile.ci]\nshutdown_timeout = '1s'\n");
+  req_.profile = "prdo";
   EXPECT_EQ((std::vector<std::string>{"app", "--prod"}), Loaded("web").command.argv);
+  EXPECT_EQ(Errors{"STEWARD_PROFILE=prdo: no file has a [profile.prdo] table (profiles defined: "
+                   "ci, debug, dev, prod)"},
+            config_.warnings);
+  req_.profile = "dev,stagng";
+  Loaded("web");
+  EXPECT_EQ(Errors{"STEWARD_PROFILE=dev,stagng: no file has a [profile.stagng] table (profiles "
+                   "defined: ci, debug, dev, prod)"},
+            config_.warnings);
+}
+
+TEST_F(ConfigLoad, CheckNamesTheActiveProfile) {
+  Service("web", kProfiled);
+  req_.profile = "dev";
+  Loaded("web");
+  EXPECT_NE(std::string::npos, CheckText(config_).find("\nprofile: dev\n")) << CheckText(config_);
+  req_.profile = "";
+  Loaded("web");
+  EXPECT_EQ(std::string::npos, CheckText(config_).find("profile:")) << CheckText(config_);
+}
+
+TEST_F(ConfigLoad, AProfileWhenNoFileDefinesAnyIsAWarning) {
+  Service("db", "command = 'db'");
+  req_.profile = "prod";
+  Loaded("db");
+  EXPECT_EQ(Errors{"STEWARD_PROFILE=prod: no file has a [profile.prod] table (no file defines a "
+                   "profile)"},
+            config_.warnings);
+  req_.profile = "";
+  Loaded("db");
+  EXPECT_EQ(Errors{}, config_.warnings);
 }
 
 TEST_F(ConfigLoad, ErrorInAProfilePointsIntoTheProfile) {
@@ -135,6 +176,28 @@ TEST_F(ConfigLoad, UnsetVariableIsAnErrorAtItsValueAndOnlyThere) {
                 p + ":2:24: variable 'DB' is not set or empty: set DB to the database URL",
             }),
             ErrorsOf("stop_grace_period = '${GRACE}'\ncommand = ['app', 'x', '${DB:?set DB to the database URL}']\n"));
+}
+
+// --check --allow-unset: what only the running container sets is a warning
+// at its position; a mistake in the text is still an error.
+TEST_F(ConfigLoad, AllowUnsetMakesUnsetVariablesWarningsAtTheirPlace) {
+  req_.allow_unset = true;
+  req_.env = {{"PORT", "8080"}};
+  std::string p = P("web");
+  Service("web", "stop_grace_period = '${GRACE}'\n"
+                 "command = ['app', '${PORT}', '${DB:?set DB to the database URL}']\n"
+                 "user = '${RUN_AS}'\n");
+  const ServiceConfig& s = Loaded("web");
+  EXPECT_EQ((std::vector<std::string>{"app", "8080", "${DB:?set DB to the database URL}"}),
+            s.command.argv);
+  EXPECT_EQ((Errors{
+                p + ":1:21: variable 'GRACE' is not set (use ${GRACE:-default} for a default)",
+                p + ":2:30: variable 'DB' is not set or empty: set DB to the database URL",
+                p + ":3:8: variable 'RUN_AS' is not set (use ${RUN_AS:-default} for a default)",
+            }),
+            config_.warnings);
+  EXPECT_EQ((Errors{p + ":1:11: invalid '$' in \"a $1\" (write '$$' for a literal '$')"}),
+            ErrorsOf("command = 'a $1'\nuser = '${RUN_AS}'\n"));
 }
 
 TEST_F(ConfigLoad, InterpolationHappensAfterTheProfileMerge) {

@@ -19,7 +19,7 @@ TEST_F(ConfigLoad, MissingServicesDirectoryIsNotAnError) {
   req_.services_dir = dir_ + "/nope";
   ASSERT_TRUE(Load());
   EXPECT_FALSE(config_.services_dir_exists);
-  EXPECT_EQ(dir_ + "/nope", config_.services_dir);
+  EXPECT_EQ(dir_ + "/nope", config_.services_dir);  // the directory looked for, for messages
   EXPECT_TRUE(config_.services.empty());
   EXPECT_FALSE(config_.HasServices());
 }

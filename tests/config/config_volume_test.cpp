@@ -42,14 +42,15 @@ TEST(ConfigVolume, TemplatesAreInterpolatedAndLoseTheSuffix) {
 
 TEST(ConfigVolume, EveryBadFileIsReportedAndNothingInstalled) {
   Tree volume, root;
-  volume.Write("a.tmpl", "${MISSING}\n");
+  volume.Write("a.tmpl", "# a template\nkey = ${MISSING}\n");
   volume.Write("b", "fine\n");
   symlink("/etc/passwd", (volume.path() + "/c").c_str());
   root.Write("b", "old\n");
   VolumeResult r = InstallConfigVolume(volume.path(), root.path(), {});
   ASSERT_EQ(2u, r.errors.size());
-  EXPECT_EQ(0u, r.errors[0].find(volume.path() + "/a.tmpl: "));
-  EXPECT_NE(std::string::npos, r.errors[0].find("MISSING"));
+  EXPECT_EQ(volume.path() + "/a.tmpl:2:7: variable 'MISSING' is not set (use "
+                            "${MISSING:-default} for a default)",
+            r.errors[0]);
   EXPECT_EQ(volume.path() + "/c: a link out of the volume (to /etc/passwd) is not followed; copy "
                             "the file itself into the volume",
             r.errors[1]);

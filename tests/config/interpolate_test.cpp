@@ -79,5 +79,42 @@ TEST(Interpolate, MalformedBracesAreErrors) {
   EXPECT_EQ("invalid variable reference '${A:}'", ExpandError("${A:}"));
 }
 
+// Where it failed and why: templates report line:column, --allow-unset
+// tells an unset variable from a mistake in the text.
+InterpolateFailure Failure(const std::string& text) {
+  std::string out, err;
+  InterpolateFailure why;
+  EXPECT_FALSE(Interpolate(text, kEnv, &out, &err, &why)) << text << " gave " << out;
+  return why;
+}
+
+TEST(Interpolate, AFailureKnowsItsOffsetAndWhetherAVariableIsUnset) {
+  EXPECT_EQ(4u, Failure("a = ${NOPE}").offset);
+  EXPECT_TRUE(Failure("a = ${NOPE}").unset);
+  EXPECT_TRUE(Failure("$NOPE").unset);
+  EXPECT_TRUE(Failure("x ${DB:?set DB}").unset);
+  EXPECT_EQ(2u, Failure("x ${DB:?set DB}").offset);
+  EXPECT_EQ(14u, Failure("${A:-b}, ${X:-${NOPE}}").offset);  // the inner reference
+  EXPECT_FALSE(Failure("ok ${A} $1").unset);
+  EXPECT_EQ(9u, Failure("ok ${A}  $1").offset);
+  EXPECT_FALSE(Failure("${A").unset);
+}
+
+TEST(Interpolate, LineColumnOfAnOffset) {
+  size_t line, column;
+  std::string text = "first\nport = ${PORT}\n";
+  LineColumn(text, text.find('$'), &line, &column);
+  EXPECT_EQ(2u, line);
+  EXPECT_EQ(8u, column);
+  LineColumn(text, 0, &line, &column);
+  EXPECT_EQ(1u, line);
+  EXPECT_EQ(1u, column);
+}
+
+TEST(Interpolate, AnErrorInAManyLineTextQuotesItsLineOnly) {
+  EXPECT_EQ("invalid '$' in \"cost: 5$\" (write '$$' for a literal '$')",
+            ExpandError("a: 1\ncost: 5$\nb: 2\n"));
+}
+
 }  // namespace
 }  // namespace steward

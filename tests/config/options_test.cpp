@@ -110,6 +110,31 @@ TEST(Options, QuietLowersVerbosity) {
   EXPECT_EQ(3, Parse({"steward", "-vvvv", "x"}).o.verbosity);
 }
 
+TEST(Options, DumbInitsVerboseIsV) {
+  Parsed p = Parse({"steward", "--verbose", "x"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(2, p.o.verbosity);
+  EXPECT_EQ((V{"x"}), p.o.program);
+  EXPECT_EQ(3, Parse({"steward", "--verbose", "-v", "x"}).o.verbosity);
+  p = Parse({"steward", "--verbose=2", "x"});
+  EXPECT_FALSE(p.ok);
+  EXPECT_EQ("option '--verbose' takes no value", p.err);
+}
+
+TEST(Options, AllowUnsetGoesWithCheck) {
+  Parsed p = Parse({"steward", "--check", "--allow-unset"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_TRUE(p.o.allow_unset);
+  EXPECT_FALSE(Parse({"steward", "--check"}).o.allow_unset);
+  p = Parse({"steward", "--allow-unset", "--check"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_TRUE(p.o.allow_unset);
+  p = Parse({"steward", "--allow-unset", "x"});
+  EXPECT_FALSE(p.ok);
+  EXPECT_EQ("--allow-unset goes with --check (a running steward needs every variable it uses)",
+            p.err);
+}
+
 TEST(Options, CtlOnlyAsFirstArgument) {
   Parsed p = Parse({"steward", "ctl", "status", "--json"});
   EXPECT_EQ(Options::Mode::kCtl, p.o.mode);
@@ -183,7 +208,7 @@ TEST(Options, HelpMentionsEveryOption) {
   std::string help = HelpText();
   for (const char* opt : {"--services", "--config", "--runtime-dir", "--shutdown-timeout",
                           "--grace", "--kill-mode", "--remap-exit", "--pdeathsig", "-s", "-g",
-                          "-w", "-v", "-q", "--check", "--version", "--help", "STEWARD_SERVICES",
+                          "-w", "-v", "--verbose", "-q", "--check", "--allow-unset", "--version", "--help", "STEWARD_SERVICES",
                           "STEWARD_CONFIG", "STEWARD_RUNTIME_DIR", "STEWARD_SHUTDOWN_TIMEOUT",
                           "STEWARD_GRACE", "STEWARD_KILL_MODE", "STEWARD_VERBOSITY",
                           "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY", "-l"}) {

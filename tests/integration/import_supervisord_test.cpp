@@ -121,7 +121,29 @@ INSTANTIATE_TEST_SUITE_P(Corpus, ImportCorpus, ::testing::ValuesIn(CorpusDirs())
                            return "c" + n;
                          });
 
-TEST(ImportCorpus, HasTenConfigurations) { EXPECT_EQ(10u, CorpusDirs().size()); }
+TEST(ImportCorpus, HasElevenConfigurations) { EXPECT_EQ(11u, CorpusDirs().size()); }
+
+// docs/MIGRATING.md checks the import at image build time, when the
+// variables a `%(ENV_X)s` reads are not set yet: --allow-unset makes them
+// warnings with their place; at start they are errors again.
+TEST(ImportCheck, AllowUnsetChecksWithoutTheRunTimeEnvironment) {
+  TempDir tmp;
+  std::string services = tmp / "services", out;
+  ASSERT_EQ(0, RunTool({"import", "supervisord", kCorpus + "/11-shared-environment/supervisord.conf",
+                        "-o", services}, {}, &out)) << out;
+  std::string unset = services + "/app.toml:5:27: variable 'DEPLOY' is not set (use "
+                      "${DEPLOY:-default} for a default)\n";
+  ASSERT_EQ(2, RunTool({"--check", "--services", services, "--config", ""}, {}, &out));
+  EXPECT_EQ("steward: error: " + unset + "steward: error: 1 configuration error; nothing was started\n",
+            out);
+  ASSERT_EQ(0, RunTool({"--check", "--allow-unset", "--services", services, "--config", ""}, {}, &out))
+      << out;
+  EXPECT_EQ(0u, out.find("steward: warning: " + unset + "services directory: " + services + "\n"))
+      << out;
+  EXPECT_EQ(0, RunTool({"--check", "--services", services, "--config", ""}, {{"DEPLOY", "prod"}}, &out))
+      << out;
+  EXPECT_EQ(std::string::npos, out.find("warning")) << out;
+}
 
 }  // namespace
 }  // namespace steward::testing

@@ -128,7 +128,13 @@ TEST(LogProtocol, TypedMessagesRoundTrip) {
   AttachMsg a3 = RoundTrip(p, a, MsgType::kAttach);
   EXPECT_FALSE(a3.sinks.has_value());
   EXPECT_TRUE(a3.console);
+  EXPECT_FALSE(a3.own);
   EXPECT_TRUE(a3.fds.empty());
+  a.own = true;  // steward's own lines: on the console (its stderr) whatever console says
+  a.console = false;
+  AttachMsg a4 = RoundTrip(p, a, MsgType::kAttach);
+  EXPECT_TRUE(a4.own);
+  EXPECT_TRUE(a4.console);
 
   SetPidMsg sp = RoundTrip(p, SetPidMsg{3, 4242}, MsgType::kSetPid);
   EXPECT_EQ(3u, sp.id);
@@ -146,7 +152,13 @@ TEST(LogProtocol, TypedMessagesRoundTrip) {
   EXPECT_EQ(20, t.lines);
   EXPECT_TRUE(t.follow);
   EXPECT_GE(t.fd, 0);
-  EXPECT_FALSE(RoundTrip(p, TailMsg{"db", 0, false, r.get()}, MsgType::kTail).follow);
+  EXPECT_TRUE(t.configured);
+  TailMsg tag = RoundTrip(p, TailMsg{"db", 0, false, r.get(), false}, MsgType::kTail);
+  EXPECT_FALSE(tag.follow);
+  EXPECT_FALSE(tag.configured);  // maybe a syslog tag: only a ring the forwarder has answers
+  tag = RoundTrip(p, TailMsg{"cron", 5, true, r.get(), false}, MsgType::kTail);
+  EXPECT_TRUE(tag.follow);
+  EXPECT_FALSE(tag.configured);
   EXPECT_EQ(77u, RoundTrip(p, DetachedMsg{77}, MsgType::kDetached).id);
   DroppedMsg d = RoundTrip(p, DroppedMsg{"central", 1ull << 40}, MsgType::kDropped);
   EXPECT_EQ("central", d.sink);

@@ -71,7 +71,7 @@ class FakeHost : public SupervisorHost {
   void Exit() override { exited = true; }
   uint64_t Dropped(const std::string&) const override { return 0; }
   std::string SinkProblem(const std::string&) const override { return ""; }
-  bool TailLogs(const std::string&, int, bool, UniqueFd*) override { return false; }
+  bool TailLogs(const std::string&, bool, int, bool, UniqueFd*) override { return false; }
   // Reload: the configuration ReadConfig returns next, or these errors.
   Config next_config;
   std::vector<std::string> read_errors;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <toml++/toml.h>
+
 namespace steward::tools {
 namespace {
 
@@ -132,6 +134,25 @@ TEST(SupervisordConvert, KeysPriorityChainAndNotes) {
       "# [eventlistener:mail] (/etc/supervisord.conf:24): steward has no event listeners; not "
       "converted\n",
       r.files[4].text);
+}
+
+// supervisord merges [supervisord] environment and a program's into one
+// dict: the program's value wins, the last of a repeated name wins. One
+// TOML table may not have a key twice.
+TEST(SupervisordConvert, AProgramsEnvironmentOverridesTheGlobalOneInValidToml) {
+  auto s = Ini("[supervisord]\nenvironment=A=\"1\",B=global,C=c\n"
+               "[program:app]\ncommand=app\nenvironment=A=\"2\",D=d,D=%(ENV_X)s,x.y=dotted\n");
+  ImportResult r = ConvertSupervisord(s, "sv.conf");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+  ASSERT_EQ("app.toml", r.files[0].name);
+  EXPECT_NE(std::string::npos,
+            r.files[0].text.find("\nenvironment = { A = \"2\", B = \"global\", C = \"c\", D = "
+                                 "\"${X}\", \"x.y\" = \"dotted\" }\n"))
+      << r.files[0].text;
+  // And steward reads it.
+  toml::table t;
+  EXPECT_NO_THROW(t = toml::parse(r.files[0].text)) << r.files[0].text;
+  EXPECT_EQ("2", t["environment"]["A"].value_or(std::string()));
 }
 
 TEST(SupervisordConvert, BadValuesAreErrorsWithTheirPlace) {

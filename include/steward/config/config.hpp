@@ -168,14 +168,16 @@ struct GlobalConfig {
 };
 
 struct Config {
-  std::string services_dir;     // the directory read (or looked for)
+  std::string services_dir;     // the directory read, or looked for when it does not exist
   bool services_dir_exists = false;
   std::string services_dir_why; // why the default was chosen; "" when given
-  // Things that do not stop a start but that the user must hear about (a
-  // skipped service file, ...): said at start and by --check.
-  std::vector<std::string> warnings;
   GlobalConfig global;
   std::vector<ServiceConfig> services;  // enabled and disabled, sorted by name
+  std::string profile;  // STEWARD_PROFILE as given ("" for none)
+  // What is worth saying but not refusing (`PATH:LINE:COLUMN: message` or a
+  // whole line): a profile no file defines, a variable left unset under
+  // --allow-unset. Sorted like the errors.
+  std::vector<std::string> warnings;
   // True when at least one enabled service comes from a file; the service
   // made from PROGRAM on the command line does not count.
   bool HasServices() const;
@@ -190,6 +192,9 @@ struct LoadRequest {
   std::string config_file;   // "" when none
   std::string root = "";     // prefix for /etc/passwd, /etc/group (tests)
   std::string profile;       // STEWARD_PROFILE
+  // `--check --allow-unset`: a variable that is not set is a warning, not an
+  // error (a build checks what only the running container's environment sets).
+  bool allow_unset = false;
   // PROGRAM from the command line, becomes service "main" (SPEC §3).
   std::vector<std::string> program;
   // Environment used for ${VAR} interpolation.

@@ -23,8 +23,19 @@ namespace steward {
 
 using EnvMap = std::map<std::string, std::string>;
 
+// Where and why an expansion failed.
+struct InterpolateFailure {
+  size_t offset = 0;   // of the '$' that starts the failing reference, in `text`
+  bool unset = false;  // a variable is not set (${VAR}, ${VAR:?msg}), not a mistake in the text
+};
+
 // Expands `text` into *out. On failure returns false and sets *err to a
-// message without a position (the caller knows where the string was).
-bool Interpolate(std::string_view text, const EnvMap& env, std::string* out, std::string* err);
+// message without a position (the caller knows where the string was), and
+// *why, when given, to where in `text` it failed.
+bool Interpolate(std::string_view text, const EnvMap& env, std::string* out, std::string* err,
+                 InterpolateFailure* why = nullptr);
+
+// The 1-based line and column of `offset` in `text` (a template's place).
+void LineColumn(std::string_view text, size_t offset, size_t* line, size_t* column);
 
 }  // namespace steward

@@ -27,6 +27,7 @@ struct Options {
   int pdeathsig = 0;                        // -p SIG
   bool log_orphans = false;                 // -w
   int verbosity = 1;                        // -v / -q / STEWARD_VERBOSITY
+  bool allow_unset = false;                 // --check --allow-unset
 
   std::vector<std::string> program;  // PROGRAM [ARG...]
   std::vector<std::string> ctl_args; // kCtl: VERB [ARG...]; kProbe, kImport: their arguments

@@ -118,7 +118,9 @@ class LogHub {
   std::string Problem(const std::string& sink) const;
   // `ctl logs`: hands the client's connection to the forwarder, which
   // answers it from the service's ring (no log byte passes through PID 1).
-  void Tail(const std::string& service, int lines, bool follow, UniqueFd client);
+  // A name that is not `configured` is answered only when the forwarder
+  // keeps a ring for it (a syslog tag), else as an unknown service.
+  void Tail(const std::string& service, bool configured, int lines, bool follow, UniqueFd client);
 
  private:
   struct Pipe {
@@ -132,6 +134,9 @@ class LogHub {
     pid_t pid = 0;
   };
 
+  void StartOwnLines();
+  static bool WriteOwnLine(void* self, std::string_view line);
+  void StopOwnLines();
   void BindSyslog();
   void MakeSpools();
   bool MakePipe(const std::string& name, Pipe* p, std::string* err);
@@ -159,6 +164,9 @@ class LogHub {
   std::string syslog_created_;  // its path, unlinked on destruction
   std::vector<std::pair<std::string, UniqueFd>> spools_;  // memfd spools, by sink name
   std::map<std::string, Entry> services_;
+  // steward's own lines (diag.hpp): a pipe pair like a service's, whose
+  // stdout PID 1 writes non-blocking; id 0 until it exists.
+  Entry own_;
   std::map<uint32_t, Entry> detaching_;  // detached, until the forwarder read them to EOF
   std::map<std::string, uint64_t> dropped_;
   std::map<std::string, std::string> problems_;
@@ -178,6 +186,7 @@ class LogHub {
   std::vector<UniqueFd> carried_tails_;
   struct PendingTail {
     std::string service;
+    bool configured;
     int64_t lines;
     bool follow;
     UniqueFd client;

@@ -19,7 +19,7 @@ namespace steward::log {
 
 enum class MsgType : uint8_t {
   // hub -> forwarder
-  kAttach = 1,  // id; strings: name, prefix, console "0"/"1", sinks ("" = all, else
+  kAttach = 1,  // id; strings: name, prefix, console "0"/"1"/"s" (steward's own lines), sinks ("" = all, else
                 // "=" then names); fds: stdout read end, stderr read end, their journals
   kSetPid,      // id, value = pid (0: the process is gone)
   kDetach,      // id: read both pipes to end of file, then reply kDetached
@@ -28,7 +28,8 @@ enum class MsgType : uint8_t {
   kStart,       // end of the initial state: start reading
   kDrain,       // value = milliseconds left: drain every pipe, flush, exit
   kWidth,       // value = console name column width (longest expected name)
-  kTail,        // `ctl logs`: strings: service, "f" to follow; value = lines; fds: the client
+  kTail,        // `ctl logs`: strings: service, flags ("f" to follow, "t" not a configured
+                // service: maybe a syslog tag); value = lines; fds: the client
   // forwarder -> hub
   kDetached,    // id: both pipes of the service reached end of file
   kDropped,     // strings: sink name[, why it cannot deliver, "" when it can];
@@ -62,6 +63,9 @@ struct AttachMsg {
   uint32_t id = 0;
   std::string name, prefix;
   bool console = true;
+  // steward's own lines (`steward: LEVEL: text`), not a service's: records
+  // of service "steward" with the level as severity, on the console's stderr.
+  bool own = false;
   std::optional<std::vector<std::string>> sinks;  // only these; nullopt: by glob
   std::vector<int> fds;  // none (a routing update) or: stdout, stderr, their journals
 };
@@ -93,6 +97,9 @@ struct TailMsg {
   int64_t lines = 100;
   bool follow = false;
   int fd = -1;
+  // A service of PID 1's configuration (its ring is made if it has none);
+  // false: a name only a syslog tag's ring can answer.
+  bool configured = true;
 };
 // A reload changed [log]: stop reading, make every batch safe, store the
 // cursors, leave the `ctl logs` state (kRings, kTails) and exit 0 within

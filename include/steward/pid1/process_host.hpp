@@ -73,7 +73,8 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   void Exit() override;
   uint64_t Dropped(const std::string& sink) const override;
   std::string SinkProblem(const std::string& sink) const override;
-  bool TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) override;
+  bool TailLogs(const std::string& service, bool configured, int lines, bool follow,
+                UniqueFd* client) override;
   bool ReadConfig(Config* config, SupervisorSettings* settings,
                   std::vector<std::string>* errors) override;
   void ServiceAdded(Service& s) override;

@@ -125,8 +125,11 @@ class SupervisorHost {
   virtual uint64_t Dropped(const std::string& sink) const = 0;
   virtual std::string SinkProblem(const std::string& sink) const = 0;
   // Hands a `ctl logs` client to the log forwarder; false when there is no
-  // log pipeline (wrapper mode), the client untouched.
-  virtual bool TailLogs(const std::string& service, int lines, bool follow, UniqueFd* client) = 0;
+  // log pipeline (wrapper mode), the client untouched. `configured`: a
+  // service of the configuration; else the name may be a syslog tag, which
+  // only the forwarder knows.
+  virtual bool TailLogs(const std::string& service, bool configured, int lines, bool follow,
+                        UniqueFd* client) = 0;
   // ---- for reload (supervisor_reload.cpp) ----
   // Reads the configuration again as at start (the volume installed again
   // first) and the settings that follow from it; false with every error,

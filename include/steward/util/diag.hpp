@@ -1,5 +1,5 @@
 // steward's own messages: one line each on stderr, `steward: LEVEL: text`
-// (SPEC §1). Messages about a service start with its name:
+// (SPEC §1); while the log pipeline runs, through it (SetOwnLineSink). Messages about a service start with its name:
 // `steward: info: web: started (pid 42)`.
 //
 // The verbosity is the one piece of global state outside the signal path:
@@ -41,6 +41,14 @@ template <typename... Args>
 void Debug(fmt::format_string<Args...> f, Args&&... args) {
   if (Enabled(Level::kDebug)) Emit(Level::kDebug, fmt::format(f, std::forward<Args>(args)...));
 }
+
+// While the log pipeline runs, steward's own lines go through it: on the
+// console in order with the services' lines, and to the log sinks as
+// records of service "steward". `sink` gets the whole line (newline
+// included) and returns false when it cannot take it; the line then goes
+// to stderr as without a sink. nullptr: stderr only.
+using OwnLineSink = bool (*)(void* ctx, std::string_view line);
+void SetOwnLineSink(OwnLineSink sink, void* ctx);
 
 // "call(arg): strerror(errno)", the shape of every syscall error.
 std::string SysError(std::string_view call, std::string_view arg, int err);

@@ -31,10 +31,15 @@ Forwarder::Forwarder(struct ev_loop* loop, const LogConfig& cfg, std::string run
   drain_poll_.Bind<&Forwarder::CheckDrained>(loop_, this);
   handover_deadline_.Bind<&Forwarder::OnHandoverTimer>(loop_, this);
   handover_poll_.Bind<&Forwarder::CheckHandedOver>(loop_, this);
+  own_wakeup_.Bind<&Forwarder::OnOwnWakeup>(loop_, this);
   MakeSinks();
+  SetOwnLineSink(&Forwarder::QueueOwn, this);
 }
 
-Forwarder::~Forwarder() = default;  // every watcher stops itself
+Forwarder::~Forwarder() {  // every watcher stops itself
+  SetOwnLineSink(nullptr, nullptr);
+  for (const std::string& l : own_queue_) WriteAll(STDERR_FILENO, l + "\n");
+}
 
 // ---------------------------------------------------------------- setup
 
@@ -143,7 +148,8 @@ void Forwarder::OpenSpools() {
 void Forwarder::UpdateWidth() {
   if (!console_) return;
   size_t width = expected_width_;
-  for (auto& [id, svc] : services_) width = std::max(width, svc->display.size());
+  for (auto& [id, svc] : services_)
+    if (!svc->own) width = std::max(width, svc->display.size());
   console_->SetWidth(width);
 }
 
@@ -239,6 +245,7 @@ void Forwarder::Attach(const AttachMsg& m, std::vector<UniqueFd>& fds) {
   svc->name = m.name;
   svc->display = m.prefix.empty() ? svc->name : m.prefix;
   svc->console = m.console;
+  svc->own = m.own;
   svc->has_sinks = m.sinks.has_value();
   svc->sinks = m.sinks.value_or(std::vector<std::string>{});
   svc->mask = RouteMask(svc->name, svc->console, svc->has_sinks, svc->sinks);
@@ -306,23 +313,10 @@ void Forwarder::CheckDrops() {
 }
 
 void Forwarder::OnAnnounce() {
-  // Into every other sink's stream, where the gap is; not into a sink that
-  // rejects records (sink_error.hpp): it could reject the announcement in
-  // turn, and two such sinks would announce each other every second.
-  uint64_t mask = 0;
-  for (const auto& t : sinks_) {
-    if (t && t.get() != console_ && t->rejected() == 0) mask |= uint64_t(1) << t->index();
-  }
-  auto announce = [&](const std::string& text) {
-    Warning("{}", text);  // steward's stderr: the console of steward's own messages
-    Record r;
-    r.time_us = NowMicros();
-    r.service = "steward";
-    r.stream = Stream::kStderr;
-    r.severity = kSeverityWarning;
-    r.line = "steward: warning: " + text;
-    Dispatch(nullptr, r, "steward", mask);
-  };
+  // One of steward's own lines: on stderr and, as a record of service
+  // "steward", into the sinks' streams where the gap is; not into a sink
+  // that rejects records (EmitOwn).
+  auto announce = [&](const std::string& text) { Warning("{}", text); };
   for (const auto& s : sinks_) {
     if (!s) continue;
     // Permanent errors, once per cause, before the count.

@@ -33,6 +33,7 @@ constexpr int kMaxSinks = 64;               // sink sets are 64-bit masks
 constexpr size_t kMaxDatagram = 256 << 10;
 constexpr int kDatagramBurst = 64;          // per turn, so pipes are not starved
 constexpr size_t kMaxTails = 16;            // `ctl logs` clients served at once
+constexpr size_t kMaxTagRings = 16;         // syslog tags with a `ctl logs` ring of their own
 
 class Forwarder;
 
@@ -76,6 +77,7 @@ struct Service {
   uint64_t mask = 0;
   pid_t pid = 0;
   bool detaching = false;
+  bool own = false;  // steward's own lines (AttachMsg::own)
   LogRing* ring = nullptr;  // its recent records (owned by Forwarder::rings_); null: log.ring = 0
   std::unique_ptr<Source> out, err;
 };
@@ -115,8 +117,17 @@ class Forwarder {
   void AfterFeed(Source* s);
   void EmitLine(Source* s, std::string_view line, bool partial);
 
+  // steward's own lines (forwarder_own.cpp): PID 1's pipe, and this
+  // process's own warnings, queued by the diag.hpp hook.
+  void CatchUp();
+  void EmitOwn(Source* s, std::string_view line);
+  static bool QueueOwn(void* self, std::string_view line);
+  void EmitQueuedOwn();
+  void OnOwnWakeup() {}  // the turn itself emits them (OnPrepare)
+
   // `ctl logs`.
   LogRing* RingFor(const std::string& service);
+  LogRing* TagRing(const std::string& tag);
   void Remember(LogRing* ring, const Record& r);
   void Tail(const TailMsg& m, UniqueFd client);
   void ServeTails();
@@ -162,6 +173,7 @@ class Forwarder {
   PrepareWatcher prepare_;  // OnPrepare(): the commit point, once per loop turn
   TimerWatcher announce_, drain_deadline_, drain_poll_;
   TimerWatcher handover_deadline_, handover_poll_;
+  TimerWatcher own_wakeup_;  // a queued own line: one more turn, not the next event
 
   std::vector<std::unique_ptr<Sink>> sinks_;  // by index; null when misconfigured
   ConsoleSink* console_ = nullptr;
@@ -174,7 +186,7 @@ class Forwarder {
   std::map<std::string, uint64_t> tag_routes_;  // syslog tags that are not services
   // Recent records by service name, for `ctl logs`: kept across restarts of
   // a service (and its detach), bounded by log.ring each; names come from
-  // PID 1's configuration only, never from a syslog tag.
+  // PID 1's configuration, and from at most kMaxTagRings syslog tags.
   std::map<std::string, std::unique_ptr<LogRing>> rings_;
   std::vector<std::unique_ptr<LogTail>> tails_;
   bool rings_grew_ = false;  // since the tails were last told
@@ -196,6 +208,8 @@ class Forwarder {
   size_t resumed_next_ = 0;
   std::vector<UniqueFd> leaving_;  // our followers' sockets, on their way to PID 1
   int exit_status_ = 0;
+  std::vector<std::string> own_queue_;  // this process's own lines, for the next turn
+  bool emitting_own_ = false;           // lines said meanwhile go to stderr only
 };
 
 }  // namespace steward::log::forwarder

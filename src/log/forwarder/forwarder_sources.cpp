@@ -62,6 +62,13 @@ void Forwarder::OnPipe(Source* s) {
     s->io.Stop();
     return;
   }
+  if (s->svc->own) {
+    CatchUp();
+    if (Blocked(s)) {  // the control socket may have brought a handover
+      s->io.Stop();
+      return;
+    }
+  }
   ReadPipe(s);
 }
 
@@ -110,6 +117,7 @@ void Forwarder::OnPartial(Source* s) {
 
 void Forwarder::EmitLine(Source* s, std::string_view line, bool partial) {
   Service* svc = s->svc;
+  if (svc->own) return EmitOwn(s, line);
   rec_.time_us = now_;
   rec_.service = svc->name;
   rec_.stream = s->stream;
@@ -165,6 +173,7 @@ void Forwarder::Deliver(std::string_view datagram) {
       it = tag_routes_.emplace(name, RouteMask(name, true, false, {})).first;
     }
     mask = it->second;
+    if (!m.tag.empty()) ring = TagRing(name);
   }
   Source* s = syslog_.get();
   rec_.time_us = now_;
@@ -204,6 +213,7 @@ void Forwarder::Dispatch(Source* s, const Record& r, std::string_view display, u
 }
 
 void Forwarder::OnPrepare() {
+  EmitQueuedOwn();
   if (dirty_sinks_ || !dirty_sources_.empty()) CommitRound();
   if (!tails_.empty()) ServeTails();
 }

@@ -36,9 +36,28 @@ void Forwarder::Tail(const TailMsg& m, UniqueFd client) {
     (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     return;
   }
-  LogRing* ring = RingFor(m.service);
+  LogRing* ring = nullptr;
+  if (m.configured) {
+    ring = RingFor(m.service);
+  } else if (auto it = rings_.find(m.service); it != rings_.end()) {
+    ring = it->second.get();  // a syslog tag's
+  } else {
+    std::string answer = fmt::format("2\nunknown service: {} (see steward ctl status)\n", m.service);
+    (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return;
+  }
   tails_.push_back(std::make_unique<LogTail>(loop_, std::move(client), ring,
                                              size_t(std::max<int64_t>(0, m.lines)), m.follow));
+}
+
+// The ring of a syslog tag that is no service, so that `ctl logs TAG`
+// works for a daemon that only logs with syslog(3). Tags are untrusted: at
+// most kMaxTagRings of them get a ring of their own, later ones share
+// the ring "syslog" (as they share a file sink's {service}).
+LogRing* Forwarder::TagRing(const std::string& tag) {
+  if (cfg_.ring == 0) return nullptr;
+  if (auto it = rings_.find(tag); it != rings_.end()) return it->second.get();
+  return RingFor(rings_.size() < services_.size() + kMaxTagRings ? tag : "syslog");
 }
 
 // Once per turn of the loop: followers get what the rings gained (one write

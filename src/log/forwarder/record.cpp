@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <utility>
+
 namespace steward::log {
 
 const char* StreamName(Stream s) {
@@ -13,6 +15,16 @@ const char* StreamName(Stream s) {
     case Stream::kSyslog: return "syslog";
   }
   return "stdout";
+}
+
+int OwnLineSeverity(std::string_view line) {
+  static const std::pair<std::string_view, int> kLevels[] = {
+      {"steward: error: ", kSeverityErr}, {"steward: warning: ", kSeverityWarning},
+      {"steward: info: ", kSeverityInfo}, {"steward: debug: ", 7}};
+  for (const auto& [prefix, severity] : kLevels) {
+    if (line.substr(0, prefix.size()) == prefix) return severity;
+  }
+  return kSeverityInfo;
 }
 
 int64_t NowMicros() {

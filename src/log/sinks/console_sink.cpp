@@ -49,6 +49,10 @@ ConsoleSink::ConsoleSink(struct ev_loop* loop, int index, const LogConfig& cfg, 
 ConsoleSink::~ConsoleSink() { ev_io_stop(loop_, &io_); }
 
 void ConsoleSink::Add(const Record& r, std::string_view display) {
+  if (r.own) {
+    own_.emplace_back(pending_.size(), r.line + '\n');
+    return;
+  }
   size_t before = pending_.size();
   switch (mode_) {
     case LogConfig::Console::kPrefixed: AppendPrefixed(display, width_, r.line, &pending_); break;
@@ -60,10 +64,23 @@ void ConsoleSink::Add(const Record& r, std::string_view display) {
 }
 
 bool ConsoleSink::WriteSome() {
-  while (!pending_.empty() && !broken_) {
-    ssize_t n = write(fd_.get(), pending_.data(), pending_.size());
+  while (!broken_) {
+    // stderr is steward's own, written blocking as PID 1 used to.
+    while (!own_.empty() && own_.front().first == 0) {
+      WriteAll(STDERR_FILENO, own_.front().second);
+      own_.pop_front();
+    }
+    if (pending_.empty()) break;
+    size_t limit = own_.empty() ? pending_.size() : own_.front().first;
+    ssize_t n = write(fd_.get(), pending_.data(), limit);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // stdout is full: steward's own lines do not wait for it (they may
+      // say why), in order among themselves, ahead of what stdout holds.
+      for (auto& o : own_) WriteAll(STDERR_FILENO, o.second);
+      own_.clear();
+      return false;
+    }
     if (n < 0) {
       // stdout is gone (EPIPE, EIO): nobody can read the console any more,
       // and blocking the services on it would only hang the container.
@@ -72,6 +89,7 @@ bool ConsoleSink::WriteSome() {
       break;
     }
     pending_.erase(0, size_t(n));
+    for (auto& o : own_) o.first -= size_t(n);
     if (drop_oldest_) {
       head_written_ += size_t(n);
       while (!sizes_.empty() && head_written_ >= sizes_.front()) {
@@ -83,6 +101,8 @@ bool ConsoleSink::WriteSome() {
   if (broken_) {
     pending_.clear();
     sizes_.clear();
+    for (auto& o : own_) WriteAll(STDERR_FILENO, o.second);
+    own_.clear();
   }
   return true;
 }
@@ -95,6 +115,10 @@ void ConsoleSink::DropOldest() {
   size_t bytes = 0, count = 0;
   while (bytes < excess && count + 1 < sizes_.size()) bytes += sizes_[1 + count++];
   pending_.erase(first_rest, bytes);
+  for (auto& o : own_) {
+    if (o.first >= first_rest + bytes) o.first -= bytes;
+    else if (o.first > first_rest) o.first = first_rest;
+  }
   sizes_.erase(sizes_.begin() + 1, sizes_.begin() + 1 + long(count));
   dropped_ += count;
 }

@@ -11,6 +11,17 @@ TEST(LogRecord, StreamNames) {
   EXPECT_STREQ("syslog", StreamName(Stream::kSyslog));
 }
 
+// steward's own lines become records of service "steward" with the level
+// as severity, and are written back to the console as they were.
+TEST(LogRecord, OwnLinesTakeTheirLevelAsSeverity) {
+  EXPECT_EQ(kSeverityWarning, OwnLineSeverity("steward: warning: web: exited with status 3; restarting"));
+  EXPECT_EQ(kSeverityErr, OwnLineSeverity("steward: error: web: failed for good: exited with status 3"));
+  EXPECT_EQ(kSeverityInfo, OwnLineSeverity("steward: info: web: started (pid 42)"));
+  EXPECT_EQ(7, OwnLineSeverity("steward: debug: x"));
+  EXPECT_EQ(kSeverityInfo, OwnLineSeverity("not steward's shape"));
+  EXPECT_EQ(kSeverityInfo, OwnLineSeverity("steward: warningless"));
+}
+
 TEST(LogRecord, EncodeDecodeRoundTrip) {
   Record r;
   r.time_us = 1795638662123456;

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "steward/log/sinks/console_sink.hpp"
 #include "steward/log/sinks/file_sink.hpp"
 #include "steward/log/sinks/net_sink.hpp"
 
@@ -70,6 +75,49 @@ TEST_F(NetSinkFormat, JsonOverTcpIsNewlineDelimited) {
   EXPECT_EQ(
       "{\"time\":\"2026-11-25T20:31:02.123456Z\",\"service\":\"web\",\"stream\":\"stdout\",\"msg\":\"hello\"}\n",
       Format(c));
+}
+
+// steward's own lines go to stderr in their place among the services'
+// lines on stdout: with both on one file, the file shows the order.
+TEST(ConsoleSink, OwnLinesGoToStderrInTheirPlace) {
+  char path[] = "/tmp/steward-console-XXXXXX";
+  int file = mkstemp(path);
+  ASSERT_GE(file, 0);
+  unlink(path);
+  int saved = dup(STDERR_FILENO);
+  ASSERT_EQ(STDERR_FILENO, dup2(file, STDERR_FILENO));
+  struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
+  LogConfig cfg;
+  cfg.console = LogConfig::Console::kPrefixed;
+  {
+    ConsoleSink console(loop, 0, cfg, file, [](Sink*) {});
+    console.SetWidth(3);
+    Record r;
+    r.service = "web";
+    for (const char* line : {"one", "last words"}) {
+      r.line = line;
+      console.Add(r, "web");
+    }
+    Record own;
+    own.service = "steward";
+    own.own = true;
+    own.line = "steward: warning: web: exited with status 3; restarting";
+    console.Add(own, "steward");
+    r.line = "again";
+    console.Add(r, "web");
+    EXPECT_TRUE(console.Flush());
+    EXPECT_TRUE(console.Idle());
+  }
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  ev_loop_destroy(loop);
+  std::string got(4096, '\0');
+  got.resize(size_t(std::max<ssize_t>(0, pread(file, got.data(), got.size(), 0))));
+  close(file);
+  EXPECT_EQ("web | one\nweb | last words\n"
+            "steward: warning: web: exited with status 3; restarting\n"
+            "web | again\n",
+            got);
 }
 
 }  // namespace

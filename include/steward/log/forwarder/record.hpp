@@ -33,7 +33,15 @@ struct Record {
   pid_t pid = 0;                 // 0 when unknown
   bool partial = false;          // more of the same line follows in the next record
   std::string line;              // the bytes, without the newline
+  // One of steward's own lines (not spooled: only the console looks at it,
+  // to write it to stderr).
+  bool own = false;
 };
+
+// The severity of one of steward's own lines, "steward: LEVEL: text"
+// (info for a line of another shape). The record keeps the whole line: the
+// same text on stderr and in the sinks.
+int OwnLineSeverity(std::string_view line);
 
 // Realtime clock in microseconds.
 int64_t NowMicros();

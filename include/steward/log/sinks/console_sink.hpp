@@ -9,11 +9,17 @@
 // Owns a descriptor of its own for stdout: a fresh open of the same pipe or
 // terminal when possible, so O_NONBLOCK does not leak to the processes that
 // share steward's stdout; otherwise a dup written in blocking mode.
+//
+// steward's own lines (Record::own) go to stderr as they are, in every
+// console mode, in their place among the services' lines; while stdout is
+// full they go at once rather than wait behind it.
 #pragma once
 
 #include <ev.h>
 
 #include <deque>
+#include <string>
+#include <utility>
 
 #include "steward/config/config.hpp"
 #include "steward/util/fd.hpp"
@@ -31,7 +37,7 @@ class ConsoleSink : public Sink {
   void SetWidth(size_t width) { width_ = width; }
   void Add(const Record& r, std::string_view display) override;
   bool Flush() override;
-  bool Idle() const override { return pending_.empty(); }
+  bool Idle() const override { return pending_.empty() && own_.empty(); }
   uint64_t dropped() const override { return dropped_; }
 
  private:
@@ -46,6 +52,9 @@ class ConsoleSink : public Sink {
   ev_io io_{};
   size_t width_ = 0;
   std::string pending_;        // formatted bytes not yet written
+  // steward's own lines (Record::own), for stderr once pending_ has been
+  // written up to where each came: by offset into pending_.
+  std::deque<std::pair<size_t, std::string>> own_;
   std::deque<size_t> sizes_;   // drop-oldest: size of each record in pending_
   size_t head_written_ = 0;    // drop-oldest: bytes of the first record already written
   uint64_t dropped_ = 0;

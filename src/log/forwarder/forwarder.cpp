@@ -355,10 +355,33 @@ void Forwarder::CheckDrained() {
       Kick();
     }
   }
+  // A sink in an outage is not waited for (Sink::NothingToWaitFor, the
+  // reload handover's rule too): the stop must fit in shutdown_timeout.
   for (const auto& s : sinks_) {
-    if (s && !s->Idle()) done = false;
+    if (s && !s->NothingToWaitFor()) done = false;
   }
-  if (done) ev_break(loop_, EVBREAK_ALL);
+  if (!done) return;
+  TellWhatStaysInSpools();
+  ev_break(loop_, EVBREAK_ALL);
+}
+
+// The records a sink in an outage could not deliver before the exit: where
+// they are, so that nobody thinks them lost (or thinks them delivered).
+void Forwarder::TellWhatStaysInSpools() {
+  std::string dir = runtime_dir_.empty() ? "" : runtime_dir_ + "/log";
+  for (NetSink* sink : net_sinks_) {
+    if (!sink->InOutage() || sink->Idle()) continue;
+    uint64_t left = sink->Undelivered();
+    if (left == 0) continue;
+    if (spool_fds_.count(sink->name()) || dir.empty()) {
+      Warning("{}: not waited for at shutdown ({}); {} records were in a spool in memory and are "
+              "lost (give steward a runtime directory to keep them)",
+              sink->name(), sink->problem(), left);
+    } else {
+      Warning("{}: not waited for at shutdown ({}); {} records stay in {}/{}.spool",
+              sink->name(), sink->problem(), left, dir, sink->name());
+    }
+  }
 }
 
 }  // namespace forwarder

@@ -152,6 +152,7 @@ class Forwarder {
   void StartDrain(Duration left);
   void OnDrainTimer();
   void CheckDrained();
+  void TellWhatStaysInSpools();
 
   struct ev_loop* loop_;
   LogConfig cfg_;

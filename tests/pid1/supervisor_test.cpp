@@ -18,6 +18,12 @@ namespace {
 
 using namespace testing_support;
 
+size_t Occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 TEST_F(SupervisorTest, StartsInWavesOfDependencies) {
   // db <- app <- web; cache alone: the first wave is db and cache.
   ServiceConfig db = Svc("db");
@@ -194,7 +200,7 @@ TEST_F(SupervisorTest, CtlStopWaitsForDependentsAndAnswersWhenDown) {
   EXPECT_EQ((std::vector<std::string>{"kill db 15"}), TakeLog());
   EXPECT_TRUE(answers.empty());
   Exit("db", SIGTERM);
-  EXPECT_EQ((std::vector<std::string>{"0:"}), answers);
+  EXPECT_EQ((std::vector<std::string>{"0:stopped app\nstopped db\n"}), answers);
   EXPECT_EQ(2, host.gone);  // each reaped main process was reported to the host
   EXPECT_EQ(State::kStopped, StateOf("db"));
   EXPECT_EQ(Want::kDown, sup->services()[0]->want());
@@ -202,23 +208,52 @@ TEST_F(SupervisorTest, CtlStopWaitsForDependentsAndAnswersWhenDown) {
   sup->ControlStart({"app"}, true, done);
   sup->Settle();
   EXPECT_EQ((std::vector<std::string>{"launch db", "launch app"}), TakeLog());
-  EXPECT_EQ((std::vector<std::string>{"0:", "0:"}), answers);
+  EXPECT_EQ("0:started db\nstarted app\n", answers.back());
+  sup->ControlStart({"app"}, true, done);
+  sup->Settle();
+  EXPECT_EQ("0:app: already running\n", answers.back());
+  sup->ControlStop({"db"}, false, nullptr);
+  sup->Settle();
+  Exit("app", SIGTERM);
+  Exit("db", SIGTERM);
+  sup->ControlStop({"db"}, true, done);
+  sup->Settle();
+  EXPECT_EQ("0:db: not running\n", answers.back());
 }
 
-TEST_F(SupervisorTest, CtlRestartStopsThenStartsTheSetAndUnknownNamesAreRefused) {
+TEST_F(SupervisorTest, CtlRestartRestartsOnlyTheNamedServiceAndCountsIt) {
+  Make({Svc("db"), Svc("app", {"db"})});
+  TakeLog();
+  pid_t app_pid = host.pid_of.at("app");
+  std::vector<std::string> answers;
+  auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
+  sup->ControlRestart({"nope"}, true, false, done);
+  EXPECT_EQ((std::vector<std::string>{"2:unknown service: nope (see steward ctl status)\n"}), answers);
+  answers.clear();
+  sup->ControlRestart({"db"}, true, false, done);
+  sup->Settle();
+  EXPECT_EQ((std::vector<std::string>{"kill db 15"}), TakeLog());  // app keeps running
+  Exit("db", SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"launch db"}), TakeLog());
+  EXPECT_EQ((std::vector<std::string>{"0:restarted db\n"}), answers);
+  EXPECT_EQ(app_pid, host.pid_of.at("app"));
+  EXPECT_EQ(State::kReady, StateOf("app"));
+  EXPECT_EQ(1, sup->Status()[0].restarts);  // db
+  EXPECT_EQ(0, sup->Status()[1].restarts);  // app
+}
+
+TEST_F(SupervisorTest, CtlRestartWithDependentsStopsThemFirstAndStartsThemAgain) {
   Make({Svc("db"), Svc("app", {"db"})});
   TakeLog();
   std::vector<std::string> answers;
   auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
-  sup->ControlRestart({"nope"}, true, done);
-  EXPECT_EQ((std::vector<std::string>{"2:unknown service: nope (see steward ctl status)\n"}), answers);
-  answers.clear();
-  sup->ControlRestart({"db"}, true, done);
+  sup->ControlRestart({"db"}, true, true, done);
   sup->Settle();
   Exit("app", SIGTERM);
   Exit("db", SIGTERM);
   EXPECT_EQ((std::vector<std::string>{"kill app 15", "kill db 15", "launch db", "launch app"}), TakeLog());
-  EXPECT_EQ((std::vector<std::string>{"0:"}), answers);
+  EXPECT_EQ((std::vector<std::string>{"0:restarted db\nrestarted app\n"}), answers);
+  EXPECT_EQ(1, sup->Status()[1].restarts);  // app counts too
 }
 
 TEST_F(SupervisorTest, PendingRequestsAnswerWhenStewardStops) {
@@ -239,10 +274,65 @@ TEST_F(SupervisorTest, FailedStartIsReportedToCtlStart) {
   host.fail_launch = {"db"};
   std::vector<std::string> answers;
   auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
-  sup->ControlRestart({"db"}, true, done);
+  sup->ControlRestart({"db"}, true, false, done);
   sup->Settle();
   Exit("db", SIGTERM);
   EXPECT_EQ((std::vector<std::string>{"1:db: failed\n"}), answers);
+}
+
+TEST_F(SupervisorTest, HealthIsBlankForAServiceThatIsNotUp) {
+  Make({Svc("redis")});
+  host.health = Health::kHealthy;
+  EXPECT_EQ(Health::kHealthy, sup->Status()[0].health);
+  sup->ControlStop({"redis"}, false, nullptr);
+  sup->Settle();
+  EXPECT_EQ(Health::kNone, sup->Status()[0].health);  // stopping
+  Exit("redis", SIGTERM);
+  EXPECT_EQ(Health::kNone, sup->Status()[0].health);  // stopped
+}
+
+// The stop budget (SPEC §4): a grace longer than what is left of
+// shutdown_timeout, less the drain's slice, is shortened, with one warning.
+TEST_F(SupervisorTest, StopBudgetShortensALongGraceWithOneWarning) {
+  ServiceConfig slow = Svc("slow"), db = Svc("db");
+  slow.stop_grace_period = Duration(20000);
+  db.stop_grace_period = Duration(1000);
+  SupervisorSettings settings;
+  settings.shutdown_timeout = Duration(3000);
+  Make({db, slow}, settings);
+  TakeLog();
+  host.now += std::chrono::seconds(100);
+  ::testing::internal::CaptureStderr();
+  Signal(SIGTERM);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(1u, Occurrences(err, "warning:")) << err;
+  EXPECT_NE(std::string::npos,
+            err.find("steward: warning: slow: stop_grace_period of 20s shortened to 2.25s: the "
+                     "whole stop must fit in shutdown_timeout (3s)\n"))
+      << err;
+  EXPECT_EQ(Clock::duration(Duration(2250)), host.timer_after.at("slow"));
+  EXPECT_EQ(Clock::duration(Duration(1000)), host.timer_after.at("db"));  // fits: untouched
+  EXPECT_EQ(Clock::duration(Duration(2250)), host.deadline_after);
+  // Leftovers get what is left too, and the drain the rest of the budget.
+  host.now += std::chrono::milliseconds(2000);
+  host.leftovers = 1;
+  Exit("db", SIGTERM);
+  Exit("slow", SIGTERM);
+  EXPECT_EQ(Clock::duration(Duration(250)), host.grace_after);
+  host.leftovers = 0;
+  sup->OnReaped(999, 9);
+  sup->Settle();
+  EXPECT_EQ(Phase::kDraining, sup->phase());
+  EXPECT_EQ(Clock::time_point(std::chrono::seconds(103)), host.drain_deadline);
+}
+
+TEST_F(SupervisorTest, StopBudgetKeepsTheLastSecondForTheDrain) {
+  Make({Svc("a")});  // default shutdown_timeout: 9s
+  Signal(SIGTERM);
+  EXPECT_EQ(Clock::duration(Duration(8000)), host.deadline_after);
+  host.now += std::chrono::milliseconds(8500);  // SIGKILLed at 8s, gone late
+  Exit("a", SIGKILL);
+  EXPECT_EQ(Clock::time_point(Duration(9000)), host.drain_deadline);
 }
 
 // Every phase x event pair that can be reached from outside: the phase

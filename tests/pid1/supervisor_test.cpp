@@ -326,6 +326,22 @@ TEST_F(SupervisorTest, StopBudgetShortensALongGraceWithOneWarning) {
   EXPECT_EQ(Clock::time_point(std::chrono::seconds(103)), host.drain_deadline);
 }
 
+TEST_F(SupervisorTest, DeadlineWarnsOnlyWhenItStillKillsSomething) {
+  ServiceConfig slow = Svc("slow");
+  slow.stop_grace_period = Duration(20000);
+  SupervisorSettings settings;
+  settings.shutdown_timeout = Duration(3000);
+  Make({slow}, settings);
+  Signal(SIGTERM);
+  ::testing::internal::CaptureStderr();
+  sup->OnServiceTimer(*sup->services()[0]);  // the shortened grace ends first
+  sup->OnStopEvent(StopEvent::kDeadline);    // at the same moment
+  sup->Settle();
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(1u, Occurrences(err, "slow: still running 2.25s after SIGTERM; sending SIGKILL")) << err;
+  EXPECT_EQ(0u, Occurrences(err, "shutdown timeout")) << err;
+}
+
 TEST_F(SupervisorTest, StopBudgetKeepsTheLastSecondForTheDrain) {
   Make({Svc("a")});  // default shutdown_timeout: 9s
   Signal(SIGTERM);

@@ -35,42 +35,67 @@ namespace {
 
 std::map<std::string, std::string> EnvironmentMap() { return EnvironmentFrom(environ); }
 
-bool Read(const Options& o, Config* config, std::vector<std::string>* errors) {
+LoadRequest Request(const Options& o) {
   LoadRequest req;
   req.services_dir = ResolveServicesDir(o);
   req.config_file = ResolveConfigFile(o);
   if (const char* p = getenv("STEWARD_PROFILE")) req.profile = p;
   req.program = o.program;
   req.environ_vars = environ;  // copied into a map only if a file needs it
-  return LoadConfig(req, config, errors);
+  return req;
 }
 
-bool Load(const Options& o, Config* config) {
-  std::vector<std::string> errors;
-  if (Read(o, config, &errors)) return true;
-  for (const std::string& e : errors) Error("{}", e);
-  Error("{} configuration error{}; nothing was started", errors.size(),
-        errors.size() == 1 ? "" : "s");
-  return false;
+bool Read(const Options& o, Config* config, std::vector<std::string>* errors) {
+  return LoadConfig(Request(o), config, errors);
 }
 
 // SPEC §7: the volume's tree goes over the image's root, before anything
 // starts and at each reload. It may bring service files or the global file
-// of its own, so the configuration is read again afterwards. A volume that
-// cannot be installed whole installs nothing.
-bool InstallVolume(const Options& o, Config* config, std::vector<std::string>* errors) {
+// of its own, so it is rendered first, and the configuration it would give
+// (the services directory and the global file with the volume's files over
+// them) is validated before anything of it is installed: a refused volume
+// installs nothing, and the configuration on disk stays the last good one.
+// Then the installed configuration is read.
+bool ReadWithVolume(const Options& o, Config* config, std::vector<std::string>* errors) {
+  std::vector<std::string> disk_errors;
+  bool ok = Read(o, config, &disk_errors);
   std::string volume = ConfigVolumePath(config->global);
-  if (volume.empty()) return true;
-  VolumeResult r = InstallConfigVolume(volume, "/", EnvironmentMap());
+  if (volume.empty()) {
+    errors->insert(errors->end(), disk_errors.begin(), disk_errors.end());
+    return ok;
+  }
+  RenderedVolume v = RenderConfigVolume(volume, "/", EnvironmentMap());
+  std::vector<std::string> refused;
+  if (!CheckVolumeConfig(v, Request(o), &refused)) {
+    Error("config volume {}: refused with {} error{}; nothing of it was installed", volume,
+          refused.size(), refused.size() == 1 ? "" : "s");
+    errors->insert(errors->end(), refused.begin(), refused.end());
+    return false;
+  }
+  VolumeResult r = InstallRendered(v);
+  for (const std::string& w : r.warnings) Warning("{}", w);
   for (const std::string& path : r.installed) Info("config volume: installed {}", path);
   if (!r.errors.empty()) {
+    Error("config volume {}: {} error{} installing it; {}", volume, r.errors.size(),
+          r.errors.size() == 1 ? "" : "s",
+          r.installed.empty() ? "nothing of it was installed"
+                              : fmt::format("{} of its files were installed before them",
+                                            r.installed.size()));
     errors->insert(errors->end(), r.errors.begin(), r.errors.end());
-    errors->push_back(fmt::format("config volume {}: {} file{} not installed", volume,
-                                  r.errors.size(), r.errors.size() == 1 ? "" : "s"));
     return false;
   }
   *config = Config();
   return Read(o, config, errors);
+}
+
+bool Load(const Options& o, Config* config) {
+  std::vector<std::string> errors;
+  bool check = o.mode == Options::Mode::kCheck;
+  if (check ? Read(o, config, &errors) : ReadWithVolume(o, config, &errors)) return true;
+  for (const std::string& e : errors) Error("{}", e);
+  Error("{} configuration error{}; nothing was started", errors.size(),
+        errors.size() == 1 ? "" : "s");
+  return false;
 }
 
 SupervisorSettings Settings(const Options& o, const Config& config, bool wrapper) {
@@ -124,18 +149,11 @@ int main(int argc, char** argv) {
   if (o.pdeathsig && prctl(PR_SET_PDEATHSIG, o.pdeathsig, 0, 0, 0) < 0)
     Warning("{}", SysError("prctl", "PR_SET_PDEATHSIG", errno));
 
-  // 3. The configuration: every error at once, exit 2, nothing started.
+  // 3. The configuration (and the volume over it, SPEC §7): every error at
+  //    once, exit 2, nothing started.
   Config config;
   if (!Load(o, &config)) return 2;
   if (o.mode == Options::Mode::kCheck) return PrintCheck(config, STDOUT_FILENO) ? 0 : 2;
-  {
-    std::vector<std::string> errors;
-    if (!InstallVolume(o, &config, &errors)) {
-      for (const std::string& e : errors) Error("{}", e);
-      Error("nothing was started");
-      return 2;
-    }
-  }
 
   bool wrapper = !config.services_dir_exists && config.global.path.empty();
   if (!config.HasServices()) {
@@ -162,7 +180,7 @@ int main(int argc, char** argv) {
   // A reload reads everything again as above, with the same command line.
   ConfigReader reread = [&o, wrapper](Config* next, SupervisorSettings* s,
                                       std::vector<std::string>* errors) {
-    if (!Read(o, next, errors) || !InstallVolume(o, next, errors)) return false;
+    if (!ReadWithVolume(o, next, errors)) return false;
     SupervisorSettings fresh = Settings(o, *next, wrapper);
     s->shutdown_timeout = fresh.shutdown_timeout;
     s->grace = fresh.grace;

@@ -151,6 +151,7 @@ class Loader {
   // an error (wrapper mode, SPEC §2). stat() follows symlinks on purpose:
   // Kubernetes mounts a ConfigMap as symlinks into a hidden directory.
   void ListServices(std::vector<std::string>* names) {
+    ListOverlaidServices(names);
     std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(req_.services_dir.c_str()), closedir);
     if (!dir) {
       if (errno != ENOENT) diags_.AddPlain(1, SysError("opendir", req_.services_dir, errno));
@@ -158,11 +159,22 @@ class Loader {
     }
     out_->services_dir = req_.services_dir;
     out_->services_dir_exists = true;
+    // A directory others can write lets them add a service root runs.
+    struct stat dst;
+    if (fstat(dirfd(dir.get()), &dst) != 0) {
+      diags_.AddPlain(1, SysError("fstat", req_.services_dir, errno));
+      return;
+    }
+    std::string untrusted = UntrustedConfig(dirfd(dir.get()), dst, req_.services_dir, true);
+    if (!untrusted.empty()) {
+      diags_.AddPlain(1, untrusted);
+      return;
+    }
     while (const dirent* e = readdir(dir.get())) {
       std::string_view file = e->d_name;
       if (file.size() <= 5 || file.substr(file.size() - 5) != ".toml") continue;
       std::string name(file.substr(0, file.size() - 5));
-      if (!ValidServiceName(name)) continue;
+      if (!ValidServiceName(name) || std::count(names->begin(), names->end(), name)) continue;
       struct stat st;
       if (stat(ServicePath(name).c_str(), &st) != 0) {
         diags_.AddPlain(1, SysError("stat", ServicePath(name), errno));
@@ -171,6 +183,24 @@ class Loader {
       }
     }
     std::sort(names->begin(), names->end());
+  }
+
+  // The service files a configuration volume would install (LoadRequest::overlay).
+  void ListOverlaidServices(std::vector<std::string>* names) {
+    for (const auto& [path, file] : req_.overlay) {
+      size_t slash = path.rfind('/');
+      if (slash == std::string::npos || !EndsWithToml(path)) continue;
+      std::string name = path.substr(slash + 1, path.size() - slash - 6);
+      if (!ValidServiceName(name) || ServicePath(name) != path) continue;
+      names->push_back(name);
+      out_->services_dir = req_.services_dir;
+      out_->services_dir_exists = true;
+    }
+    std::sort(names->begin(), names->end());
+  }
+
+  static bool EndsWithToml(const std::string& path) {
+    return path.size() > 5 && path.compare(path.size() - 5, 5, ".toml") == 0;
   }
 
   void ReadService(const std::string& name, size_t index) {
@@ -185,24 +215,29 @@ class Loader {
     s.name = name;
     s.path = c.path;
     ReadServiceTable(c, t, &s);
+    CheckEnvFiles(c, t, &s);
     out_->services.push_back(std::move(s));
     loaded_.push_back({name, &c, std::move(t)});
   }
 
-  // Read, refuse o+w, parse, merge profiles, interpolate. False when the
+  // Read, refuse what others can write, parse, merge profiles, interpolate. False when the
   // file is unusable; its errors are reported.
   bool ParseFile(FileCtx& c, toml::table* t) {
     std::string text, err;
     struct stat st;
-    if (!ReadFile(c.path, &text, &err, &st)) {
+    auto overlaid = req_.overlay.find(c.path);
+    if (overlaid != req_.overlay.end()) {
+      text = overlaid->second.content;
+      st = {};
+      st.st_mode = S_IFREG | overlaid->second.mode;
+      c.path = overlaid->second.source;
+    } else if (!ReadFile(c.path, &text, &err, &st)) {
       diags_.AddPlain(c.index, err);
       return false;
     }
-    if (st.st_mode & S_IWOTH) {
-      c.ErrorAtStart(
-          fmt::format("refusing a file writable by others (mode {:04o}): anyone in the "
-                      "container could change what steward runs (chmod o-w {})",
-                      st.st_mode & 07777, c.path));
+    std::string untrusted = UntrustedConfig(-1, st, c.path, false);
+    if (!untrusted.empty()) {
+      c.ErrorAtStart(std::move(untrusted));
       return false;
     }
     size_t line, column;

@@ -54,11 +54,13 @@ bool SameService(const ServiceConfig& a, const ServiceConfig& b) {
   return std::tie(a.name, a.type, a.depends_on, a.main, a.enabled, a.restart, a.restart_delay,
                   a.restart_delay_max, a.max_restarts, a.on_failure, a.stop_signal,
                   a.stop_grace_period, a.kill_mode, a.working_dir, a.umask, a.environment,
-                  a.env_files, a.clear_env, a.no_new_privileges, a.from_command_line) ==
+                  a.env_files, a.env_digest, a.clear_env, a.no_new_privileges,
+                  a.from_command_line) ==
              std::tie(b.name, b.type, b.depends_on, b.main, b.enabled, b.restart, b.restart_delay,
                       b.restart_delay_max, b.max_restarts, b.on_failure, b.stop_signal,
                       b.stop_grace_period, b.kill_mode, b.working_dir, b.umask, b.environment,
-                      b.env_files, b.clear_env, b.no_new_privileges, b.from_command_line) &&
+                      b.env_files, b.env_digest, b.clear_env, b.no_new_privileges,
+                      b.from_command_line) &&
          Same(a.command, b.command) && Same(a.stop_command, b.stop_command) &&
          Same(a.identity, b.identity) && Same(a.limits, b.limits) && Same(a.ready, b.ready) &&
          Same(a.healthcheck, b.healthcheck) && Same(a.log, b.log);

@@ -247,6 +247,9 @@ void ReadSink(FileCtx& c, const toml::table& t, std::set<std::string>* names, Lo
   if (!t.contains("type"))
     c.ErrorAt(t.source(), "[[log.sink]] needs a 'type' (\"syslog\", \"relp\", \"json\" or \"file\")");
   if (d.type_ok) CheckSinkKinds(c, t, d.s);
+  // A file sink's backlog is memory (only while its file is in trouble);
+  // a network sink's is a spool file.
+  if (d.s.type == SinkConfig::Type::kFile && !t.contains("buffer")) d.s.buffer = kFileSinkBuffer;
   if (!d.s.name.empty()) log->sinks.push_back(std::move(d.s));
 }
 

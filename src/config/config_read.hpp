@@ -10,6 +10,7 @@
 // (type checks come first), and LoadConfig catches anything else.
 #pragma once
 
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <cstdint>
@@ -144,6 +145,17 @@ bool ParseHostPort(std::string_view s, std::string* host, uint16_t* port);
 // Each reads one whole (profile-merged, interpolated) file into *out.
 void ReadServiceTable(FileCtx& c, const toml::table& t, ServiceConfig* out);
 void ReadGlobalTable(FileCtx& c, const toml::table& t, GlobalConfig* out);
+
+// Trust (config_trust.cpp, SPEC "Trust"). The refusal of a file (or, with
+// `directory`, the services directory) that anyone but root or steward's own
+// user can write, with the fix; "" when only they can, or when it is on a
+// read-only mount (fd: its descriptor, or -1 to look it up by path).
+std::string UntrustedConfig(int fd, const struct stat& st, const std::string& path,
+                            bool directory);
+// Reads an enabled service's env_files as its start will: a refused file or
+// a bad line is a configuration error at the env_file key; s->env_digest
+// gets what they hold, for the reload diff. A missing file is no error.
+void CheckEnvFiles(FileCtx& c, const toml::table& t, ServiceConfig* s);
 
 // ---- shared by the service readers (config_service.cpp, config_checks.cpp) ----
 void ReadIntKey(FileCtx& c, const toml::node& v, const char* label, int64_t min, int* out);

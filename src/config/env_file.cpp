@@ -1,4 +1,5 @@
-// Env files: `KEY=VALUE` lines read at each start of a service; the whole-file reader.
+// Env files: `KEY=VALUE` lines read at each start of a service, safely;
+// the whole-file reader for configuration.
 #include "steward/config/env_file.hpp"
 
 #include <ctype.h>
@@ -11,17 +12,27 @@
 
 #include "steward/util/diag.hpp"
 #include "steward/util/fd.hpp"
+#include "steward/util/safe_path.hpp"
 
 namespace steward {
 
-bool ReadFile(const std::string& path, std::string* content, std::string* err, struct stat* st) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+bool ReadFile(const std::string& path, std::string* content, std::string* err, struct stat* st,
+              size_t max) {
+  // O_NONBLOCK: a FIFO put where a configuration file is expected never
+  // blocks PID 1; it is refused below as anything but a regular file is.
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd) {
     *err = SysError("open", path, errno);
     return false;
   }
-  if (st && fstat(fd.get(), st) != 0) {
+  struct stat own;
+  if (!st) st = &own;
+  if (fstat(fd.get(), st) != 0) {
     *err = SysError("fstat", path, errno);
+    return false;
+  }
+  if (!S_ISREG(st->st_mode)) {
+    *err = fmt::format("{}: not a regular file", path);
     return false;
   }
   content->clear();
@@ -32,6 +43,10 @@ bool ReadFile(const std::string& path, std::string* content, std::string* err, s
     if (n < 0) {
       if (errno == EINTR) continue;
       *err = SysError("read", path, errno);
+      return false;
+    }
+    if (content->size() + size_t(n) > max) {
+      *err = fmt::format("{}: larger than {} bytes", path, max);
       return false;
     }
     content->append(buf, size_t(n));
@@ -131,12 +146,12 @@ bool ParseLine(std::string_view line, std::pair<std::string, std::string>* kv, s
     line = Trim(line.substr(7));
   size_t eq = line.find('=');
   if (eq == std::string_view::npos) {
-    *err = fmt::format("expected KEY=VALUE, got '{}'", line);
+    *err = "expected KEY=VALUE";  // the line is not shown: it may hold a secret
     return false;
   }
   std::string_view key = Trim(line.substr(0, eq));
   if (!ValidKey(key)) {
-    *err = fmt::format("invalid variable name '{}'", key);
+    *err = "invalid variable name";
     return false;
   }
   kv->first.assign(key);
@@ -169,11 +184,72 @@ bool ParseEnvText(const std::string& path, const std::string& text,
   return true;
 }
 
-bool ParseEnvFile(const std::string& path, std::vector<std::pair<std::string, std::string>>* out,
-                  std::string* err) {
+std::string TrustFix(const struct stat& st, const std::string& path, uid_t allowed_uid) {
+  // The same rule as WhoElseCanWrite: owner root, steward's user or the
+  // allowed one; no g+w unless the group is root's; no o+w.
+  std::string fix;
+  auto add = [&fix](const std::string& step) { fix += (fix.empty() ? "" : " && ") + step; };
+  uid_t self = geteuid();
+  if (st.st_uid != 0 && st.st_uid != self && st.st_uid != allowed_uid)
+    add(self == 0 ? "chown root " + path : fmt::format("chown {} {}", self, path));
+  if ((st.st_mode & S_IWGRP) && st.st_gid != 0) add("chmod g-w " + path);
+  if (st.st_mode & S_IWOTH) add("chmod o-w " + path);
+  return fix;
+}
+
+namespace {
+
+// What to do about a refused env_file, by the reason safe_path gave.
+const char* EnvFileFix(int err) {
+  switch (err) {
+    case ELOOP:
+      return "name the file itself in env_file, or keep the link where only root can write";
+    case ENXIO:
+      return "env_file must name a regular file";
+    case EMLINK:
+      return "env_file must not be a hard link to another file";
+    case EFBIG:
+      return "an env_file is at most 1 MiB";
+    default:
+      return nullptr;
+  }
+}
+
+// FNV-1a: enough to notice that an env_file changed (it is not a secret).
+uint64_t Digest(const std::string& text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+EnvFileRead ReadEnvFile(const std::string& path, uid_t owner) {
+  EnvFileRead r;
   std::string text;
-  if (!ReadFile(path, &text, err)) return false;
-  return ParseEnvText(path, text, out, err);
+  PathError perr;
+  struct stat st;
+  if (!ReadSafely(path, kEnvFileMax, &text, &perr, &st)) {
+    r.missing = perr.err == ENOENT;
+    const char* fix = EnvFileFix(perr.err);
+    r.error = fix ? fmt::format("{}; {}", perr.text, fix) : perr.text;
+    return r;
+  }
+  std::string who = WhoElseCanWrite(st, owner);
+  if (!who.empty()) {
+    r.error = fmt::format("{}: {}; someone else could set the service's environment ({})", path,
+                          who, TrustFix(st, path, owner));
+    return r;
+  }
+  r.digest = Digest(text);
+  if (!ParseEnvText(path, text, &r.vars, &r.error)) r.vars.clear();
+  return r;
+}
+
+std::string EnvDigestPart(const EnvFileRead& r) {
+  if (r.missing) return "-;";
+  if (!r.error.empty()) return "!;";
+  return fmt::format("{:016x};", r.digest);
 }
 
 }  // namespace steward

@@ -146,6 +146,11 @@ bool UserDb::LookupUser(std::string_view user, Identity* id, std::string* err) {
   }
   if (e) {
     id->uid = e->uid, id->gid = e->gid, id->name = e->name, id->home = e->home;
+  } else {
+    // A bare uid unknown to passwd: HOME=/ as su gives it, never steward's
+    // own HOME (/root); USER and LOGNAME the number.
+    id->name.assign(name);
+    id->home = "/";
   }
   if (colon != std::string_view::npos && !LookupGroup(user.substr(colon + 1), &id->gid, err)) {
     return false;
@@ -156,7 +161,8 @@ bool UserDb::LookupUser(std::string_view user, Identity* id, std::string* err) {
 
 std::vector<gid_t> UserDb::GroupsFor(const std::string& name, gid_t primary) {
   std::vector<gid_t> groups = {primary};
-  if (name.empty()) return groups;
+  // A number is a bare uid (no passwd name can be all digits): no groups.
+  if (name.empty() || IsNumeric(name)) return groups;
   LoadGroup();
   for (const GroupEntry& g : group_) {
     bool member = std::find(g.members.begin(), g.members.end(), name) != g.members.end();

@@ -22,6 +22,8 @@ struct ProcessHost::Proc {
   std::unique_ptr<ReadinessProbe> ready;
   std::unique_ptr<HealthProbe> health;
   SpawnRequest req;  // of the current run, reused by checks and stop_command
+  bool env_read = false;   // env_digest holds what the last start read
+  std::string env_digest;  // ServiceConfig::env_digest's format
 
   void OnTimer() { host->sup_->OnServiceTimer(*svc); }
 };
@@ -188,16 +190,21 @@ SpawnRequest ProcessHost::BuildRequest(const Service& s, bool* ok) {
       SetEnv(&req, "LOGNAME", cfg.identity.name);
     }
   }
-  // Read at each start, so an edited env file applies at the next restart.
+  // Read at each start, so an edited env file applies at the next restart,
+  // and safely: the file may lie where the service itself can write.
+  uid_t owner = cfg.identity.set ? cfg.identity.uid : uid_t(-1);
+  Proc& p = ProcOf(s);
+  p.env_read = true;
+  p.env_digest.clear();
   for (const std::string& file : cfg.env_files) {
-    std::vector<std::pair<std::string, std::string>> vars;
-    std::string err;
-    if (!ParseEnvFile(file, &vars, &err)) {
-      Error("{}: env_file {}", s.name(), err);
+    EnvFileRead env = ReadEnvFile(file, owner);
+    p.env_digest += EnvDigestPart(env);
+    if (!env.error.empty()) {
+      Error("{}: env_file {}", s.name(), env.error);
       *ok = false;
       return req;
     }
-    for (auto& [k, v] : vars) SetEnv(&req, k, v);
+    for (auto& [k, v] : env.vars) SetEnv(&req, k, v);
   }
   for (auto& [k, v] : cfg.environment) SetEnv(&req, k, v);
   // PROGRAM keeps steward's working directory, as under tini.
@@ -211,6 +218,24 @@ SpawnRequest ProcessHost::BuildRequest(const Service& s, bool* ok) {
   if (!cfg.from_command_line) req.fds.emplace_back(0, -1);  // stdin: /dev/null
   req.signals = signals_;
   return req;
+}
+
+// A reload restarts a service whose env_files changed (SPEC §4): changed
+// against what its process read at its last start, not against the last
+// load, since a oneshot earlier in the graph may have written them since.
+void ProcessHost::EnvSinceStart(Config* next) const {
+  for (ServiceConfig& n : next->services) {
+    const ServiceConfig* running = sup_->config().Find(n.name);
+    if (!running) continue;
+    for (const auto& p : procs_) {
+      if (p->svc->name() != n.name || !p->env_read) continue;
+      if (n.env_digest == p->env_digest) {
+        n.env_digest = running->env_digest;  // what it read: unchanged
+      } else if (n.env_digest == running->env_digest) {
+        n.env_digest += " (changed since its start)";
+      }
+    }
+  }
 }
 
 // The service's stdout and stderr become its two log pipes, held by the hub

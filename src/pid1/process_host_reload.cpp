@@ -1,13 +1,16 @@
 // PID 1's OS side of a reload (SPEC §4, §7): reading the configuration
 // again, the Procs of services a reload adds, the log pipeline following
 // [log], and the configuration volume's watch, whose settled change
-// installs the volume again and reloads.
+// installs the volume again and reloads when it differs from what is
+// installed.
 #include <errno.h>
 
 #include "steward/config/config_volume.hpp"
 #include "steward/control/control.hpp"
 #include "steward/pid1/process_host.hpp"
 #include "steward/util/diag.hpp"
+
+extern char** environ;
 
 namespace steward {
 
@@ -17,7 +20,9 @@ bool ProcessHost::ReadConfig(Config* config, SupervisorSettings* settings,
     errors->push_back("this steward cannot read its configuration again");
     return false;
   }
-  return read_(config, settings, errors);
+  if (!read_(config, settings, errors)) return false;
+  EnvSinceStart(config);
+  return true;
 }
 
 void ProcessHost::ServiceAdded(Service& s) { AddProc(&s); }
@@ -66,7 +71,16 @@ void ProcessHost::WatchVolume(const Config& config) {
         volume_->watches() == 1 ? "y" : "ies");
 }
 
+// An event is not a change: the kubelet or an engine may touch the volume
+// (its attributes, a rewrite with the same bytes) right after the start.
+// Only a volume whose rendered files differ from what is installed (or one
+// that cannot be rendered, which the reload reports) reloads.
 void ProcessHost::OnVolumeChanged() {
+  if (RenderedVolumeInstalled(RenderConfigVolume(volume_path_, "/", EnvironmentFrom(environ)))) {
+    Debug("config volume {}: touched, but every file in it is installed as it is; no reload",
+          volume_path_);
+    return;
+  }
   Info("config volume {}: changed; installing it again and reloading", volume_path_);
   sup_->ControlReload(nullptr);
 }

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 
 #include "steward/util/diag.hpp"
+#include "steward/util/safe_path.hpp"
 
 namespace steward {
 
@@ -75,14 +77,23 @@ void VolumeWatcher::WatchTree(const std::string& dir, int depth) {
     return;
   }
   dirs_[wd] = dir;
-  DIR* d = opendir(dir.c_str());
+  // Listed without following a link a sidecar that can write the volume
+  // could have swapped in since the watch was added (util/safe_path.hpp).
+  SafeFile listed;
+  PathError perr;
+  OpenRequest req;
+  req.flags = O_RDONLY;
+  req.directory = true;
+  if (!OpenSafely(dir, req, &listed, &perr)) return;
+  DIR* d = fdopendir(listed.fd.get());
   if (!d) return;
+  listed.fd.Release();  // the DIR owns it now
   std::vector<std::string> subdirs;
   while (struct dirent* e = readdir(d)) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    std::string path = dir + "/" + e->d_name;
     struct stat st;
-    if (lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) subdirs.push_back(path);
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+      subdirs.push_back(dir + "/" + e->d_name);
   }
   closedir(d);
   for (const std::string& sub : subdirs) WatchTree(sub, depth + 1);

@@ -51,6 +51,7 @@ TEST(ConfigDiff, EveryFieldOfAServiceCounts) {
       {"umask", [](ServiceConfig& c) { c.umask = 027; }},
       {"environment", [](ServiceConfig& c) { c.environment.emplace_back("A", "1"); }},
       {"env_file", [](ServiceConfig& c) { c.env_files = {"/etc/app.env"}; }},
+      {"env_file content", [](ServiceConfig& c) { c.env_digest = "0123456789abcdef;"; }},
       {"clear_env", [](ServiceConfig& c) { c.clear_env = true; }},
       {"no_new_privileges", [](ServiceConfig& c) { c.no_new_privileges = true; }},
       {"limits", [](ServiceConfig& c) { c.limits.push_back({7, 1, 2}); }},

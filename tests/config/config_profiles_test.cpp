@@ -228,6 +228,8 @@ facility = 1
   EXPECT_EQ("/var/log/steward/{service}.log", f.path);
   EXPECT_EQ(1u << 20, f.rotate_size);
   EXPECT_EQ(2, f.keep);
+  EXPECT_EQ(16u << 20, f.buffer);  // a file sink's own default: its backlog is memory
+  EXPECT_FALSE(f.overflow_block);
   const SinkConfig& v = g.log.sinks[2];
   EXPECT_EQ(SinkConfig::Type::kJson, v.type);
   EXPECT_TRUE(v.octet_counting);  // defaults
@@ -307,6 +309,44 @@ url = "tcp://h:99999"
                     "unix:///PATH, not \"tcp://h:99999\"",
             }),
             errors_);
+}
+
+// A file sink takes `buffer` (its backlog while a file is in trouble) and
+// `overflow`; a bad value is an error at its position.
+TEST_F(ConfigLoad, FileSinkBufferAndOverflow) {
+  Global(R"([[log.sink]]
+name = "files"
+type = "file"
+path = "/var/log/steward/{service}.log"
+buffer = "1MiB"
+overflow = "block"
+
+[[log.sink]]
+name = "bad"
+type = "file"
+path = "/var/log/bad.log"
+buffer = "0"
+overflow = "drop-newest"
+)");
+  std::string g = G();
+  EXPECT_FALSE(Load());
+  EXPECT_EQ((Errors{
+                g + ":12:10: 'log.sink.buffer' must be more than 0",
+                g + ":13:12: 'log.sink.overflow' must be \"drop-oldest\" or \"block\", not \"drop-newest\"",
+            }),
+            errors_);
+  Global(R"([[log.sink]]
+name = "files"
+type = "file"
+path = "/var/log/steward/{service}.log"
+buffer = "1MiB"
+overflow = "block"
+)");
+  errors_.clear();
+  ASSERT_TRUE(Load()) << ::testing::PrintToString(errors_);
+  ASSERT_EQ(1u, config_.global.log.sinks.size());
+  EXPECT_EQ(1u << 20, config_.global.log.sinks[0].buffer);
+  EXPECT_TRUE(config_.global.log.sinks[0].overflow_block);
 }
 
 TEST_F(ConfigLoad, RelpAndTlsSinks) {

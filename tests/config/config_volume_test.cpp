@@ -1,47 +1,19 @@
+// The configuration volume (SPEC §7): installing a tree, templates, the
+// kubelet's layout, and validating what it would give before installing.
 #include "steward/config/config_volume.hpp"
 
-#include <fcntl.h>
-#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include "steward/config/env_file.hpp"
+#include "volume_tree.hpp"
 
 namespace steward {
 namespace {
 
-class Tree {
- public:
-  Tree() {
-    char tmpl[] = "/tmp/steward-volume-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~Tree() { (void)!system(("rm -rf '" + path_ + "'").c_str()); }
-  const std::string& path() const { return path_; }
-  void Write(const std::string& rel, const std::string& content, mode_t mode = 0644) {
-    std::string p = path_ + "/" + rel;
-    for (size_t at = p.find('/', path_.size() + 1); at != std::string::npos; at = p.find('/', at + 1))
-      mkdir(p.substr(0, at).c_str(), 0755);
-    int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-    (void)!write(fd, content.data(), content.size());
-    close(fd);
-    chmod(p.c_str(), mode);
-  }
-  std::string Read(const std::string& rel) const {
-    std::string content, err;
-    ReadFile(path_ + "/" + rel, &content, &err);
-    return content;
-  }
-  mode_t Mode(const std::string& rel) const {
-    struct stat st;
-    return stat((path_ + "/" + rel).c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
-  }
-
- private:
-  std::string path_;
-};
+using namespace volume_test;
 
 TEST(ConfigVolume, InstallsTheTreeOverTheRoot) {
   Tree volume, root;
@@ -78,8 +50,8 @@ TEST(ConfigVolume, EveryBadFileIsReportedAndNothingInstalled) {
   ASSERT_EQ(2u, r.errors.size());
   EXPECT_EQ(0u, r.errors[0].find(volume.path() + "/a.tmpl: "));
   EXPECT_NE(std::string::npos, r.errors[0].find("MISSING"));
-  EXPECT_EQ(volume.path() + "/c: not a regular file (links out of the volume and special files "
-                            "are not installed; copy the file itself into the volume)",
+  EXPECT_EQ(volume.path() + "/c: a link out of the volume (to /etc/passwd) is not followed; copy "
+                            "the file itself into the volume",
             r.errors[1]);
   EXPECT_TRUE(r.installed.empty());
   EXPECT_EQ("old\n", root.Read("b"));  // a template that fails installs nothing (SPEC §7)
@@ -119,12 +91,104 @@ TEST(ConfigVolume, AFileThatIsAlreadyInstalledIsNotRewritten) {
   EXPECT_EQ(before.st_ino, after.st_ino);
 }
 
+// A file at the top of the volume goes to the top of the root, "/" in
+// production (here "/" of a chroot).
+TEST(ConfigVolume, AFileAtTheTopGoesToTheRootDirectory) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to chroot";
+  Tree root;
+  root.Write("config/motd", "hello\n");
+  root.Write("config/etc/issue", "steward\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chroot(root.path().c_str()) != 0 || chdir("/") != 0) _exit(10);
+    VolumeResult r = InstallConfigVolume("/config", "/", {});
+    _exit(r.errors.empty() && r.installed == std::vector<std::string>{"/etc/issue", "/motd"} ? 0 : 1);
+  }
+  int st;
+  ASSERT_EQ(pid, waitpid(pid, &st, 0));
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  EXPECT_EQ("hello\n", root.Read("motd"));
+  EXPECT_EQ("steward\n", root.Read("etc/issue"));
+}
+
 TEST(ConfigVolume, MissingVolumeNamesTheFix) {
   VolumeResult r = InstallConfigVolume("/nonexistent/config", "/tmp", {});
   ASSERT_EQ(1u, r.errors.size());
   EXPECT_EQ("config volume /nonexistent/config: No such file or directory (mount it, or unset "
             "config_volume / STEWARD_CONFIG_VOLUME)",
             r.errors[0]);
+}
+
+std::string ServicesDir(const Tree& root) { return root.path() + "/etc/services"; }
+
+LoadRequest RequestFor(const Tree& root) {
+  LoadRequest req;
+  req.services_dir = ServicesDir(root);
+  return req;
+}
+
+// SPEC §7: the configuration a volume would give is validated whole before
+// anything of it is installed; a refused one installs nothing, a good one
+// pushed after it goes in.
+TEST(ConfigVolume, ABadServiceFileInTheVolumeInstallsNothingAndAGoodOneAfterItDoes) {
+  Tree volume, root;
+  root.Write("etc/services/app.toml", "command = \"sleep 1\"\n");
+  root.Write("etc/services/db.toml", "command = \"sleep 2\"\n");
+  volume.Write("etc/services/app.toml", "command = \"sleep 3\"\nrestrat = \"always\"\n");
+  volume.Write("etc/services/web.toml", "command = \"sleep 4\"\ndepends_on = [\"dbb\"]\n");
+  volume.Write("etc/nginx.conf", "x\n");
+  RenderedVolume v = RenderConfigVolume(volume.path(), root.path(), {});
+  ASSERT_EQ(std::vector<std::string>{}, v.errors);
+  std::vector<std::string> errors;
+  EXPECT_FALSE(CheckVolumeConfig(v, RequestFor(root), &errors));
+  EXPECT_EQ((std::vector<std::string>{
+                volume.path() + "/etc/services/app.toml:2:1: unknown key 'restrat' (did you mean "
+                                "'restart'?)",
+                volume.path() + "/etc/services/web.toml:2:15: unknown service 'dbb' in "
+                                "depends_on (did you mean 'db'?)"}),
+            errors);
+  EXPECT_EQ("command = \"sleep 1\"\n", root.Read("etc/services/app.toml"));
+  EXPECT_FALSE(Exists(root.path() + "/etc/nginx.conf"));
+  EXPECT_FALSE(Exists(root.path() + "/etc/services/web.toml"));
+
+  volume.Write("etc/services/app.toml", "command = \"sleep 3\"\nrestart = \"always\"\n");
+  volume.Write("etc/services/web.toml", "command = \"sleep 4\"\ndepends_on = [\"db\"]\n");
+  v = RenderConfigVolume(volume.path(), root.path(), {});
+  errors.clear();
+  EXPECT_TRUE(CheckVolumeConfig(v, RequestFor(root), &errors)) << errors.front();
+  VolumeResult r = InstallRendered(v);
+  EXPECT_EQ(std::vector<std::string>{}, r.errors);
+  EXPECT_EQ(3u, r.installed.size());
+  Config config;
+  EXPECT_TRUE(LoadConfig(RequestFor(root), &config, &errors));
+  ASSERT_NE(nullptr, config.Find("web"));
+  EXPECT_EQ(std::vector<std::string>{"db"}, config.Find("web")->depends_on);
+}
+
+// The configuration that results counts, not the volume's files alone: a
+// service the volume depends on but does not bring must be on disk.
+TEST(ConfigVolume, TheVolumeIsValidatedTogetherWithWhatItWouldReplace) {
+  Tree volume, root;
+  root.Write("etc/services/app.toml", "command = \"sleep 1\"\ndepends_on = [\"db\"]\n");
+  root.Write("etc/services/db.toml", "command = \"sleep 2\"\n");
+  volume.Write("etc/services/db.toml", "command = \"sleep 2\"\nenabled = false\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(CheckVolumeConfig(RenderConfigVolume(volume.path(), root.path(), {}),
+                                 RequestFor(root), &errors));
+  EXPECT_EQ((std::vector<std::string>{ServicesDir(root) + "/app.toml:2:15: 'app' depends on "
+                                                          "'db', which has enabled = false"}),
+            errors);
+}
+
+TEST(ConfigVolume, AnEventThatChangedNothingIsToldApart) {
+  Tree volume, root;
+  volume.Write("etc/app.conf", "x\n");
+  EXPECT_FALSE(RenderedVolumeInstalled(RenderConfigVolume(volume.path(), root.path(), {})));
+  InstallConfigVolume(volume.path(), root.path(), {});
+  chmod((volume.path() + "/etc/app.conf").c_str(), 0644);  // touched: same mode, same bytes
+  EXPECT_TRUE(RenderedVolumeInstalled(RenderConfigVolume(volume.path(), root.path(), {})));
+  volume.Write("etc/app.conf", "y\n");
+  EXPECT_FALSE(RenderedVolumeInstalled(RenderConfigVolume(volume.path(), root.path(), {})));
 }
 
 }  // namespace

@@ -90,13 +90,13 @@ TEST_F(Users, NumericUidInPasswdUsesItsEntry) {
   EXPECT_EQ((std::vector<gid_t>{1000, 44, 999}), id.groups);
 }
 
-TEST_F(Users, NumericUidMissingFromPasswdIsAllowed) {
+TEST_F(Users, NumericUidMissingFromPasswdIsAllowedWithHomeSlashAndTheNumberAsName) {
   Identity id = Lookup("4242");
   EXPECT_TRUE(id.set);
   EXPECT_EQ(4242u, id.uid);
   EXPECT_EQ(4242u, id.gid);
-  EXPECT_EQ("", id.name);
-  EXPECT_EQ("", id.home);
+  EXPECT_EQ("4242", id.name);  // USER and LOGNAME
+  EXPECT_EQ("/", id.home);     // as su gives it, never steward's own HOME
   EXPECT_EQ((std::vector<gid_t>{4242}), id.groups);
 }
 

@@ -3,61 +3,12 @@
 // installed and reloaded within seconds, a broken template installs and
 // changes nothing, config_volume_watch = false turns it off, and steward is
 // idle again afterwards (no wake-ups: inotify, no polling).
-#include <stdio.h>
-#include <unistd.h>
-
-#include <iostream>
-
-#include "control_support.hpp"
+#include "reload_volume_support.hpp"
 
 namespace steward::testing {
 namespace {
 
-using namespace controlled;
-using Clock = std::chrono::steady_clock;
-
-std::string PidOf(const Set& set, const std::string& name) {
-  return Cell(Ctl(set, {"status", name}).out, name, 2);
-}
-
-// Writes a file the way an editor or `kubectl cp` does: a new name, then a
-// rename over the old one.
-void Replace(const std::string& path, const std::string& text) {
-  WriteFile(path + ".new", text);
-  ASSERT_EQ(0, rename((path + ".new").c_str(), path.c_str()));
-}
-
-std::string App(const Set& set, const std::string& version) {
-  return "command = \"\"\"\ntrap 'echo stop app >> " + set.log() + "; exit 0' TERM\n"
-         "echo start app " + version + " >> " + set.log() + "\n"
-         "while :; do sleep 1 & wait $$!; done\n\"\"\"\n";
-}
-
-void Mkdirs(const std::string& path) { ASSERT_EQ(0, system(("mkdir -p '" + path + "'").c_str())); }
-
-// How long a change took to reach the service, for the record only.
-void Report(const char* what, Clock::time_point since) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
-  std::cout << what << ": " << ms << " ms from the change to the service running with it\n";
-}
-
-// A plain volume whose tree installs over the set's services directory,
-// with app (version "one") in it; steward started over it.
-struct PlainVolume {
-  Set set;
-  std::string volume = set.path("volume");
-  std::string mirror = volume + set.services();
-  std::unique_ptr<Process> p;
-
-  void Run(const std::string& global = "") {
-    Mkdirs(mirror);
-    WriteFile(mirror + "/app.toml", App(set, "one"));
-    RunOptions o;
-    o.env["STEWARD_CONFIG_VOLUME"] = volume;
-    p = std::make_unique<Process>(set.Args(global), o);
-    ASSERT_TRUE(WaitFor([&] { return set.Has("start app one"); })) << p->Stderr();
-  }
-};
+using namespace volume;
 
 TEST(ReloadVolume, APlainDirectoryChangeIsInstalledAndReloaded) {
   PlainVolume v;
@@ -184,6 +135,103 @@ TEST(ReloadVolume, WatchingCanBeTurnedOff) {
   p.Signal(SIGTERM);
   EXPECT_EQ(0, p.Wait());
 }
+
+// An event that changed no file (the kubelet or the engine touching the
+// volume right after `podman kube play`) reloads nothing.
+TEST(ReloadVolume, AnEventThatChangedNothingReloadsNothing) {
+  PlainVolume v;
+  Set& set = v.set;
+  WriteFile(set.path("steward.toml"), "config_volume_settle = \"200ms\"\n");
+  RunOptions o;
+  o.env["STEWARD_VERBOSITY"] = "3";
+  v.Run(set.path("steward.toml"), o);
+  Process& p = *v.p;
+  std::string app = PidOf(set, "app");
+  Replace(v.mirror + "/app.toml", App(set, "one"));  // the same bytes, a new inode
+  ASSERT_EQ(0, chmod((v.mirror + "/app.toml").c_str(), 0644));
+  ASSERT_TRUE(WaitFor([&] {
+    return !Grep(p.Stderr(), "steward: debug: config volume " + v.volume +
+                                 ": touched, but every file in it is installed as it is; no "
+                                 "reload").empty();
+  })) << p.Stderr();
+  EXPECT_TRUE(Grep(p.Stderr(), "changed; installing it again").empty()) << p.Stderr();
+  EXPECT_TRUE(Grep(p.Stderr(), "reload").size() == 1) << p.Stderr();
+  EXPECT_EQ(app, PidOf(set, "app"));
+  p.Signal(SIGTERM);
+  EXPECT_EQ(0, p.Wait());
+}
+
+// A broken push cannot be installed, and so cannot break the next start:
+// the volume is validated whole (with what it would replace) before any of
+// it goes in. `true`: the kubelet's `..data` layout; `false`: a plain directory.
+class VolumePush : public ::testing::TestWithParam<bool> {};
+
+TEST_P(VolumePush, ABrokenPushIsRefusedAndAGoodOneAfterItIsAppliedAlsoAcrossRestarts) {
+  Set set;
+  set.Add("db", Recorder("db"));
+  WriteFile(set.path("steward.toml"), "config_volume_settle = \"200ms\"\n");
+  Volume volume(set.path("volume"), GetParam());
+  std::string dest = set.services() + "/app.toml", shown = volume.Shown(dest);
+  std::string broken = App(set, "bad") + "restrat = \"always\"\n";  // line 6
+  std::string error = "steward: error: " + shown + ":6:1: unknown key 'restrat' (did you mean "
+                      "'restart'?)";
+  std::string refused = "steward: error: config volume " + volume.path() +
+                        ": refused with 1 error; nothing of it was installed";
+  volume.Push({{dest, App(set, "one")}});
+  RunOptions o;
+  o.env["STEWARD_CONFIG_VOLUME"] = volume.path();
+  auto p = std::make_unique<Process>(set.Args(set.path("steward.toml")), o);
+  ASSERT_TRUE(WaitFor([&] { return set.Has("start app one"); })) << p->Stderr();
+  std::string app = PidOf(set, "app"), db = PidOf(set, "db");
+
+  // Pushed broken: refused with its position, nothing installed, nothing touched.
+  volume.Push({{dest, broken}});
+  ASSERT_TRUE(WaitFor([&] { return !Grep(p->Stderr(), "reload refused").empty(); }))
+      << p->Stderr();
+  ASSERT_TRUE(WaitFor([&] { return !Grep(p->Stderr(), refused).empty(); })) << p->Stderr();
+  EXPECT_FALSE(Grep(p->Stderr(), error).empty()) << p->Stderr();
+  EXPECT_EQ(App(set, "one"), ReadFile(dest));
+  EXPECT_EQ(app, PidOf(set, "app"));
+  // By hand, the same.
+  size_t seen = Grep(p->Stderr(), refused).size();
+  CtlResult r = Ctl(set, {"reload"});
+  EXPECT_EQ(1, r.code);
+  EXPECT_NE(std::string::npos, (r.out + r.err).find(shown + ":6:1: unknown key 'restrat'"))
+      << r.out << r.err;
+  p->Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return Grep(p->Stderr(), refused).size() >= seen + 2; }))
+      << p->Stderr();
+  EXPECT_EQ(App(set, "one"), ReadFile(dest));
+
+  // Fixed: installed and applied (the service restarts with it).
+  volume.Push({{dest, App(set, "two")}});
+  ASSERT_TRUE(WaitFor([&] { return set.Has("start app two"); })) << p->Stderr();
+  EXPECT_EQ(App(set, "two"), ReadFile(dest));
+  EXPECT_EQ(db, PidOf(set, "db"));
+  EXPECT_FALSE(set.Has("start app bad"));
+  p->Signal(SIGTERM);
+  EXPECT_EQ(0, p->Wait());
+
+  // Broken while the container is down: the start is refused and nothing
+  // installed, so the one after the fix starts (no crash loop).
+  volume.Push({{dest, broken}});
+  p = std::make_unique<Process>(set.Args(set.path("steward.toml")), o);
+  EXPECT_EQ(2, p->Wait()) << p->Stderr();
+  EXPECT_EQ(1u, Grep(p->Stderr(), error).size()) << p->Stderr();
+  EXPECT_EQ(1u, Grep(p->Stderr(), refused).size()) << p->Stderr();
+  EXPECT_EQ(App(set, "two"), ReadFile(dest));
+  volume.Push({{dest, App(set, "three")}});
+  p = std::make_unique<Process>(set.Args(set.path("steward.toml")), o);
+  ASSERT_TRUE(WaitFor([&] { return set.Has("start app three"); })) << p->Stderr();
+  EXPECT_EQ(App(set, "three"), ReadFile(dest));
+  p->Signal(SIGTERM);
+  EXPECT_EQ(0, p->Wait());
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, VolumePush, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) {
+                           return i.param ? std::string("KubeletDataLink") : "PlainDirectory";
+                         });
 
 }  // namespace
 }  // namespace steward::testing

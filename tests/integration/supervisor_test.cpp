@@ -89,7 +89,9 @@ TEST(Supervisor, SecondTermKillsAtOnce) {
   ASSERT_TRUE(WaitFor([&] { return set.Has("start"); }));
   auto t0 = steady_clock::now();
   p.Signal(SIGTERM);
-  std::this_thread::sleep_for(milliseconds(300));
+  // Two SIGTERMs pending at once are one: the second is sent only once
+  // steward has taken the first.
+  ASSERT_TRUE(WaitFor([&] { return p.Stderr().find("stopping: received SIGTERM") != std::string::npos; }));
   p.Signal(SIGTERM);
   EXPECT_EQ(0, p.Wait(seconds(50)));
   EXPECT_LT(SecondsSince(t0), 40.0);

@@ -188,10 +188,21 @@ TEST(Wrapper, DashDashRunsAProgramNamedLikeAnOption) {
   EXPECT_EQ("ran -h\n", p.Stdout());
 }
 
+// steward blocks every signal before it spawns its child, so once the child
+// exists a signal is queued, never dropped (a namespace's PID 1 ignores a
+// signal it has no handler for: sent earlier, under ASan, it was lost).
+void WaitForChild(const Process& p) {
+  ASSERT_TRUE(WaitFor([&] { return !Children(p.pid()).empty(); }, seconds(20)))
+      << "steward started no child";
+}
+
 TEST(Wrapper, SigintEndsShellAndSleepAtOnceInGroupMode) {
   auto t0 = steady_clock::now();
-  Process p(Wrap({"/bin/sh", "-c", "sleep 30; echo survived"}));
-  std::this_thread::sleep_for(milliseconds(300));
+  TempDir dir;
+  // The marker: sh runs, so steward has its signals blocked.
+  Process p(Wrap({"/bin/sh", "-c", "touch " + dir / "up" + "; sleep 30; echo survived"}));
+  WaitForChild(p);
+  ASSERT_TRUE(WaitFor([&] { return Exists(dir / "up"); }, seconds(20)));
   p.Signal(SIGINT);
   EXPECT_EQ(128 + SIGINT, p.Wait(seconds(25)));
   EXPECT_LT(SecondsSince(t0), 25.0);  // well before sleep 30 would end
@@ -201,9 +212,11 @@ TEST(Wrapper, SigintEndsShellAndSleepAtOnceInGroupMode) {
 TEST(Wrapper, ProcessKillModeSignalsOnlyTheChild) {
   TempDir dir;
   // sh gets SIGINT (forwarded to it alone); its sleep does not, so sh waits.
-  Process p(Wrap({"/bin/sh", "-c", "trap 'echo got-int' INT; sleep 1; echo done"},
+  Process p(Wrap({"/bin/sh", "-c",
+                  "trap 'echo got-int' INT; touch " + dir / "armed" + "; sleep 2; echo done"},
                  {"--kill-mode", "process"}));
-  std::this_thread::sleep_for(milliseconds(300));
+  WaitForChild(p);
+  ASSERT_TRUE(WaitFor([&] { return Exists(dir / "armed"); }, seconds(20)));
   p.Signal(SIGINT);
   EXPECT_EQ(0, p.Wait());
   EXPECT_EQ("got-int\ndone\n", p.Stdout());

@@ -61,8 +61,8 @@ struct Identity {
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;  // supplementary groups
-  std::string name;           // USER / LOGNAME; empty for a bare uid
-  std::string home;           // HOME; empty when unknown
+  std::string name;           // USER / LOGNAME; the number for a uid not in passwd
+  std::string home;           // HOME; "/" for a uid not in passwd
 };
 
 struct ResourceLimit {
@@ -99,6 +99,10 @@ struct ServiceConfig {
   std::optional<mode_t> umask;
   std::vector<std::pair<std::string, std::string>> environment;  // in file order
   std::vector<std::string> env_files;
+  // What the env_files held when the configuration was read: a digest per
+  // file, or `-` for one that does not exist (yet). Part of the definition
+  // for the reload diff (SPEC §4): a changed content restarts the service.
+  std::string env_digest;
   bool clear_env = false;
   bool no_new_privileges = false;
   std::vector<ResourceLimit> limits;
@@ -111,6 +115,10 @@ struct ServiceConfig {
   bool from_command_line = false;
 };
 
+// A file sink's default `buffer`: the most its files in trouble hold in
+// memory (file_sink.hpp).
+constexpr uint64_t kFileSinkBuffer = 16ull << 20;
+
 struct SinkConfig {
   enum class Type { kSyslog, kFile, kJson, kRelp };
   std::string name;
@@ -121,7 +129,7 @@ struct SinkConfig {
   int facility = 3;                      // daemon
   std::string hostname;                  // empty: the container's hostname
   std::vector<std::string> services = {"*"};
-  uint64_t buffer = 64ull << 20;
+  uint64_t buffer = 64ull << 20;         // network: the spool; file: kFileSinkBuffer
   bool overflow_block = false;           // overflow = "block"
   std::string path;                      // file: may contain {service}
   uint64_t rotate_size = 10ull << 20;    // file
@@ -180,6 +188,17 @@ struct LoadRequest {
   // into a map only when the first string needs interpolating: wrapper
   // mode reads no file, so it never pays for copying the environment.
   const char* const* environ_vars = nullptr;
+  // Files a configuration volume would install (SPEC §7), by destination
+  // path: read instead of what is on disk there (a service file there is
+  // listed even when the disk has none), so that the configuration a volume
+  // would give is validated before any of it is installed. Messages name
+  // `source`, the file in the volume.
+  struct OverlayFile {
+    std::string content;
+    unsigned mode = 0644;
+    std::string source;
+  };
+  std::map<std::string, OverlayFile> overlay;
 };
 
 // NAME=VALUE strings (as in environ) as a map; entries without '=' are left out.

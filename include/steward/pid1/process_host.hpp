@@ -93,6 +93,8 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   void OnDeadline();
   void OnGrace();
   SpawnRequest BuildRequest(const Service& s, bool* ok);
+  // A reload compares env_files with what each service read at its start.
+  void EnvSinceStart(Config* next) const;
   bool AttachLogs(const Service& s, SpawnRequest* req);
   pid_t ForwarderPid() const;
   Proc& ProcOf(const Service& s) const;

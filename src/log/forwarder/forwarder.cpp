@@ -13,6 +13,7 @@
 #include "forwarder_internal.hpp"
 #include "steward/util/diag.hpp"
 #include "steward/log/sinks/file_sink.hpp"
+#include "steward/util/safe_path.hpp"
 
 namespace steward::log {
 namespace forwarder {
@@ -49,7 +50,12 @@ void Forwarder::MakeSinks() {
       break;
     }
     if (sc.type == SinkConfig::Type::kFile) {
-      sinks_.push_back(std::make_unique<FileSink>(loop_, index, sc, ready));
+      auto file = std::make_unique<FileSink>(loop_, index, sc, ready);
+      // A file in trouble, for `ctl status` (kDropped with a second string).
+      file->on_problem = [this, sink = file.get()] {
+        Send(Encode(DroppedMsg{sink->name(), sink->dropped() + sink->rejected(), sink->problem()}));
+      };
+      sinks_.push_back(std::move(file));
       continue;
     }
     Endpoint ep;
@@ -101,9 +107,11 @@ uint64_t Forwarder::RouteMask(const std::string& name, bool console, bool has_si
 
 // Spools live in RUNTIME_DIR/log/NAME.spool so that they outlive this
 // process; PID 1 sends memfds instead when that directory is not writable.
+// Opened through safe_path.hpp: the runtime directory may be one a service
+// can write (a shared /run), where a link or a FIFO at a spool's name must
+// neither redirect nor block the forwarder.
 void Forwarder::OpenSpools() {
   std::string dir = runtime_dir_.empty() ? "" : runtime_dir_ + "/log";
-  if (!dir.empty()) mkdir(dir.c_str(), 0700);
   for (NetSink* sink : net_sinks_) {
     UniqueFd fd;
     auto it = spool_fds_.find(sink->name());
@@ -111,8 +119,15 @@ void Forwarder::OpenSpools() {
       fd = std::move(it->second);
     } else if (!dir.empty()) {
       std::string path = dir + "/" + sink->name() + ".spool";
-      fd.Reset(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-      if (!fd) Warning("{}: cannot open spool {}: {}; spooling in memory", sink->name(), path, strerror(errno));
+      OpenRequest req{O_RDWR | O_CREAT, 0600, /*directory=*/false, /*make_parents=*/true, 0700};
+      SafeFile f;
+      PathError e;
+      if (OpenSafely(path, req, &f, &e)) {
+        fd = std::move(f.fd);
+        spool_files_.insert(sink->name());
+      } else {
+        Warning("{}: cannot open spool {}; spooling in memory", sink->name(), e.text);
+      }
     }
     if (!fd) fd.Reset(memfd_create(("steward-spool-" + sink->name()).c_str(), MFD_CLOEXEC));
     std::string err;

@@ -59,9 +59,9 @@ void Forwarder::TellWhatStaysInSpools() {
     if (!sink->InOutage() || sink->Idle()) continue;
     uint64_t left = sink->Undelivered();
     if (left == 0) continue;
-    if (spool_fds_.count(sink->name()) || dir.empty()) {
+    if (!spool_files_.count(sink->name())) {
       Warning("{}: not waited for at shutdown ({}); {} records were in a spool in memory and are "
-              "lost (give steward a runtime directory to keep them)",
+              "lost (a writable runtime directory keeps them)",
               sink->name(), sink->problem(), left);
     } else {
       Warning("{}: not waited for at shutdown ({}); {} records stay in {}/{}.spool",

@@ -1,14 +1,27 @@
-// The file sink: records to one RotatingFile per expanded path.
+// The file sink: records to one RotatingFile per expanded path, with a
+// bounded backlog for the files in trouble (file_sink.hpp).
 #include "steward/log/sinks/file_sink.hpp"
 
 #include <sys/resource.h>
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "steward/util/diag.hpp"
 #include "steward/log/sinks/format.hpp"
 
 namespace steward::log {
+
+namespace {
+
+std::string SizeText(uint64_t n) {
+  if (n % (1 << 20) == 0) return fmt::format("{}MiB", n >> 20);
+  if (n % (1 << 10) == 0) return fmt::format("{}KiB", n >> 10);
+  return fmt::format("{} bytes", n);
+}
+
+}  // namespace
 
 FileSink::FileSink(struct ev_loop* loop, int index, const SinkConfig& cfg, Ready ready)
     : Sink(cfg.name, index, std::move(ready)),
@@ -25,7 +38,16 @@ FileSink::FileSink(struct ev_loop* loop, int index, const SinkConfig& cfg, Ready
   retry_.data = this;
 }
 
-FileSink::~FileSink() { ev_timer_stop(loop_, &retry_); }
+// The backlog is memory: what is still in it now is lost, and said so.
+FileSink::~FileSink() {
+  ev_timer_stop(loop_, &retry_);
+  for (auto& [path, f] : files_) {
+    uint64_t lines = f.file->pending_lines();
+    if (lines == 0) continue;
+    Warning("{}: {} records were never written to {} ({}); they are lost", name(), lines, path,
+            f.file->problem().empty() ? "it could not be written" : f.file->problem());
+  }
+}
 
 std::string FileSink::Expand(const std::string& pattern, std::string_view service) {
   std::string name(service);
@@ -69,12 +91,14 @@ FileSink::File& FileSink::FileForSlow(std::string_view service) {
 }
 
 // Syslog tags are chosen by any process: without a cap, a program logging
-// under random tags would open files without end. Files with nothing
-// pending are closed; they are reopened (appending) when needed again.
+// under random tags would open files without end. Healthy files with
+// nothing pending are closed; they are reopened (appending) when needed
+// again. A file in trouble stays: its backlog, its back-off, its problem.
 void FileSink::ForgetIdleFiles() {
   last_file_ = nullptr;
   for (auto it = files_.begin(); it != files_.end();) {
-    if (!it->second.file->pending() && it->second.batch.empty()) {
+    const File& f = it->second;
+    if (!f.file->pending() && !f.file->troubled() && f.batch.empty()) {
       it = files_.erase(it);
     } else {
       ++it;
@@ -103,37 +127,107 @@ void FileSink::CollectRejected(File& f) {
   if (f.file->TakeRejected(&lines, &why)) Reject(lines, why);
 }
 
-bool FileSink::Flush() {
-  bool all = true;
-  for (auto& [path, f] : files_) {
-    if (f.batch.empty() && !f.file->pending()) continue;
-    if (!f.file->Append(f.batch)) all = false;
-    f.batch.clear();
-    CollectRejected(f);
-  }
-  if (all) return true;
-  if (!outstanding_) {
+size_t FileSink::backlog() const {
+  size_t n = 0;
+  for (const auto& [path, f] : files_) n += f.file->pending_bytes();
+  return n;
+}
+
+// Over the bound: "block" holds the sources until the backlog is written;
+// "drop-oldest" gives up the oldest lines of the largest backlog first (the
+// file in trouble longest, or written to most), so that one file's trouble
+// costs the records of the others as little as it can.
+void FileSink::Bound() {
+  size_t total = backlog();
+  if (total <= cfg_.buffer) return;
+  if (cfg_.overflow_block) {
     outstanding_ = true;
-    backoff_.Reset();
-    ev_timer_set(&retry_, std::chrono::duration<double>(backoff_.Next()).count(), 0);
-    ev_timer_start(loop_, &retry_);
+    return;
   }
-  return false;
+  while (total > cfg_.buffer) {
+    auto big = std::max_element(files_.begin(), files_.end(), [](const auto& a, const auto& b) {
+      return a.second.file->pending_bytes() < b.second.file->pending_bytes();
+    });
+    RotatingFile& f = *big->second.file;
+    size_t before = f.pending_bytes();
+    size_t excess = total - size_t(cfg_.buffer);
+    dropped_ += f.DropOldest(before > excess ? before - excess : 0);
+    size_t gone = before - f.pending_bytes();
+    if (gone == 0) break;  // only the rest of a half-written line: kept
+    total -= gone;
+    Announce({"overflow:" + f.path(),
+              fmt::format("{}: {}: the backlog reached buffer = {}, the oldest records are "
+                          "dropped while it cannot be written ({}; {})",
+                          name(), f.path(), SizeText(cfg_.buffer),
+                          f.problem().empty() ? "no progress" : f.problem(), f.fix())});
+  }
+}
+
+void FileSink::UpdateProblem() {
+  std::string p;
+  size_t more = 0;
+  for (const auto& [path, f] : files_) {
+    if (f.file->problem().empty()) continue;
+    if (p.empty()) {
+      p = f.file->problem();
+    } else {
+      ++more;
+    }
+  }
+  if (more > 0) p += fmt::format(" (and {} more {})", more, more == 1 ? "file" : "files");
+  if (p == problem_ && problem_told_) return;
+  problem_told_ = true;
+  problem_ = std::move(p);
+  if (on_problem) on_problem();
+}
+
+// While a file is in trouble (or the sink outstanding) the retry timer runs
+// with back-off; otherwise it rests and the back-off starts again.
+void FileSink::AfterWrite() {
+  bool trouble = outstanding_;
+  for (const auto& [path, f] : files_) trouble = trouble || f.file->troubled() || f.file->pending();
+  UpdateProblem();
+  if (!trouble) {
+    ev_timer_stop(loop_, &retry_);
+    return;
+  }
+  if (ev_is_active(&retry_)) return;
+  backoff_.Reset();
+  ev_timer_set(&retry_, std::chrono::duration<double>(backoff_.Next()).count(), 0);
+  ev_timer_start(loop_, &retry_);
+}
+
+bool FileSink::Flush() {
+  bool trouble = false;
+  for (auto& [path, f] : files_) {
+    if (!f.batch.empty()) {
+      f.file->Append(f.batch);
+      f.batch.clear();
+      CollectRejected(f);
+    }
+    trouble = trouble || f.file->troubled() || f.file->pending();
+  }
+  // The common case: every file written, nothing was wrong, PID 1 knows.
+  if (!trouble && !outstanding_ && problem_told_ && problem_.empty()) return true;
+  Bound();
+  AfterWrite();
+  return !outstanding_;
 }
 
 void FileSink::OnRetry(struct ev_loop* loop, ev_timer* w, int) {
   auto* self = static_cast<FileSink*>(w->data);
   // An open() may have failed with EMFILE: idle files give their descriptors back.
   self->ForgetIdleFiles();
-  bool all = true;
+  bool trouble = false;
   for (auto& [path, f] : self->files_) {
-    if (f.file->pending() && !f.file->Retry()) all = false;
+    if (f.file->troubled() || f.file->pending()) {
+      if (!f.file->Retry()) trouble = true;
+    }
     self->CollectRejected(f);
   }
-  if (all) {
-    self->Done();
-    return;
-  }
+  self->UpdateProblem();
+  if (self->outstanding_ && self->backlog() == 0) self->Done();
+  if (!trouble && !self->outstanding_) return;  // at rest; AfterWrite() starts it again
   ev_timer_set(w, std::chrono::duration<double>(self->backoff_.Next()).count(), 0);
   ev_timer_start(loop, w);
 }

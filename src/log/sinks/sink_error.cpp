@@ -14,7 +14,9 @@ SinkFault ClassifyErrno(int err) {
     case EILSEQ:        // a name the filesystem cannot encode
     case EMSGSIZE:      // a record larger than one datagram can carry
     case EISDIR:        // the record's file name is a directory
-    case ELOOP:         // the record's file name is a symlink loop
+    case ELOOP:         // a symbolic link where steward does not follow one (safe_path.hpp)
+    case ENXIO:         // a FIFO, socket or device where a file sink wants a regular file
+    case EMLINK:        // a hard link in a directory others can write (safe_path.hpp)
     case EOVERFLOW:
     case E2BIG:
       return SinkFault::kPermanent;

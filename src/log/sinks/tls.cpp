@@ -12,10 +12,13 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
 #include <fmt/format.h>
+
+#include "steward/util/safe_path.hpp"
 
 namespace steward::log {
 
@@ -27,16 +30,23 @@ std::string MbedError(int code) {
   return buf;
 }
 
-// Whether path can be opened, with the reason when not: mbedTLS only says
-// "file I/O error".
-bool Readable(const char* key, const std::string& path, std::string* err) {
-  FILE* f = fopen(path.c_str(), "re");
-  if (!f) {
-    *err = fmt::format("TLS: cannot read {} {}: {}", key, path, strerror(errno));
+// Reads a PEM (or DER) file the way every root-side read goes
+// (util/safe_path.hpp: no link a service could have put, no FIFO that
+// would block the forwarder, bounded), NUL-terminated as mbedTLS wants PEM.
+// The reason when not: mbedTLS only says "file I/O error".
+bool ReadPem(const char* key, const std::string& path, std::string* content, std::string* err) {
+  constexpr size_t kMaxPem = 8 << 20;  // a system CA bundle is ~200 KB
+  PathError e;
+  if (!ReadSafely(path, kMaxPem, content, &e)) {
+    *err = fmt::format("TLS: cannot read {} {}", key, e.text);
     return false;
   }
-  fclose(f);
+  content->push_back('\0');
   return true;
+}
+
+const unsigned char* Bytes(const std::string& s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
 }
 
 }  // namespace
@@ -226,10 +236,11 @@ bool TlsContext::Load(std::string* err) {
   mbedtls_ssl_conf_min_version(&impl->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_rng(&impl->conf, mbedtls_ctr_drbg_random, &impl->drbg);
   if (options_.verify) {
-    if (!Readable("tls_ca", options_.ca, err)) return false;
+    std::string pem;
+    if (!ReadPem("tls_ca", options_.ca, &pem, err)) return false;
     // A positive result counts certificates of the bundle that could not be
     // parsed (a system bundle may hold a few); fine while some could.
-    r = mbedtls_x509_crt_parse_file(&impl->ca, options_.ca.c_str());
+    r = mbedtls_x509_crt_parse(&impl->ca, Bytes(pem), pem.size());
     if (r < 0 || impl->ca.version == 0) {
       *err = fmt::format("TLS: tls_ca {} holds no usable PEM certificate{}", options_.ca,
                          r < 0 ? ": " + MbedError(r) : "");
@@ -241,13 +252,17 @@ bool TlsContext::Load(std::string* err) {
     mbedtls_ssl_conf_authmode(&impl->conf, MBEDTLS_SSL_VERIFY_NONE);
   }
   if (!options_.cert.empty()) {
-    if (!Readable("tls_cert", options_.cert, err) || !Readable("tls_key", options_.key, err)) return false;
-    r = mbedtls_x509_crt_parse_file(&impl->cert, options_.cert.c_str());
+    std::string cert, key;
+    if (!ReadPem("tls_cert", options_.cert, &cert, err) || !ReadPem("tls_key", options_.key, &key, err)) {
+      return false;
+    }
+    r = mbedtls_x509_crt_parse(&impl->cert, Bytes(cert), cert.size());
     if (r != 0) {
       *err = fmt::format("TLS: tls_cert {}: {}", options_.cert, MbedError(r));
       return false;
     }
-    r = mbedtls_pk_parse_keyfile(&impl->key, options_.key.c_str(), nullptr);
+    r = mbedtls_pk_parse_key(&impl->key, Bytes(key), key.size(), nullptr, 0);
+    mbedtls_platform_zeroize(key.data(), key.size());
     if (r != 0) {
       *err = fmt::format("TLS: tls_key {}: {}", options_.key, MbedError(r));
       return false;

@@ -15,7 +15,7 @@ TEST(SinkError, FullOrBrokenDestinationsAreTransient) {
 }
 
 TEST(SinkError, RecordsThatCanNeverBeTakenArePermanent) {
-  for (int err : {ENAMETOOLONG, EINVAL, EILSEQ, EMSGSIZE, EISDIR, ELOOP}) {
+  for (int err : {ENAMETOOLONG, EINVAL, EILSEQ, EMSGSIZE, EISDIR, ELOOP, ENXIO, EMLINK}) {
     EXPECT_EQ(SinkFault::kPermanent, ClassifyErrno(err)) << err;
   }
 }

@@ -3,15 +3,20 @@
 //
 // Batched: during one turn of the event loop the forwarder Add()s records,
 // then calls Flush() once, the commit point. Flush() returns true when the
-// batch is safe (written to stdout or a file, or stored in the spool);
+// batch is safe (written to stdout or a file, stored in the spool, or taken
+// into a file sink's bounded backlog while its file is in trouble);
 // otherwise the sink is *outstanding*: it keeps the batch, the forwarder
 // stops feeding it and keeps the journal cursors of the sources that fed it,
 // and the sink calls its ready callback once the batch is safe. Records are
 // therefore never acknowledged before they are safe, which is what lets a
-// killed forwarder lose nothing.
+// killed forwarder lose nothing (but the memory backlog of a file sink
+// already in trouble: file_sink.hpp).
 //
-// Errors follow sink_error.hpp: a transient one keeps the sink outstanding
-// and retries; a permanent one drops that record for this sink only,
+// A sink in trouble holds back only itself: it keeps what it cannot deliver
+// in a backlog of its own (a spool, a file sink's memory) bounded by its
+// `buffer`, and is outstanding only when that is full with overflow =
+// "block". Errors follow sink_error.hpp: a transient one makes the records
+// wait and be retried; a permanent one drops that record for this sink only,
 // through Reject(), which counts it and queues one notice per cause for the
 // forwarder to announce (`steward: warning: NAME: ...`).
 #pragma once
@@ -53,7 +58,8 @@ class Sink {
   // but not while in an outage, unless a batch is still outstanding (not
   // yet safe anywhere: waiting is the only way not to lose it).
   bool NothingToWaitFor() const { return Idle() || (InOutage() && !outstanding_); }
-  // Records this sink dropped since it started (spool overflow).
+  // Records this sink dropped since it started (a spool's or a backlog's
+  // overflow).
   virtual uint64_t dropped() const { return 0; }
   // Records dropped for a permanent error (Reject()), since it started.
   uint64_t rejected() const { return rejected_; }
@@ -77,6 +83,12 @@ class Sink {
   // capped all the same: the count stays exact, only the texts stop.
   void Reject(uint64_t n, const SinkRejection& why) {
     rejected_ += n;
+    Announce(why);
+  }
+  // Queues why.text for the forwarder to announce, the first time of its
+  // cause only (a drop at the bound of a sink's backlog, say, counted in
+  // dropped() by the sink itself).
+  void Announce(const SinkRejection& why) {
     for (const std::string& c : causes_) {
       if (c == why.cause) return;
     }

@@ -4,10 +4,14 @@
 //
 //   transient  the destination may take the record later (no space, an I/O
 //              error, a collector down or refusing, a descriptor limit):
-//              the records wait in the sink and are retried with back-off;
-//              the sources routed there block or spill to the spool.
+//              the records wait in the sink's backlog (a spool, a file
+//              sink's memory), bounded by its `buffer`, and are retried
+//              with back-off; at the bound its `overflow` drops the oldest
+//              or blocks the sources routed there.
 //   permanent  this record can never be taken (a file name that cannot
-//              exist, a record the protocol cannot carry): the record is
+//              exist, a path steward refuses to open for safety: a link, a
+//              FIFO, a hard link where others can write; a record the
+//              protocol cannot carry): the record is
 //              dropped for this sink, counted, the cause announced once,
 //              and the sink goes on with the next record.
 //

@@ -222,10 +222,11 @@ bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std:
 
 const char* CtlUsage() {
   static const std::string text = [] {
-    std::string t = "Usage: steward ctl [--runtime-dir DIR] VERB [ARG...]   (or: stewardctl VERB ...)\n";
+    std::string t = "Usage: steward ctl [--runtime-dir DIR] [--verbose] VERB [ARG...]   (or: stewardctl VERB ...)\n";
     for (const VerbSpec& v : kVerbTable) t += fmt::format("  {}\n", v.usage);
     t += "The socket is RUNTIME_DIR/control.sock: --runtime-dir or STEWARD_RUNTIME_DIR,\n"
-         "else /run/steward, else /tmp/steward-UID.\n";
+         "else /run/steward, else /tmp/steward-UID; its directory must be yours or root's and\n"
+         "writable by nobody else. --verbose says which socket was used.\n";
     return t;
   }();
   return text.c_str();

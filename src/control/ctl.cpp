@@ -3,6 +3,7 @@
 #include "steward/control/ctl.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "steward/control/control.hpp"
 #include "steward/util/diag.hpp"
 #include "steward/util/fd.hpp"
+#include "steward/util/safe_path.hpp"
 
 namespace steward {
 
@@ -38,15 +40,82 @@ bool Exists(const std::string& path) {
   return lstat(path.c_str(), &st) == 0;
 }
 
-// Connects; on failure returns an invalid fd and the message to print.
-UniqueFd Connect(const std::string& path, bool default_place, std::string* err) {
+std::string NoSteward(const std::string& path, bool default_place) {
+  return fmt::format("no steward is running here (no {}){}", path,
+                     default_place ? "; set STEWARD_RUNTIME_DIR if it runs with --runtime-dir"
+                                   : "");
+}
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+const char* FileType(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  return "a device";
+}
+
+// Opens the socket's directory the one safe way (safe_path.hpp: no link
+// followed where anyone but root could have put it) and checks it and the
+// socket (SocketTrustProblem). *via is where to connect: the socket through
+// the descriptor of the directory just checked, so that nothing swapped in
+// after the check is what answers.
+bool OpenTrusted(const std::string& path, uid_t uid, bool default_place, UniqueFd* dir,
+                 std::string* via, std::string* err) {
+  std::string d = Dirname(path);
+  std::string name = path.substr(path.rfind('/') + 1);
+  OpenRequest req;
+  req.flags = O_RDONLY;
+  req.directory = true;
+  SafeFile f;
+  PathError pe;
+  struct stat dst;
+  if (!OpenSafely(d, req, &f, &pe)) {
+    if (pe.err == ENOENT) {
+      *err = NoSteward(path, default_place);
+    } else if (lstat(d.c_str(), &dst) == 0 && !S_ISDIR(dst.st_mode)) {
+      *err = SocketTrustProblem(path, dst, nullptr, uid);  // a link, a file
+    } else {
+      *err = fmt::format("refusing {}: {}", path, pe.text);
+    }
+    return false;
+  }
+  UniqueFd fd = std::move(f.fd);
+  dst = f.st;
+  struct stat sst;
+  bool has_socket = fstatat(fd.get(), name.c_str(), &sst, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!has_socket && errno != ENOENT) {
+    *err = SysError("lstat", path, errno);
+    return false;
+  }
+  *err = SocketTrustProblem(path, dst, has_socket ? &sst : nullptr, uid);
+  if (!err->empty()) return false;
+  if (!has_socket) {
+    *err = NoSteward(path, default_place);
+    return false;
+  }
+  *via = access("/proc/self/fd", X_OK) == 0 ? fmt::format("/proc/self/fd/{}/{}", fd.get(), name)
+                                            : path;
+  *dir = std::move(fd);
+  return true;
+}
+
+// Connects to via (path's trusted way in); on failure returns an invalid fd
+// and the message to print, naming path.
+UniqueFd Connect(const std::string& path, const std::string& via, bool default_place,
+                 std::string* err) {
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
+  if (via.size() >= sizeof addr.sun_path) {
     *err = fmt::format("control socket path {} is too long", path);
     return UniqueFd();
   }
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  memcpy(addr.sun_path, via.c_str(), via.size() + 1);
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) {
     *err = SysError("socket", "AF_UNIX", errno);
@@ -55,9 +124,7 @@ UniqueFd Connect(const std::string& path, bool default_place, std::string* err) 
   if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
   int e = errno;
   if (e == ENOENT || e == ENOTDIR) {
-    *err = fmt::format("no steward is running here (no {}){}", path,
-                       default_place ? "; set STEWARD_RUNTIME_DIR if it runs with --runtime-dir"
-                                     : "");
+    *err = NoSteward(path, default_place);
   } else if (e == ECONNREFUSED) {
     *err = fmt::format("no steward is listening on {} (the socket is left from an earlier run)",
                        path);
@@ -90,6 +157,8 @@ bool ParseCtlArgs(const std::vector<std::string>& args, CtlArgs* out, std::strin
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
       out->help = true;
+    } else if (a == "-v" || a == "--verbose") {
+      out->verbose = true;
     } else if (a == "--runtime-dir") {
       if (i + 1 >= args.size()) {
         *err = "option '--runtime-dir' needs a value";
@@ -119,6 +188,38 @@ std::string FindControlSocket(const std::optional<std::string>& runtime_dir, uid
   return run;
 }
 
+std::string SocketTrustProblem(const std::string& path, const struct stat& dir,
+                               const struct stat* sock, uid_t uid) {
+  const std::string d = Dirname(path);
+  const char* fix = "or point --runtime-dir at steward's runtime directory";
+  auto ours = [uid](uid_t owner) { return owner == uid || owner == 0; };
+  if (!S_ISDIR(dir.st_mode)) {
+    return fmt::format("refusing {}: its directory {} is {}, not a directory; remove {} {}", path,
+                       d, FileType(dir.st_mode), d, fix);
+  }
+  if (!ours(dir.st_uid)) {
+    return fmt::format("refusing {}: its directory {} belongs to uid {}, not to you (uid {}) or "
+                       "root, so anyone may have made the socket; remove {} {}",
+                       path, d, dir.st_uid, uid, d, fix);
+  }
+  if (dir.st_mode & (S_IWGRP | S_IWOTH)) {
+    return fmt::format("refusing {}: its directory {} is writable by others (mode {:04o}), so "
+                       "anyone may have made the socket; chmod go-w {} {}",
+                       path, d, dir.st_mode & 07777, d, fix);
+  }
+  if (!sock) return "";
+  if (!S_ISSOCK(sock->st_mode)) {
+    return fmt::format("refusing {}: it is {}, not a socket; remove {} {}", path,
+                       FileType(sock->st_mode), path, fix);
+  }
+  if (!ours(sock->st_uid)) {
+    return fmt::format("refusing {}: the socket belongs to uid {}, not to you (uid {}) or root, "
+                       "so it is not steward's; remove {} {}",
+                       path, sock->st_uid, uid, path, fix);
+  }
+  return "";
+}
+
 int RunCtl(const std::vector<std::string>& args, const std::optional<std::string>& env_dir) {
   CtlArgs a;
   std::string err;
@@ -135,7 +236,11 @@ int RunCtl(const std::vector<std::string>& args, const std::optional<std::string
   std::optional<std::string> dir = a.runtime_dir ? a.runtime_dir : env_dir;
   if (dir && dir->empty()) dir.reset();
   std::string path = FindControlSocket(dir, geteuid(), Exists);
-  UniqueFd fd = Connect(path, !dir, &err);
+  UniqueFd held;  // the socket's directory, checked, while connecting through it
+  std::string via;
+  if (!OpenTrusted(path, geteuid(), !dir, &held, &via, &err)) return Fail(1, err);
+  if (a.verbose) Print(STDERR_FILENO, fmt::format("steward ctl: using {}\n", path));
+  UniqueFd fd = Connect(path, via, !dir, &err);
   if (!fd) return Fail(1, err);
   // A refused client is answered and closed before its request is read:
   // the send then fails (EPIPE) and the refusal is still there to read.

@@ -11,6 +11,7 @@
 #include "steward/control/control.hpp"
 #include "steward/pid1/procs.hpp"
 #include "steward/util/diag.hpp"
+#include "steward/util/diag_loop.hpp"
 
 namespace steward {
 
@@ -30,6 +31,7 @@ struct ProcessHost::Proc {
 
 int RunInit(struct ev_loop* loop, SupervisorSettings settings, Config config,
             const InheritedSignals* signals, ConfigReader read) {
+  LoopStderr own_stderr(loop);  // from here to the exit, no message blocks PID 1 (diag_loop.hpp)
   auto host = std::make_unique<ProcessHost>(loop, settings, signals, std::move(read));
   Supervisor sup(std::move(settings), std::move(config), host.get());
   int code = host->Run(&sup);

@@ -70,7 +70,14 @@ bool MakeRuntimeDir(const std::string& path, uid_t uid, std::string* err) {
     return false;
   }
   if (st.st_uid != uid) {
-    *err = fmt::format("{} belongs to uid {}, not to {}", trimmed, st.st_uid, uid);
+    *err = fmt::format("{} belongs to uid {}, not to {} (remove it: anyone may have made it)",
+                       trimmed, st.st_uid, uid);
+    return false;
+  }
+  // Ours but open to others: anyone could swap our socket for theirs.
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    *err = fmt::format("{} is writable by others (mode {:04o}; chmod go-w it)", trimmed,
+                       st.st_mode & 07777);
     return false;
   }
   if (access(trimmed.c_str(), W_OK | X_OK) < 0) {

@@ -116,7 +116,8 @@ Process::Process(const std::vector<std::string>& args, const RunOptions& opts) {
     if (piped) close(in[1]);
     int fd_in = piped ? in[0] : open("/dev/null", O_RDONLY);
     int fd_out = open(out_path_.c_str(), O_WRONLY | O_TRUNC);
-    int fd_err = open(err_path_.c_str(), O_WRONLY | O_TRUNC);
+    int fd_err = opts.stderr_path.empty() ? open(err_path_.c_str(), O_WRONLY | O_TRUNC)
+                                          : open(opts.stderr_path.c_str(), O_WRONLY);
     dup2(fd_in, 0);
     dup2(fd_out, 1);
     dup2(fd_err, 2);

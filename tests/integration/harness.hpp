@@ -23,6 +23,8 @@ struct RunOptions {
   std::string cwd;
   std::vector<int> ignore_signals;  // SIG_IGN in steward, as a parent could leave them
   std::vector<int> block_signals;   // blocked in steward's inherited mask
+  std::string stderr_path;          // steward's stderr opened from here (a FIFO the
+                                    // test holds) instead of a file; Stderr() is then ""
 };
 
 // A running steward. The destructor SIGKILLs whatever is left.

@@ -2,18 +2,98 @@
 // collector-crash scenario run over RELP and over plain TCP syslog side by
 // side: RELP must lose nothing; plain TCP's loss is measured and printed
 // (docs/LOGGING.md quotes it), never asserted.
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <iostream>
+#include <thread>
 
 #include "log_collector.hpp"
+#include "steward/log/sinks/relp.hpp"
 
 namespace steward::testing {
 namespace {
+
+// A RELP collector that opens the session and refuses every record with
+// `rsp 500`, as imrelp does when its ruleset cannot take a message. It
+// serves one session at a time on 127.0.0.1:port, in a thread of its own.
+class RefusingRelp {
+ public:
+  explicit RefusingRelp(uint16_t port) {
+    listen_.Reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    int one = 1;
+    setsockopt(listen_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(0, bind(listen_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a));
+    EXPECT_EQ(0, listen(listen_.get(), 4));
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~RefusingRelp() {
+    stop_ = true;
+    thread_.join();
+  }
+  int refused() const { return refused_; }
+
+ private:
+  // Waits up to 50 ms for fd to be readable, so that stop_ is seen.
+  bool Readable(int fd) {
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, 50) == 1;
+  }
+  void Answer(int fd, uint32_t txnr, const std::string& data) {
+    std::string out;
+    log::relp::AppendFrame(txnr, "rsp", data, &out);
+    (void)!send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+  }
+  void Serve() {
+    while (!stop_) {
+      if (!Readable(listen_.get())) continue;
+      UniqueFd c(accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      log::relp::Reader reader;
+      char buf[65536];
+      while (!stop_ && c) {
+        if (!Readable(c.get())) continue;
+        ssize_t n = recv(c.get(), buf, sizeof buf, 0);
+        std::vector<log::relp::Frame> frames;
+        std::string err;
+        if (n <= 0 || !reader.Feed(std::string_view(buf, size_t(n)), &frames, &err)) break;
+        for (const log::relp::Frame& f : frames) {
+          if (f.command == "open") {
+            Answer(c.get(), f.txnr, "200 OK\nrelp_version=0\ncommands=syslog");
+          } else if (f.command == "syslog") {
+            ++refused_;
+            Answer(c.get(), f.txnr, "500 not accepted here");
+          } else {
+            Answer(c.get(), f.txnr, "200 OK");
+          }
+        }
+      }
+    }
+  }
+
+  UniqueFd listen_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> refused_{0};
+};
+
+// Sum of N over the lines `steward: warning: central: dropped N records`.
+uint64_t DroppedAnnounced(const std::string& text) {
+  uint64_t sum = 0;
+  const std::string prefix = "steward: warning: central: dropped ";
+  for (const std::string& l : Grep(text, prefix)) sum += std::stoull(l.substr(l.find(prefix) + prefix.size()));
+  return sum;
+}
 
 class LogRelpTest : public CollectorTest {
  protected:
@@ -123,6 +203,29 @@ TEST_F(LogRelpTest, NotAnImrelpPortIsAClearFailure) {
   ASSERT_TRUE(driver_.RunUntil([&] { return !Grep(Stderr(), "central: RELP: no answer to open").empty(); },
                                std::chrono::seconds(30)))
       << Stderr();
+}
+
+// A collector refusing every record: each one is dropped for this sink and
+// counted (the next goes on), and the refusal is announced once for its
+// cause, not once per record (1,089 warnings for 1,089 records before).
+TEST_F(LogRelpTest, CollectorRefusingEveryRecordIsAnnouncedOnceWithACount) {
+  RefusingRelp collector(collector_->port());
+  cfg_.sinks = {Sink(SinkConfig::Type::kRelp, "tcp")};
+  StartHub();
+  Fds web = Attach("web");
+  WaitAll({WriteLines(web.out, "n", 1089)});
+  ASSERT_TRUE(driver_.RunUntil([&] { return DroppedAnnounced(Stderr()) >= 1089; },
+                               std::chrono::seconds(30)))
+      << Stderr() << collector.refused() << " refused; problem: " << hub_->Problem("central");
+  EXPECT_EQ(1089, collector.refused());
+  EXPECT_EQ(1089u, DroppedAnnounced(Stderr())) << Stderr();
+  EXPECT_EQ((std::vector<std::string>{
+                "steward: warning: central: the collector refused a record: 500 not accepted "
+                "here; refused records are dropped for this sink and counted"}),
+            Grep(Stderr(), "refused a record"))
+      << Stderr();
+  ASSERT_TRUE(driver_.RunUntil([&] { return hub_->Dropped("central") == 1089; }))
+      << hub_->Dropped("central");
 }
 
 // Spool overflow as for the other network sinks: counted, announced in the

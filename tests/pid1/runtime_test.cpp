@@ -53,7 +53,7 @@ TEST(RuntimeDirTest, CreatesMissingParents) {
   EXPECT_TRUE(MakeRuntimeDir(dir + "/", geteuid(), &err)) << err;
 }
 
-TEST(RuntimeDirTest, RefusesASymlinkAFileAndSomeoneElsesDirectory) {
+TEST(RuntimeDirTest, RefusesASymlinkAFileSomeoneElsesAndAnOpenDirectory) {
   TempDir t;
   ASSERT_EQ(0, mkdir((t.path() + "/real").c_str(), 0755));
   ASSERT_EQ(0, symlink((t.path() + "/real").c_str(), (t.path() + "/link").c_str()));
@@ -61,8 +61,13 @@ TEST(RuntimeDirTest, RefusesASymlinkAFileAndSomeoneElsesDirectory) {
   EXPECT_FALSE(MakeRuntimeDir(t.path() + "/link", geteuid(), &err));
   EXPECT_EQ(t.path() + "/link is not a directory", err);
   EXPECT_FALSE(MakeRuntimeDir(t.path() + "/real", geteuid() + 1, &err));
-  EXPECT_EQ(fmt::format("{}/real belongs to uid {}, not to {}", t.path(), geteuid(), geteuid() + 1),
+  EXPECT_EQ(fmt::format("{}/real belongs to uid {}, not to {} (remove it: anyone may have made it)",
+                        t.path(), geteuid(), geteuid() + 1),
             err);
+  // Ours, but anyone may put a socket of theirs in it.
+  ASSERT_EQ(0, chmod((t.path() + "/real").c_str(), 01777));
+  EXPECT_FALSE(MakeRuntimeDir(t.path() + "/real", geteuid(), &err));
+  EXPECT_EQ(t.path() + "/real is writable by others (mode 1777; chmod go-w it)", err);
   EXPECT_FALSE(MakeRuntimeDir("relative/dir", geteuid(), &err));
   EXPECT_EQ("runtime directory 'relative/dir' is not an absolute path", err);
 }

@@ -6,6 +6,7 @@
 // blocking program: it runs outside PID 1.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -18,11 +19,12 @@ namespace steward {
 struct CtlArgs {
   std::optional<std::string> runtime_dir;  // --runtime-dir DIR before the verb
   bool help = false;                       // -h, --help, or the verb `help`
+  bool verbose = false;                    // --verbose (-v): say which socket
   std::vector<std::string> request;        // VERB [ARG...]
 };
 
 // The client's own options come before VERB: --runtime-dir DIR (or =DIR),
-// -h/--help. False with *err on an unknown option or a missing value.
+// -v/--verbose, -h/--help. False with *err on an unknown option or a missing value.
 bool ParseCtlArgs(const std::vector<std::string>& args, CtlArgs* out, std::string* err);
 
 // DIR/control.sock for a runtime directory; else the first of
@@ -30,6 +32,18 @@ bool ParseCtlArgs(const std::vector<std::string>& args, CtlArgs* out, std::strin
 // as steward itself falls back (runtime.hpp); when neither exists, the first.
 std::string FindControlSocket(const std::optional<std::string>& runtime_dir, uid_t uid,
                               const std::function<bool(const std::string&)>& exists);
+
+// Whether the client may talk to the socket at `path` (SPEC §1 "Trust":
+// control sockets are not trusted by their path alone). Anyone can make
+// /tmp/steward-0 before root's steward does, bind a socket in it, answer
+// `ctl health` and take `ctl shutdown`: so the socket's directory must be
+// a real directory (not a link) owned by the caller (uid) or root and
+// writable by nobody else (mode at most 0755), and the socket itself a
+// socket owned by the caller or root. dir and sock are their lstat()s
+// (sock is null when it is missing). "" when trusted, else the message,
+// naming the path, the owner and the fix.
+std::string SocketTrustProblem(const std::string& path, const struct stat& dir,
+                               const struct stat* sock, uid_t uid);
 
 // Runs the client: args is VERB [ARG...] with any client options in front;
 // runtime_dir comes from STEWARD_RUNTIME_DIR (an option in args wins).

@@ -20,7 +20,9 @@ int Verbosity();
 bool Enabled(Level level);
 
 // Writes one whole line with a single write(2), so lines from PID 1 and its
-// children never interleave mid-line. Never fails the caller.
+// children never interleave mid-line. Never fails the caller. While PID 1's
+// event loop runs, never blocks it either: the line goes through a
+// LoopStderr (diag_loop.hpp), which queues, limits repeats and drops.
 void Emit(Level level, std::string_view text);
 
 template <typename... Args>

@@ -74,8 +74,9 @@ void Forwarder::MakeSinks() {
                                          sc.hostname.empty() ? hostname : sc.hostname, ready);
     // Why it cannot deliver, for `ctl status` (kDropped with a second string).
     net->on_problem = [this, sink = net.get()] {
-      Send(Encode(DroppedMsg{sink->name(), sink->dropped(), sink->problem()}));
+      Send(Encode(DroppedMsg{sink->name(), sink->dropped() + sink->rejected(), sink->problem()}));
     };
+    net->on_rejected = [this] { CheckDrops(); };
     net_sinks_.push_back(net.get());
     sinks_.push_back(std::move(net));
   }

@@ -189,9 +189,14 @@ bool NetSink::OnRelp(const relp::Frame& f) {
   backoff_.Reset();
   if (code != 200) {
     // The collector will not take this record: permanent for it (SPEC §5),
-    // counted and announced as a drop; the next one goes on.
-    ++refused_;
-    Warning("{}: the collector refused a record: {} {}", name(), code, text);
+    // counted; the next one goes on. A collector that refuses one record
+    // refuses the next thousand alike: one notice per answer code, and the
+    // forwarder's `dropped N records` carries the count.
+    Reject(1, SinkRejection{fmt::format("relp rsp {}", code),
+                            fmt::format("{}: the collector refused a record: {} {}; refused "
+                                        "records are dropped for this sink and counted",
+                                        name(), code, text)});
+    if (on_rejected) on_rejected();
   }
   if (pop_to > spool_.head()) spool_.PopTo(pop_to);
   return true;

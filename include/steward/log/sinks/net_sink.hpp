@@ -67,12 +67,17 @@ class NetSink : public Sink {
   // Records not known to be delivered: in the spool, and written to a
   // socket but not acknowledged (for the warning of a sink a reload removes).
   uint64_t Undelivered() const;
-  uint64_t dropped() const override { return spool_.dropped() + too_big_ + refused_; }
+  // Spool overflow and oversized datagrams; records the collector refused
+  // are rejected() (Sink::Reject).
+  uint64_t dropped() const override { return spool_.dropped() + too_big_; }
 
   // Why the sink cannot deliver right now ("TLS: certificate has expired"),
   // "" while it can. on_problem is called whenever it changes.
   const std::string& problem() const { return problem_; }
   std::function<void()> on_problem;
+  // Called when the collector refused a record (relp), which happens
+  // between the forwarder's rounds: the forwarder then announces it.
+  std::function<void()> on_rejected;
 
   // One record as this sink sends it, framing included (for tests). For
   // relp, the message that goes in the `syslog` command.
@@ -139,7 +144,6 @@ class NetSink : public Sink {
   bool problem_told_ = false;  // on_problem called at least once
   bool spool_error_reported_ = false;
   uint64_t too_big_ = 0;  // datagrams the kernel refused as too large
-  uint64_t refused_ = 0;  // relp records the collector answered with an error
 
   // Stream sending. out_ holds formatted frames; out_off_ bytes of it are
   // written; frames_ lists the frames not yet completely written.

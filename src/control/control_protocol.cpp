@@ -160,6 +160,12 @@ std::string FormatStatusTable(const std::vector<ServiceStatus>& services,
                     s.ready ? "yes" : "no", HealthName(s.health), FormatLastExit(s)});
   }
   std::string out = Table(rows);
+  // The health checks' last output, which is not logged (SPEC §3).
+  for (const ServiceStatus& s : services) {
+    if (s.health_check.empty()) continue;
+    out += fmt::format("{} last health check: {}\n", s.name,
+                       s.health_check.substr(0, std::min<size_t>(200, s.health_check.find('\n'))));
+  }
   if (!sinks.empty()) {
     bool problems = std::any_of(sinks.begin(), sinks.end(),
                                 [](const SinkDrops& d) { return !d.problem.empty(); });
@@ -190,11 +196,12 @@ std::string FormatStatusJson(const std::vector<ServiceStatus>& services,
     out += fmt::format(
         "{}{{\"name\":{},\"type\":\"{}\",\"main\":{},\"state\":\"{}\",\"blocked_by\":{},"
         "\"pid\":{},\"uptime_ms\":{},\"restarts\":{},\"ready\":{},\"health\":\"{}\","
-        "\"last_exit\":{},\"last_exit_code\":{}}}",
+        "\"health_check\":{},\"last_exit\":{},\"last_exit_code\":{}}}",
         i ? "," : "", str(s.name), s.type == ServiceType::kOneshot ? "oneshot" : "longrun",
         s.main, StateName(s.state), s.blocked_by.empty() ? "null" : str(s.blocked_by),
         Running(s) ? fmt::format("{}", s.pid) : "null", uptime_ms, s.restarts, s.ready,
         s.health == Health::kNone ? "none" : HealthName(s.health),
+        s.health_check.empty() ? "null" : str(s.health_check),
         s.has_exited ? str(FormatLastExit(s)) : "null",
         s.has_exited ? fmt::format("{}", ExitCodeOf(s.last_status)) : "null");
   }

@@ -50,7 +50,7 @@ void RunStop(Supervisor& sup, const CtlRequest& req, ControlDone& done, const Co
   sup.ControlStop(req.names, req.wait, std::move(done));
 }
 void RunRestart(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
-  sup.ControlRestart(req.names, req.wait, std::move(done));
+  sup.ControlRestart(req.names, req.wait, req.with_dependents, std::move(done));
 }
 void RunSignal(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
   sup.ControlSignal(req.signal, req.names, std::move(done));
@@ -75,7 +75,8 @@ void RunGraph(Supervisor& sup, const CtlRequest&, ControlDone& done, const Contr
 using Words = VerbSpec::Words;
 constexpr unsigned kJson = VerbSpec::kJson, kNoWait = VerbSpec::kNoWait,
                    kExitCode = VerbSpec::kExitCode, kLines = VerbSpec::kLines,
-                   kFollow = VerbSpec::kFollow, kDashSig = VerbSpec::kDashSig;
+                   kFollow = VerbSpec::kFollow, kDashSig = VerbSpec::kDashSig,
+                   kWithDependents = VerbSpec::kWithDependents;
 
 // "-n 5", "-n5", "--exit-code 3", "--exit-code=3": the value of an option
 // at args[*i], advancing *i past a separate value.
@@ -121,8 +122,9 @@ const VerbSpec kVerbTable[] = {
      kNoWait, Words::kSomeNames, RunStart},
     {"stop", Verb::kStop, "stop NAME... [--no-wait]      stop services and what depends on them; wait until down",
      kNoWait, Words::kSomeNames, RunStop},
-    {"restart", Verb::kRestart, "restart NAME... [--no-wait]   stop, then start again",
-     kNoWait, Words::kSomeNames, RunRestart},
+    {"restart", Verb::kRestart, "restart NAME... [--no-wait] [--with-dependents]\n"
+     "                                stop, then start again (only NAME; its dependents too with --with-dependents)",
+     kNoWait | kWithDependents, Words::kSomeNames, RunRestart},
     {"signal", Verb::kSignal, "signal SIG NAME...            send a signal (TERM, SIGUSR1, 10, ...) to services",
      kDashSig, Words::kSignalAndNames, RunSignal},
     {"reload", Verb::kReload, "reload                        read the configuration again (as SIGHUP)",
@@ -174,6 +176,8 @@ bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std:
       r.json = true;
     } else if ((opts & kNoWait) && a == "--no-wait") {
       r.wait = false;
+    } else if ((opts & kWithDependents) && a == "--with-dependents") {
+      r.with_dependents = true;
     } else if ((opts & kExitCode) && HasOption(a, "--exit-code")) {
       if (!OptionValue(args, &i, "--exit-code", &v, &why)) return fail(why);
       if (!ParseCount(v, 255, "exit code", &n, &why)) return fail(why);

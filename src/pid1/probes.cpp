@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "steward/util/diag.hpp"
@@ -235,6 +237,7 @@ HealthProbe::HealthProbe(struct ev_loop* loop, const ServiceConfig& cfg, HelperR
     : loop_(loop), cfg_(cfg), runner_(runner), on_unhealthy_(std::move(on_unhealthy)) {
   tick_.Bind<&HealthProbe::RunTest>(loop_, this);
   timeout_.Bind<&HealthProbe::OnTimeout>(loop_, this);
+  output_io_.Bind<&HealthProbe::OnOutput>(loop_, this);
 }
 
 HealthProbe::~HealthProbe() { End(); }
@@ -243,8 +246,13 @@ void HealthProbe::Begin(const SpawnRequest& service_req) {
   End();
   if (!cfg_.healthcheck.enabled) return;
   test_req_ = HelperRequest(service_req, cfg_.healthcheck.test.argv);
+  // Not the service's log: RunTest() gives each test a pipe of its own.
+  test_req_.fds.erase(std::remove_if(test_req_.fds.begin(), test_req_.fds.end(),
+                                     [](auto fd) { return fd.first == 1 || fd.first == 2; }),
+                      test_req_.fds.end());
   health_ = Health::kStarting;
   failures_ = 0;
+  last_check_.clear();
   began_ = ev_now(loop_);
   tick_.Start(cfg_.healthcheck.interval);
 }
@@ -252,32 +260,81 @@ void HealthProbe::Begin(const SpawnRequest& service_req) {
 void HealthProbe::End() {
   tick_.Stop();
   timeout_.Stop();
+  CloseOutput();
   if (test_pid_ > 0) runner_->CancelHelper(test_pid_);
   test_pid_ = -1;
 }
 
 void HealthProbe::OnTimeout() {
-  Warning("{}: healthcheck timed out after {}", cfg_.name, FormatDuration(cfg_.healthcheck.timeout));
   if (test_pid_ > 0) runner_->CancelHelper(test_pid_);
   test_pid_ = -1;
-  Result(false);
+  Finished(false, fmt::format("timed out after {}", FormatDuration(cfg_.healthcheck.timeout)));
 }
 
 void HealthProbe::RunTest() {
-  test_pid_ = runner_->RunHelper(test_req_, [this](int status) {
+  SpawnRequest req = test_req_;
+  UniqueFd write_end;
+  int p[2];
+  CloseOutput();
+  output_.clear();
+  // Only our end is non-blocking: a test writing much must not get EAGAIN.
+  if (pipe2(p, O_CLOEXEC) == 0) {
+    output_fd_.Reset(p[0]);
+    write_end.Reset(p[1]);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    output_io_.Set(p[0], EV_READ);
+  }
+  req.fds.emplace_back(1, write_end ? write_end.get() : -1);
+  req.fds.emplace_back(2, write_end ? write_end.get() : -1);
+  test_pid_ = runner_->RunHelper(req, [this](int status) {
     test_pid_ = -1;
     timeout_.Stop();
-    Result(IsSuccess(status));
+    Finished(IsSuccess(status), DescribeWaitStatus(status));
   });
   if (test_pid_ < 0) {
-    Result(false);
+    Finished(false, "the test could not start");
     return;
   }
   timeout_.Start(cfg_.healthcheck.timeout);
 }
 
+// Keeps the first kMaxOutput bytes (Docker keeps 4 KiB of each check too);
+// reads and drops the rest, so a chatty test never blocks on its pipe.
+void HealthProbe::OnOutput() {
+  constexpr size_t kMaxOutput = 4096;
+  char buf[4096];
+  for (int i = 0; i < 16; ++i) {
+    ssize_t n = read(output_fd_.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {  // end of file: every writer is gone
+      CloseOutput();
+      return;
+    }
+    output_.append(buf, std::min(size_t(n), kMaxOutput - std::min(kMaxOutput, output_.size())));
+  }
+}
+
+void HealthProbe::CloseOutput() {
+  output_io_.Stop();
+  output_fd_.Reset();
+}
+
+// One check is over: what it printed (what is already in the pipe: a child
+// it left behind may hold the pipe open) or, without output, why it ended.
+void HealthProbe::Finished(bool ok, std::string why) {
+  if (output_fd_) OnOutput();
+  CloseOutput();
+  std::string out = output_;
+  while (!out.empty() && isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
+  last_check_ = out.empty() ? std::move(why) : std::move(out);
+  Result(ok);
+}
+
 // Docker's rules: failures during start_period do not count; `retries`
 // consecutive failures make the service unhealthy; one success heals it.
+// Only a change of health is logged (as docker-compose does), with the
+// check's output when it turns unhealthy.
 void HealthProbe::Result(bool ok) {
   const HealthCheck& h = cfg_.healthcheck;
   bool in_start_period = ev_now(loop_) - began_ < Seconds(h.start_period);
@@ -287,7 +344,8 @@ void HealthProbe::Result(bool ok) {
     failures_ = 0;
   } else if (!in_start_period && ++failures_ >= h.retries && health_ != Health::kUnhealthy) {
     health_ = Health::kUnhealthy;
-    Warning("{}: unhealthy after {} failed checks", cfg_.name, failures_);
+    std::string first_line = last_check_.substr(0, last_check_.find('\n')).substr(0, 200);
+    Warning("{}: unhealthy after {} failed checks: {}", cfg_.name, failures_, first_line);
     tick_.Start(h.interval);
     on_unhealthy_();  // may End() this probe
     return;

@@ -320,6 +320,9 @@ void ProcessHost::ServiceMoved(Service& s, State old) {
 }
 
 Health ProcessHost::HealthOf(const Service& s) const { return ProcOf(s).health->health(); }
+std::string ProcessHost::LastHealthCheck(const Service& s) const {
+  return ProcOf(s).health->last_check();
+}
 
 // ---- the stop sequence's OS side ---------------------------------------------
 

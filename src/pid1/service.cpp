@@ -3,6 +3,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <string>
 #include <utility>
 
 #include "steward/util/diag.hpp"
@@ -109,6 +111,7 @@ void Service::Launch(int) {
     return;
   }
   pid_ = pid;
+  sigkill_sent_ = false;
   started_at_ = host_->Now();
   bool ready_now =
       cfg_.type == ServiceType::kLongrun && cfg_.ready.kind == ReadyCheck::Kind::kNone;
@@ -179,11 +182,17 @@ Clock::duration Service::BackoffDelay() const {
   return std::min<Clock::duration>(d, cfg_.restart_delay_max);
 }
 
+// Not ready in time: a failed start, but the process may be a database in
+// crash recovery, so it is stopped as every stop is (stop signal or
+// stop_command, grace, then SIGKILL); FinishStop() then backs off or gives up.
 void Service::OnReadyTimeout(int) {
-  Warning("{}: not ready after {}; counting it as a failed start", name(),
-          FormatDuration(cfg_.ready.timeout));
   ready_timed_out_ = true;
-  host_->Kill(pid_, group_kill(), SIGKILL);
+  std::string how = cfg_.stop_command.empty() ? SignalName(cfg_.stop_signal) : "its stop_command";
+  Warning("{}: not ready after {}; steward is stopping it ({}, SIGKILL after {}) and counts it "
+          "as a failed start",
+          name(), FormatDuration(cfg_.ready.timeout), how,
+          FormatDuration(std::chrono::duration_cast<Duration>(EffectiveGrace())));
+  StopRunning(0);
 }
 
 void Service::SendStop() {
@@ -193,10 +202,15 @@ void Service::SendStop() {
   if (cfg_.stop_signal != SIGKILL) host_->Kill(pid_, group_kill(), SIGCONT);
 }
 
+Clock::duration Service::EffectiveGrace() const {
+  return std::min<Clock::duration>(cfg_.stop_grace_period, grace_limit_);
+}
+
 void Service::StopRunning(int) {
   host_->CancelTimer(*this);
   main_exited_ = false;
-  host_->SetTimer(*this, cfg_.stop_grace_period);
+  grace_ = std::max<Clock::duration>(EffectiveGrace(), Clock::duration::zero());
+  host_->SetTimer(*this, grace_);
   Transition(State::kStopping);
   SendStop();
 }
@@ -215,20 +229,35 @@ void Service::OnReapedWhileStopping(int) {
 
 void Service::OnGraceElapsed(int) {
   Warning("{}: still running {} after {}; sending SIGKILL", name(),
-          FormatDuration(cfg_.stop_grace_period), SignalName(cfg_.stop_signal));
+          FormatDuration(std::chrono::duration_cast<Duration>(grace_)),
+          cfg_.stop_command.empty() ? SignalName(cfg_.stop_signal) : "its stop_command");
+  sigkill_sent_ = true;
   host_->Kill(pid_, group_kill(), SIGKILL);
+}
+
+bool Service::Killable() const {
+  bool has_process = state_ == State::kRunning || state_ == State::kReady || state_ == State::kStopping;
+  return pid_ != 0 && has_process && !sigkill_sent_;
 }
 
 void Service::KillNow() {
   if (pid_ == 0) return;
-  if (state_ == State::kRunning || state_ == State::kReady || state_ == State::kStopping)
+  if (state_ == State::kRunning || state_ == State::kReady || state_ == State::kStopping) {
+    sigkill_sent_ = true;
     host_->Kill(pid_, group_kill(), SIGKILL);
+  }
 }
 
 void Service::FinishStop() {
   host_->CancelTimer(*this);
   pid_ = 0;
   main_exited_ = false;
+  if (ready_timed_out_ && want_ == Want::kUp) {
+    // Stopped for a readiness timeout: a failed start (back-off, or failed
+    // for good), not a stop the user asked for.
+    AfterFailure(ExitCodeOf(last_status_));
+    return;
+  }
   Transition(State::kStopped);
   // Still wanted up (a restart): wait for the dependencies again.
   if (want_ == Want::kUp) Transition(State::kStarting);

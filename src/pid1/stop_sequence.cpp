@@ -61,15 +61,39 @@ void Supervisor::Dispatch(StopEvent e, std::optional<int> code, const std::strin
   (this->*cell)();
 }
 
+Clock::duration DrainReserve(Duration shutdown_timeout) {
+  return std::min<Clock::duration>(std::chrono::seconds(1), shutdown_timeout / 4);
+}
+
 // Steps 1-3 begin: every service is wanted down; Settle() stops them in
-// reverse dependency order under --shutdown-timeout.
+// reverse dependency order under --shutdown-timeout. The whole sequence
+// fits in it (the engine's own timeout, Docker's 10 s or Kubernetes'
+// terminationGracePeriodSeconds, must never SIGKILL steward): services and
+// leftovers get what is left of it but the drain's slice.
 void Supervisor::BeginStop() {
   phase_ = Phase::kStopping;
   if (!settings_.wrapper_mode) Info("stopping: {}", stop_why_);
   for (auto& slot : slots_) slot->svc->SetWant(Want::kDown);
-  deadline_at_ = host_->Now() + settings_.shutdown_timeout;
-  host_->StartTimer(SupervisorHost::Timer::kDeadline, settings_.shutdown_timeout);
+  Clock::time_point now = host_->Now();
+  deadline_at_ = now + settings_.shutdown_timeout;
+  kill_at_ = deadline_at_ - DrainReserve(settings_.shutdown_timeout);
+  host_->StartTimer(SupervisorHost::Timer::kDeadline, kill_at_ - now);
   dirty_ = true;
+}
+
+// Before each stop of the sequence: a stop_grace_period longer than what is
+// left of the budget is shortened to it, with one warning naming the
+// service (its SIGKILL would otherwise come from the engine, to all).
+void Supervisor::FitInBudget(Service& s) {
+  Clock::duration left = std::max(kill_at_ - host_->Now(), Clock::duration::zero());
+  s.LimitGrace(left);
+  bool has_process = s.state() == State::kRunning || s.state() == State::kReady;
+  if (killed_ || !has_process || s.config().stop_grace_period <= left) return;
+  Warning("{}: stop_grace_period of {} shortened to {}: the whole stop must fit in "
+          "shutdown_timeout ({})",
+          s.name(), FormatDuration(s.config().stop_grace_period),
+          FormatDuration(std::chrono::duration_cast<Duration>(left)),
+          FormatDuration(settings_.shutdown_timeout));
 }
 
 void Supervisor::TermAgain() {
@@ -79,8 +103,16 @@ void Supervisor::TermAgain() {
 }
 
 void Supervisor::DeadlineReached() {
-  Warning("shutdown timeout of {} reached; sending SIGKILL to everything still running",
-          FormatDuration(settings_.shutdown_timeout));
+  // Said only when it kills something: a grace shortened to the budget ends
+  // at this same moment and has said so already.
+  bool any = phase_ == Phase::kLeftovers;
+  for (auto& slot : slots_) any = any || slot->svc->Killable();
+  Duration reserve = std::chrono::duration_cast<Duration>(DrainReserve(settings_.shutdown_timeout));
+  if (any) {
+    Warning("shutdown timeout of {} nearly reached (the last {} is the log drain's); sending "
+            "SIGKILL to everything still running",
+            FormatDuration(settings_.shutdown_timeout), FormatDuration(reserve));
+  }
   KillEverything();
 }
 
@@ -99,7 +131,8 @@ void Supervisor::KillEverything() {
 // --grace; steward goes on as soon as nothing is left.
 void Supervisor::BeginLeftovers() {
   phase_ = Phase::kLeftovers;
-  int sig = killed_ ? SIGKILL : SIGTERM;
+  leftovers_grace_ = std::min<Clock::duration>(settings_.grace, kill_at_ - host_->Now());
+  int sig = killed_ || leftovers_grace_ <= Clock::duration::zero() ? SIGKILL : SIGTERM;
   int n = host_->SignalLeftovers(sig);
   if (n == 0) {
     BeginDrain();
@@ -108,7 +141,7 @@ void Supervisor::BeginLeftovers() {
   host_->SignalLeftovers(SIGCONT);
   if (!settings_.wrapper_mode)
     Info("{} leftover process{}; sent {}", n, n == 1 ? "" : "es", SignalName(sig));
-  if (!killed_) host_->StartTimer(SupervisorHost::Timer::kGrace, settings_.grace);
+  if (sig == SIGTERM) host_->StartTimer(SupervisorHost::Timer::kGrace, leftovers_grace_);
 }
 
 void Supervisor::CheckLeftovers() {
@@ -118,7 +151,8 @@ void Supervisor::CheckLeftovers() {
 void Supervisor::GraceOver() {
   int n = host_->SignalLeftovers(SIGKILL);
   if (n > 0) Warning("{} leftover process{} still running after {}; sent SIGKILL", n,
-                     n == 1 ? "" : "es", FormatDuration(settings_.grace));
+                     n == 1 ? "" : "es",
+                     FormatDuration(std::chrono::duration_cast<Duration>(leftovers_grace_)));
 }
 
 // Step 5: every service and leftover is gone; the forwarder reads every
@@ -127,9 +161,11 @@ void Supervisor::BeginDrain() {
   phase_ = Phase::kDraining;
   host_->StopTimer(SupervisorHost::Timer::kDeadline);
   host_->StopTimer(SupervisorHost::Timer::kGrace);
-  // What is left of the deadline, but never less than a second: lines
-  // written while stopping ("shutting down") are the ones users look for.
-  host_->DrainLogs(std::max(deadline_at_, host_->Now() + std::chrono::seconds(1)));
+  // What is left of the budget: at least its reserved slice, unless a
+  // process outlived its SIGKILL (then a moment, still inside Docker's 10 s
+  // with the default 9 s): lines written while stopping ("shutting down")
+  // are the ones users look for.
+  host_->DrainLogs(std::max(deadline_at_, host_->Now() + std::chrono::milliseconds(250)));
 }
 
 void Supervisor::Finish() {

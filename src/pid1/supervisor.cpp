@@ -205,6 +205,7 @@ void Supervisor::SettleOne(Slot& slot) {
       bool goes_down = phase_ != Phase::kRunning || d->svc->want() == Want::kDown;
       if (goes_down && !d->svc->IsDown()) return;
     }
+    if (phase_ != Phase::kRunning) FitInBudget(s);
     s.Handle(Event::kStop);
     if (killed_) s.KillNow();
   }

@@ -25,7 +25,9 @@ std::vector<ServiceStatus> Supervisor::Status() const {
     if (running) st.uptime = now - s.started_at();
     st.restarts = s.restarts();
     st.ready = s.SatisfiesDependents();
-    st.health = host_->HealthOf(s);
+    // Health belongs to a run: blank (`-`) once the service is not up.
+    st.health = s.state() == State::kReady ? host_->HealthOf(s) : Health::kNone;
+    if (st.health != Health::kNone) st.health_check = host_->LastHealthCheck(s);
     st.has_exited = s.has_exited();
     st.last_status = s.last_status();
     st.blocked_by = s.state() == State::kBlocked ? slot->blocked_by : "";
@@ -70,39 +72,83 @@ std::vector<Supervisor::Slot*> Supervisor::WithDependencies(const std::vector<Sl
   return set;
 }
 
+namespace {
+bool HasProcess(const Service& s) { return s.state() == State::kRunning || s.state() == State::kReady; }
+template <typename SlotT>
+bool Named(const std::vector<SlotT*>& named, const SlotT* s) {
+  return std::find(named.begin(), named.end(), s) != named.end();
+}
+}  // namespace
+
+// What a start will have done, one line per service ("started db"); the
+// services named get a line even when there was nothing to do.
+std::string Supervisor::StartReport(const std::vector<Slot*>& set, const std::vector<Slot*>& named) {
+  std::string out;
+  for (auto it = set.rbegin(); it != set.rend(); ++it) {  // dependencies first
+    Slot* s = *it;
+    if (!HasProcess(*s->svc)) {
+      out += fmt::format("started {}\n", s->svc->name());
+    } else if (Named(named, s)) {
+      out += fmt::format("{}: already running\n", s->svc->name());
+    }
+  }
+  return out;
+}
+
 void Supervisor::ControlStart(const std::vector<std::string>& names, bool wait, ControlDone done) {
   std::vector<Slot*> slots;
   if (!ResolveNames(names, &slots, &done)) return;
   if (phase_ != Phase::kRunning) return done(1, "steward is stopping\n");
-  StartSet(WithDependencies(slots, false), wait, std::move(done));
+  std::vector<Slot*> set = WithDependencies(slots, false);
+  StartSet(set, wait, std::move(done), StartReport(set, slots));
 }
 
 void Supervisor::ControlStop(const std::vector<std::string>& names, bool wait, ControlDone done) {
   std::vector<Slot*> slots;
   if (!ResolveNames(names, &slots, &done)) return;
   std::vector<Slot*> set = WithDependencies(slots, true);
-  for (Slot* s : set) {
+  std::string report;
+  for (auto it = set.rbegin(); it != set.rend(); ++it) {  // dependents first, as they stop
+    Slot* s = *it;
     if (s->svc->config().main)
       return done(2, fmt::format("{} is the main program; use steward ctl shutdown\n", s->svc->name()));
+    if (!s->svc->IsDown()) {
+      report += fmt::format("stopped {}\n", s->svc->name());
+    } else if (Named(slots, s)) {
+      report += fmt::format("{}: not running\n", s->svc->name());
+    }
   }
-  StopSet(set, wait, std::move(done), {});
+  StopSet(set, wait, std::move(done), {}, std::move(report));
 }
 
+// Only the services named (SPEC §6): their dependents keep running, as
+// under a reload that restarts a changed service, unless with_dependents.
+// Each one that was up counts as a restart in ctl status.
 void Supervisor::ControlRestart(const std::vector<std::string>& names, bool wait,
-                                ControlDone done) {
+                                bool with_dependents, ControlDone done) {
   std::vector<Slot*> slots;
   if (!ResolveNames(names, &slots, &done)) return;
   if (phase_ != Phase::kRunning) return done(1, "steward is stopping\n");
-  std::vector<Slot*> set = WithDependencies(slots, true);
+  std::vector<Slot*> set = with_dependents ? WithDependencies(slots, true) : slots;
+  std::string report;
   for (Slot* s : set) {
     if (s->svc->config().main)
       return done(2, fmt::format("{} is the main program; it cannot be restarted\n", s->svc->name()));
   }
-  // Dependents come back too: they were stopped for the restart.
-  StopSet(set, wait, std::move(done), WithDependencies(set, false));
+  for (Slot* s : set) {
+    report += fmt::format("{} {}\n", s->svc->IsDown() ? "started" : "restarted", s->svc->name());
+    if (!s->svc->IsDown()) s->svc->CountRestart();
+  }
+  // Once stopped, the set comes back, with whatever it needs that is down.
+  std::vector<Slot*> then_start = WithDependencies(set, false);
+  for (Slot* s : then_start) {
+    if (!Named(set, s) && !HasProcess(*s->svc)) report += fmt::format("started {}\n", s->svc->name());
+  }
+  StopSet(set, wait, std::move(done), std::move(then_start), std::move(report));
 }
 
-void Supervisor::StartSet(const std::vector<Slot*>& set, bool wait, ControlDone done) {
+void Supervisor::StartSet(const std::vector<Slot*>& set, bool wait, ControlDone done,
+                          std::string report) {
   // What a reload is taking down comes back through the reload only.
   std::string busy;
   for (Slot* s : set) {
@@ -115,17 +161,19 @@ void Supervisor::StartSet(const std::vector<Slot*>& set, bool wait, ControlDone 
     return;
   }
   for (Slot* s : set) s->svc->Handle(Event::kStart);
-  if (wait) pending_.push_back({true, set, std::move(done), {}});
+  if (wait) pending_.push_back({true, set, std::move(done), {}, std::move(report)});
   dirty_ = true;
   if (!wait && done) done(0, "");
 }
 
 void Supervisor::StopSet(const std::vector<Slot*>& set, bool wait, ControlDone done,
-                         std::vector<Slot*> then_start) {
+                         std::vector<Slot*> then_start, std::string report) {
   // Wanted down now; Settle() stops them in reverse dependency order.
   for (Slot* s : set) s->svc->SetWant(Want::kDown);
   bool restart = !then_start.empty();
-  if (wait || restart) pending_.push_back({false, set, wait ? std::move(done) : nullptr, std::move(then_start)});
+  if (wait || restart)
+    pending_.push_back({false, set, wait ? std::move(done) : nullptr, std::move(then_start),
+                        std::move(report)});
   dirty_ = true;
   if (!wait && done) done(0, "");
 }
@@ -158,14 +206,14 @@ void Supervisor::CheckPending() {
     if (!done.then_start.empty() && phase_ == Phase::kRunning) {
       // A restart's second half: wanted up again; the next pass starts it.
       bool wait = bool(done.done);  // before the move: argument order is unspecified
-      StartSet(done.then_start, wait, std::move(done.done));
+      StartSet(done.then_start, wait, std::move(done.done), std::move(done.report));
       continue;
     }
     if (!done.done) continue;
     if (phase_ != Phase::kRunning && !settled) {
       done.done(1, "steward is stopping\n");
     } else {
-      done.done(failed.empty() ? 0 : 1, failed);
+      done.done(failed.empty() ? 0 : 1, failed.empty() ? done.report : failed);
     }
   }
 }

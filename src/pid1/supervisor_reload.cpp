@@ -264,7 +264,7 @@ void Supervisor::FinishReload(ReloadOp op) {
   }
   StartSet(start, true, [done, report](int code, const std::string& failed) {
     if (done) done(code, report + failed);
-  });
+  }, "");
 }
 
 // Dependencies and dependents, from the definitions now in the slots.

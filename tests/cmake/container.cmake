@@ -22,7 +22,8 @@ set_tests_properties(Container.DockerEngineStop PROPERTIES FIXTURES_CLEANUP dock
 set(STEWARD_DOCKER_CASES
   Dockerfiles:dockerfiles HealthcheckCtlHealth:health StopIsOrderedAndGraceful:stop
   RunItJobControlAndCtrlC:tty ReadOnlyRootWithTmpfsRun:readonly ExitCodes:exitcodes
-  InitPathDropInForDockerInit:init)
+  InitPathDropInForDockerInit:init StopWithCollectorDown:collectordown
+  StopBudgetShortensALongGrace:budget)
 foreach(c ${STEWARD_DOCKER_CASES})
   string(REPLACE ":" ";" parts ${c})
   list(GET parts 0 name)

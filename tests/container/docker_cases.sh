@@ -88,6 +88,36 @@ case_stop() {
   check_order "$work/$tag.log"
 }
 
+# Issue 19.2: a collector that is down (nothing listens: --network none)
+# with shutdown_timeout = "20s": docker stop ends long before its SIGKILL
+# at 10 s, exit 0, the records kept in the sink's spool.
+case_collectordown() {
+  chain
+  printf '%s\n' 'shutdown_timeout = "20s"' '[[log.sink]]' 'name = "central"' 'type = "syslog"' \
+    'url = "tcp://127.0.0.1:6514"' >"$work/bare/etc/steward.toml"
+  bare_image "$tag"
+  run_d "$tag" "$tag"
+  wait_for 60 logs_have "$tag" "web: up" || { docker logs "$tag"; fail "web never came up"; }
+  wait_for 30 logs_have "$tag" "central: cannot connect" || { docker logs "$tag"; fail "no outage reported"; }
+  stop_and_check "$tag" 4000  # the chain's ~1 s of work, not the 20 s
+  grep -q "central: not waited for at shutdown" "$work/$tag.log" || fail "the sink's spool was not reported"
+  ! grep -q "shutdown deadline reached" "$work/$tag.log" || fail "the drain waited for the collector"
+}
+
+# Issue 19.11: a service whose stop_grace_period (20 s) is longer than
+# docker's 10 s, under the default shutdown_timeout (9 s): its grace is
+# shortened, steward exits 0 before docker's SIGKILL.
+case_budget() {
+  mkdir -p "$work/bare/etc/services"
+  printf '%s\n' 'command = "trap \"echo ignoring TERM\" TERM; echo stubborn: up; while :; do sleep 1; done"' \
+    'stop_grace_period = "20s"' >"$work/bare/etc/services/stubborn.toml"
+  bare_image "$tag"
+  run_d "$tag" "$tag"
+  wait_for 60 logs_have "$tag" "stubborn: up" || { docker logs "$tag"; fail "stubborn never came up"; }
+  stop_and_check "$tag" 9800
+  grep -q "stubborn: stop_grace_period of 20s shortened to" "$work/$tag.log" || fail "no warning"
+}
+
 # Drives `docker run -it` from a pseudo-terminal: script(1) gives docker a
 # tty, the feeder writes keystrokes with pauses (a terminal user's pace).
 pty_run() {  # pty_run FEEDER-SCRIPT DOCKER-ARGS... ; output in $work/pty.out

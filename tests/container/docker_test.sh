@@ -69,8 +69,8 @@ health() { docker inspect "$1" --format '{{.State.Health.Status}}'; }
 exit_code() { docker inspect "$1" --format '{{.State.ExitCode}}'; }
 # stop_and_check NAME: docker stop (SIGTERM, SIGKILL after 10 s); exit 0,
 # well inside the 10 s.
-stop_and_check() {
-  local name=$1 t0 t1 code
+stop_and_check() {  # stop_and_check NAME [BOUND-MS, default 9000]
+  local name=$1 bound=${2:-9000} t0 t1 code
   t0=$(date +%s%N)
   docker stop -t 10 "$name" >/dev/null
   t1=$(date +%s%N)
@@ -79,7 +79,7 @@ stop_and_check() {
   sed 's/^/  | /' "$work/$name.log" | tail -n 20
   echo "  docker stop: $(((t1 - t0) / 1000000)) ms, exit code $code"
   [ "$code" = 0 ] || fail "$name: exit code $code after docker stop, expected 0 (137: SIGKILLed)"
-  [ $(((t1 - t0) / 1000000)) -lt 9000 ] || fail "$name: the stop took until docker's SIGKILL"
+  [ $(((t1 - t0) / 1000000)) -lt "$bound" ] || fail "$name: the stop took until docker's SIGKILL"
 }
 
 # A FROM scratch image with nothing but steward, busybox and the services

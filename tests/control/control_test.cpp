@@ -281,13 +281,13 @@ TEST(ControlFormat, StatusJsonIsOneObject) {
       "{\"services\":["
       "{\"name\":\"app\",\"type\":\"longrun\",\"main\":false,\"state\":\"blocked\","
       "\"blocked_by\":\"migrate\",\"pid\":null,\"uptime_ms\":0,\"restarts\":0,\"ready\":false,"
-      "\"health\":\"none\",\"last_exit\":null,\"last_exit_code\":null},"
+      "\"health\":\"none\",\"health_check\":null,\"last_exit\":null,\"last_exit_code\":null},"
       "{\"name\":\"migrate\",\"type\":\"oneshot\",\"main\":false,\"state\":\"failed\","
       "\"blocked_by\":null,\"pid\":null,\"uptime_ms\":0,\"restarts\":0,\"ready\":false,"
-      "\"health\":\"none\",\"last_exit\":\"3\",\"last_exit_code\":3},"
+      "\"health\":\"none\",\"health_check\":null,\"last_exit\":\"3\",\"last_exit_code\":3},"
       "{\"name\":\"web\",\"type\":\"longrun\",\"main\":false,\"state\":\"ready\","
       "\"blocked_by\":null,\"pid\":42,\"uptime_ms\":192000,\"restarts\":2,\"ready\":true,"
-      "\"health\":\"healthy\",\"last_exit\":\"SIGKILL\",\"last_exit_code\":137}"
+      "\"health\":\"healthy\",\"health_check\":null,\"last_exit\":\"SIGKILL\",\"last_exit_code\":137}"
       "],\"sinks\":[{\"name\":\"central\",\"dropped\":7}]}\n",
       FormatStatusJson(Sample(), {{"central", 7}}));
 }

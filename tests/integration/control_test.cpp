@@ -61,8 +61,8 @@ TEST(Control, StatusJsonIsOneObjectWithEveryService) {
   EXPECT_EQ(0u, r.out.find("{\"services\":[{\"name\":\"broken\",\"type\":\"oneshot\"")) << r.out;
   EXPECT_NE(std::string::npos,
             r.out.find("\"state\":\"failed\",\"blocked_by\":null,\"pid\":null,\"uptime_ms\":0,"
-                       "\"restarts\":0,\"ready\":false,\"health\":\"none\",\"last_exit\":\"3\","
-                       "\"last_exit_code\":3}"))
+                       "\"restarts\":0,\"ready\":false,\"health\":\"none\",\"health_check\":null,"
+                       "\"last_exit\":\"3\",\"last_exit_code\":3}"))
       << r.out;
   EXPECT_NE(std::string::npos, r.out.find("{\"name\":\"db\",\"type\":\"longrun\",\"main\":false,"
                                           "\"state\":\"ready\""))
@@ -121,6 +121,7 @@ TEST(Control, StopTakesDependentsDownInReverseOrderAndStartBringsThemBack) {
   // Waits: when ctl returns, all three are down.
   CtlResult r = Ctl(set, {"stop", "db"});
   ASSERT_EQ(0, r.code) << r.err;
+  EXPECT_EQ("stopped web\nstopped app\nstopped db\n", r.out);
   EXPECT_LT(set.At("stop web"), set.At("stop app"));
   EXPECT_LT(set.At("stop app"), set.At("stop db"));
   EXPECT_FALSE(set.Has("stop cron"));
@@ -132,6 +133,7 @@ TEST(Control, StopTakesDependentsDownInReverseOrderAndStartBringsThemBack) {
 
   r = Ctl(set, {"start", "web"});
   ASSERT_EQ(0, r.code) << r.err;
+  EXPECT_EQ("started db\nstarted app\nstarted web\n", r.out);
   EXPECT_LT(set.At("start db", 1), set.At("start app", 1));
   EXPECT_LT(set.At("start app", 1), set.At("start web", 1));
   for (const char* s : {"db", "app", "web"}) EXPECT_EQ("ready", State(set, s)) << s;
@@ -153,19 +155,41 @@ TEST(Control, NoWaitReturnsAtOnce) {
   EXPECT_TRUE(WaitFor([&] { return State(set, "slow") == "stopped"; }));
 }
 
-TEST(Control, RestartStopsDependentsFirstAndStartsThemAgain) {
+TEST(Control, RestartWithDependentsStopsThemFirstAndStartsThemAgain) {
   Set set;
   set.Add("db", ReadyRecorder("db"));
   set.Add("app", ReadyRecorder("app", "depends_on = [\"db\"]\n"));
   Process p(set.Args());
   ASSERT_TRUE(WaitFor([&] { return set.Has("start app"); }));
-  CtlResult r = Ctl(set, {"restart", "db"});
+  CtlResult r = Ctl(set, {"restart", "--with-dependents", "db"});
   ASSERT_EQ(0, r.code) << r.err;
+  EXPECT_EQ("restarted db\nrestarted app\n", r.out);
   EXPECT_LT(set.At("stop app"), set.At("stop db"));
   EXPECT_LT(set.At("stop db"), set.At("start db", 1));
   EXPECT_LT(set.At("start db", 1), set.At("start app", 1));
   EXPECT_EQ("ready", State(set, "db"));
   EXPECT_EQ("ready", State(set, "app"));
+}
+
+// Issue 19.7: a backend restart must not take its frontend down.
+TEST(Control, RestartRestartsOnlyTheNamedServiceAndCountsIt) {
+  Set set;
+  set.Add("db", ReadyRecorder("db"));
+  set.Add("app", ReadyRecorder("app", "depends_on = [\"db\"]\n"));
+  Process p(set.Args());
+  ASSERT_TRUE(WaitFor([&] { return set.Has("start app") && State(set, "app") == "ready"; }));
+  std::string app_pid = Cell(Ctl(set, {"status"}).out, "app", 2);
+  CtlResult r = Ctl(set, {"restart", "db"});
+  ASSERT_EQ(0, r.code) << r.err;
+  EXPECT_EQ("restarted db\n", r.out);
+  EXPECT_LT(set.At("stop db"), set.At("start db", 1));
+  EXPECT_FALSE(set.Has("stop app"));
+  std::string table = Ctl(set, {"status"}).out;
+  EXPECT_EQ(app_pid, Cell(table, "app", 2)) << table;
+  EXPECT_EQ("1", Cell(table, "db", 4)) << table;  // RESTARTS
+  EXPECT_EQ("0", Cell(table, "app", 4)) << table;
+  p.Signal(SIGTERM);
+  EXPECT_EQ(0, p.Wait()) << p.Stderr();
 }
 
 TEST(Control, SignalReachesTheService) {

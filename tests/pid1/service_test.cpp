@@ -125,21 +125,53 @@ TEST_F(ServiceTest, ReadinessCheckKeepsItRunningUntilReady) {
   EXPECT_FALSE(host.timer_set);
 }
 
-TEST_F(ServiceTest, ReadinessTimeoutIsAFailedStart) {
+TEST_F(ServiceTest, ReadinessTimeoutStopsItGracefullyAndIsAFailedStart) {
   ServiceConfig c = Longrun();
   c.ready.kind = ReadyCheck::Kind::kFile;
+  c.stop_grace_period = Duration(7000);
   c.max_restarts = 1;
   Make(c);
   Reach(State::kRunning);
+  host.log.clear();
   svc->Handle(Event::kTimer);
+  // Stop signal and SIGCONT first, never SIGKILL at once; then the grace.
+  EXPECT_EQ((std::vector<std::string>{"kill 100 group 15", "kill 100 group 18"}), host.log);
+  EXPECT_EQ(State::kStopping, svc->state());
+  EXPECT_EQ(Duration(7000), host.timer);
+  svc->Handle(Event::kTimer);  // the grace ran out
   EXPECT_EQ("kill 100 group 9", host.log.back());
   svc->Handle(Event::kExit, Signaled(SIGKILL));
-  EXPECT_EQ(State::kBackoff, svc->state());
+  EXPECT_EQ(State::kBackoff, svc->state());  // a failed start: back-off, not a stop
+  EXPECT_EQ(1, svc->restarts());
   svc->Handle(Event::kTimer);
   EXPECT_EQ(State::kRunning, svc->state());
   svc->Handle(Event::kTimer);  // not ready again
-  svc->Handle(Event::kExit, Exited(0));  // even a clean exit counts as failed
+  svc->Handle(Event::kExit, Exited(0));  // even a clean exit on SIGTERM counts as failed
   EXPECT_EQ(State::kFailed, svc->state());
+}
+
+TEST_F(ServiceTest, ReadinessTimeoutWhileWantedDownEndsStopped) {
+  ServiceConfig c = Longrun();
+  c.ready.kind = ReadyCheck::Kind::kFile;
+  Make(c);
+  Reach(State::kRunning);
+  svc->Handle(Event::kTimer);
+  svc->SetWant(Want::kDown);  // the stop sequence began meanwhile
+  svc->Handle(Event::kExit, Signaled(SIGTERM));
+  EXPECT_EQ(State::kStopped, svc->state());
+}
+
+TEST_F(ServiceTest, GraceLimitShortensTheStop) {
+  ServiceConfig c = Longrun();
+  c.stop_grace_period = Duration(20000);
+  Make(c);
+  Reach(State::kReady);
+  svc->LimitGrace(Duration(2500));
+  EXPECT_EQ(Clock::duration(Duration(2500)), svc->EffectiveGrace());
+  svc->Handle(Event::kStop);
+  EXPECT_EQ(Duration(2500), host.timer);
+  svc->Handle(Event::kTimer);
+  EXPECT_EQ("kill 100 group 9", host.log.back());
 }
 
 TEST_F(ServiceTest, OneshotCompletesWithZero) {
@@ -388,7 +420,7 @@ TEST_F(ServiceTest, TableWalk) {
       {G, Event::kBlock, K}, {G, Event::kUnhealthy, G},
 
       {R, Event::kStart, R}, {R, Event::kDepsReady, R}, {R, Event::kReady, Y},
-      {R, Event::kExit, X}, {R, Event::kReaped, R}, {R, Event::kTimer, R},
+      {R, Event::kExit, X}, {R, Event::kReaped, R}, {R, Event::kTimer, P},
       {R, Event::kStop, P}, {R, Event::kBlock, R}, {R, Event::kUnhealthy, R},
 
       {Y, Event::kStart, Y}, {Y, Event::kDepsReady, Y}, {Y, Event::kReady, Y},

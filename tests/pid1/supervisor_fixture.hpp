@@ -53,21 +53,34 @@ class FakeHost : public SupervisorHost {
   }
   bool RunStopCommand(Service&) override { return false; }
   bool GroupAlive(pid_t) override { return false; }
-  void SetTimer(Service& s, Clock::duration) override { timer[s.name()] = true; }
+  std::map<std::string, Clock::duration> timer_after;  // the last one armed, per service
+  void SetTimer(Service& s, Clock::duration after) override {
+    timer[s.name()] = true;
+    timer_after[s.name()] = after;
+  }
   void CancelTimer(Service& s) override { timer[s.name()] = false; }
   Clock::time_point Now() override { return now; }
   int gone = 0;  // ProcessGone calls
   void ProcessGone(Service&) override { ++gone; }
   void ServiceMoved(Service&, State) override {}
-  Health HealthOf(const Service&) const override { return Health::kNone; }
-  void StartTimer(Timer t, Clock::duration) override { (t == Timer::kDeadline ? deadline : grace) = true; }
+  Health health = Health::kNone;  // what every probe says
+  Health HealthOf(const Service&) const override { return health; }
+  Clock::duration deadline_after{}, grace_after{};
+  void StartTimer(Timer t, Clock::duration after) override {
+    (t == Timer::kDeadline ? deadline : grace) = true;
+    (t == Timer::kDeadline ? deadline_after : grace_after) = after;
+  }
   void StopTimer(Timer t) override { (t == Timer::kDeadline ? deadline : grace) = false; }
   int SignalLeftovers(int sig) override {
     leftover_signals.push_back(sig);
     return leftovers;
   }
   bool LeftoversGone() override { return leftovers == 0; }
-  void DrainLogs(Clock::time_point) override { drain_requested = true; }
+  Clock::time_point drain_deadline{};
+  void DrainLogs(Clock::time_point deadline) override {
+    drain_requested = true;
+    drain_deadline = deadline;
+  }
   void Exit() override { exited = true; }
   uint64_t Dropped(const std::string&) const override { return 0; }
   std::string SinkProblem(const std::string&) const override { return ""; }

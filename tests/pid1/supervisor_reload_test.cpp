@@ -266,7 +266,7 @@ TEST_F(ReloadTest, AChangedServiceStoppedByHandStaysDown) {
 TEST_F(ReloadTest, CtlStartAndRestartCannotBringBackWhatTheReloadTakesDown) {
   Make({Svc("db"), Svc("web")});
   TakeLog();
-  sup->ControlRestart({"web"}, false, nullptr);  // web stopping, to start again
+  sup->ControlRestart({"web"}, false, false, nullptr);  // web stopping, to start again
   sup->Settle();
   EXPECT_EQ(std::vector<std::string>{"kill web 15"}, TakeLog());
   Reload({Svc("db")});  // web removed meanwhile

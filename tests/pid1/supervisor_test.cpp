@@ -194,7 +194,7 @@ TEST_F(SupervisorTest, CtlStopWaitsForDependentsAndAnswersWhenDown) {
   EXPECT_EQ((std::vector<std::string>{"kill db 15"}), TakeLog());
   EXPECT_TRUE(answers.empty());
   Exit("db", SIGTERM);
-  EXPECT_EQ((std::vector<std::string>{"0:"}), answers);
+  EXPECT_EQ((std::vector<std::string>{"0:stopped app\nstopped db\n"}), answers);
   EXPECT_EQ(2, host.gone);  // each reaped main process was reported to the host
   EXPECT_EQ(State::kStopped, StateOf("db"));
   EXPECT_EQ(Want::kDown, sup->services()[0]->want());
@@ -202,23 +202,52 @@ TEST_F(SupervisorTest, CtlStopWaitsForDependentsAndAnswersWhenDown) {
   sup->ControlStart({"app"}, true, done);
   sup->Settle();
   EXPECT_EQ((std::vector<std::string>{"launch db", "launch app"}), TakeLog());
-  EXPECT_EQ((std::vector<std::string>{"0:", "0:"}), answers);
+  EXPECT_EQ("0:started db\nstarted app\n", answers.back());
+  sup->ControlStart({"app"}, true, done);
+  sup->Settle();
+  EXPECT_EQ("0:app: already running\n", answers.back());
+  sup->ControlStop({"db"}, false, nullptr);
+  sup->Settle();
+  Exit("app", SIGTERM);
+  Exit("db", SIGTERM);
+  sup->ControlStop({"db"}, true, done);
+  sup->Settle();
+  EXPECT_EQ("0:db: not running\n", answers.back());
 }
 
-TEST_F(SupervisorTest, CtlRestartStopsThenStartsTheSetAndUnknownNamesAreRefused) {
+TEST_F(SupervisorTest, CtlRestartRestartsOnlyTheNamedServiceAndCountsIt) {
+  Make({Svc("db"), Svc("app", {"db"})});
+  TakeLog();
+  pid_t app_pid = host.pid_of.at("app");
+  std::vector<std::string> answers;
+  auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
+  sup->ControlRestart({"nope"}, true, false, done);
+  EXPECT_EQ((std::vector<std::string>{"2:unknown service: nope (see steward ctl status)\n"}), answers);
+  answers.clear();
+  sup->ControlRestart({"db"}, true, false, done);
+  sup->Settle();
+  EXPECT_EQ((std::vector<std::string>{"kill db 15"}), TakeLog());  // app keeps running
+  Exit("db", SIGTERM);
+  EXPECT_EQ((std::vector<std::string>{"launch db"}), TakeLog());
+  EXPECT_EQ((std::vector<std::string>{"0:restarted db\n"}), answers);
+  EXPECT_EQ(app_pid, host.pid_of.at("app"));
+  EXPECT_EQ(State::kReady, StateOf("app"));
+  EXPECT_EQ(1, sup->Status()[0].restarts);  // db
+  EXPECT_EQ(0, sup->Status()[1].restarts);  // app
+}
+
+TEST_F(SupervisorTest, CtlRestartWithDependentsStopsThemFirstAndStartsThemAgain) {
   Make({Svc("db"), Svc("app", {"db"})});
   TakeLog();
   std::vector<std::string> answers;
   auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
-  sup->ControlRestart({"nope"}, true, done);
-  EXPECT_EQ((std::vector<std::string>{"2:unknown service: nope (see steward ctl status)\n"}), answers);
-  answers.clear();
-  sup->ControlRestart({"db"}, true, done);
+  sup->ControlRestart({"db"}, true, true, done);
   sup->Settle();
   Exit("app", SIGTERM);
   Exit("db", SIGTERM);
   EXPECT_EQ((std::vector<std::string>{"kill app 15", "kill db 15", "launch db", "launch app"}), TakeLog());
-  EXPECT_EQ((std::vector<std::string>{"0:"}), answers);
+  EXPECT_EQ((std::vector<std::string>{"0:restarted db\nrestarted app\n"}), answers);
+  EXPECT_EQ(1, sup->Status()[1].restarts);  // app counts too
 }
 
 TEST_F(SupervisorTest, PendingRequestsAnswerWhenStewardStops) {
@@ -239,10 +268,21 @@ TEST_F(SupervisorTest, FailedStartIsReportedToCtlStart) {
   host.fail_launch = {"db"};
   std::vector<std::string> answers;
   auto done = [&](int code, const std::string& text) { answers.push_back(std::to_string(code) + ":" + text); };
-  sup->ControlRestart({"db"}, true, done);
+  sup->ControlRestart({"db"}, true, false, done);
   sup->Settle();
   Exit("db", SIGTERM);
   EXPECT_EQ((std::vector<std::string>{"1:db: failed\n"}), answers);
+}
+
+TEST_F(SupervisorTest, HealthIsBlankForAServiceThatIsNotUp) {
+  Make({Svc("redis")});
+  host.health = Health::kHealthy;
+  EXPECT_EQ(Health::kHealthy, sup->Status()[0].health);
+  sup->ControlStop({"redis"}, false, nullptr);
+  sup->Settle();
+  EXPECT_EQ(Health::kNone, sup->Status()[0].health);  // stopping
+  Exit("redis", SIGTERM);
+  EXPECT_EQ(Health::kNone, sup->Status()[0].health);  // stopped
 }
 
 // Every phase x event pair that can be reached from outside: the phase

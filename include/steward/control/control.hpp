@@ -60,6 +60,7 @@ struct CtlRequest {
   std::vector<std::string> names;  // services named (status, start..., signal, logs)
   bool json = false;               // status --json
   bool wait = true;                // start/stop/restart without --no-wait
+  bool with_dependents = false;    // restart --with-dependents
   int signal = 0;                  // signal SIG
   std::optional<int> exit_code;    // shutdown --exit-code N
   int lines = 100;                 // logs -n N
@@ -82,6 +83,7 @@ struct VerbSpec {
     kLines = 8,     // -n N
     kFollow = 16,   // -f, --follow
     kDashSig = 32,  // -USR1 as the first word (kill(1) style)
+    kWithDependents = 64,  // --with-dependents
   };
   // The words (non-option arguments) it takes.
   enum class Words { kAnyNames, kSomeNames, kSignalAndNames, kOneName, kNone };

@@ -92,10 +92,16 @@ class HealthProbe {
   void Begin(const SpawnRequest& service_req);
   void End();
   Health health() const { return health_; }
+  // The last check's result for ctl status: its output (bounded, trimmed),
+  // or why it failed without any ("exit status 1", "timed out after 30s").
+  const std::string& last_check() const { return last_check_; }
 
  private:
   void OnTimeout();
   void RunTest();
+  void OnOutput();
+  void CloseOutput();
+  void Finished(bool ok, std::string why);
   void Result(bool ok);
 
   struct ev_loop* loop_;
@@ -109,6 +115,12 @@ class HealthProbe {
   pid_t test_pid_ = -1;
   TimerWatcher tick_;  // RunTest()
   TimerWatcher timeout_;
+  // The test's stdout and stderr come here, not into the service's log
+  // (SPEC §3: only a change of health is logged, as docker-compose does).
+  UniqueFd output_fd_;  // read end, while a test runs
+  IoWatcher output_io_;
+  std::string output_;      // what the running test wrote, up to kMaxOutput
+  std::string last_check_;
 };
 
 }  // namespace steward

@@ -65,6 +65,7 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   void ProcessGone(Service& s) override;
   void ServiceMoved(Service& s, State old_state) override;
   Health HealthOf(const Service& s) const override;
+  std::string LastHealthCheck(const Service& s) const override;
   void StartTimer(Timer t, Clock::duration after) override;
   void StopTimer(Timer t) override;
   int SignalLeftovers(int sig) override;

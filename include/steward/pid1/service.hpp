@@ -126,6 +126,15 @@ class Service {
   bool failed_for_good() const { return state_ == State::kFailed; }
   // Skip the grace: SIGKILL now (second SIGTERM, shutdown deadline).
   void KillNow();
+  // It has a process that has not been sent SIGKILL yet (KillNow would).
+  bool Killable() const;
+  // The stop budget (SPEC §4): the next stops send SIGKILL after at most
+  // `max`, whatever stop_grace_period says. Clock::duration::max() lifts it.
+  void LimitGrace(Clock::duration max) { grace_limit_ = max; }
+  // The grace a stop begun now gets: stop_grace_period, or the limit.
+  Clock::duration EffectiveGrace() const;
+  // A restart asked for from outside (ctl restart): counted in RESTARTS.
+  void CountRestart() { ++restarts_; }
 
  private:
   using Handler = void (Service::*)(int status);
@@ -161,9 +170,12 @@ class Service {
   int last_status_ = 0;     // wait status of the last run
   int restarts_ = 0;        // restarts since steward started (ctl status)
   int failures_in_row_ = 0; // consecutive failed runs, for back-off and max_restarts
-  bool ready_timed_out_ = false;  // the coming exit is a failed start
+  bool ready_timed_out_ = false;  // the coming exit (or stop) is a failed start
+  Clock::duration grace_limit_ = Clock::duration::max();
+  Clock::duration grace_{};       // stopping: the grace this stop was given
   bool main_exited_ = false;      // stopping: process gone, group may linger
   bool adopted_ = false;          // pid_ is the daemon read from pid_file
+  bool sigkill_sent_ = false;     // this run got SIGKILL already
   Clock::time_point started_at_{};
 };
 

@@ -50,7 +50,8 @@ struct ServiceStatus {
   Clock::duration uptime{};         // since the current run started; 0 when not running
   int restarts = 0;
   bool ready = false;               // ready (longrun) or completed with 0 (oneshot)
-  Health health = Health::kNone;
+  Health health = Health::kNone;   // kNone (`-`) unless ready
+  std::string health_check;         // the last check's output, while health is shown
   bool has_exited = false;          // last_status is valid
   int last_status = 0;              // wait status of the last run
   std::string blocked_by;           // the failed dependency, when blocked
@@ -87,6 +88,10 @@ constexpr int kStopEventCount = 8;
 const char* PhaseName(Phase p);
 const char* StopEventName(StopEvent e);
 
+// The last slice of the stop budget, kept for the log drain (SPEC §4 step
+// 5): a second, or a quarter of a shorter shutdown_timeout.
+Clock::duration DrainReserve(Duration shutdown_timeout);
+
 // Everything the policy asks of the world (the OS side).
 class SupervisorHost {
  public:
@@ -108,6 +113,8 @@ class SupervisorHost {
   // Starts and ends the service's readiness and health probes as it moves.
   virtual void ServiceMoved(Service& s, State old_state) = 0;
   virtual Health HealthOf(const Service& s) const = 0;
+  // The last health check's output, or why it failed (see HealthProbe).
+  virtual std::string LastHealthCheck(const Service&) const { return ""; }
   // ---- for the stop sequence ----
   enum class Timer { kDeadline, kGrace };
   virtual void StartTimer(Timer t, Clock::duration after) = 0;
@@ -190,12 +197,15 @@ class Supervisor : public ServiceHost {
   // Unknown names are refused with exit 2 and nothing done. start brings up
   // the services and their dependencies, in order; stop brings down the
   // services and everything that depends on them, in reverse order; restart
-  // is stop then start of that same set. done() runs once every service
-  // concerned has settled (or at once with wait = false); exit 1 when one of
-  // them failed or is blocked.
+  // stops the services named (and their dependents with with_dependents)
+  // and starts them again with whatever they need. done() runs once every
+  // service concerned has settled (or at once with wait = false), with one
+  // line per service touched ("stopped app", "restarted app"); exit 1 when
+  // one of them failed or is blocked.
   void ControlStart(const std::vector<std::string>& names, bool wait, ControlDone done);
   void ControlStop(const std::vector<std::string>& names, bool wait, ControlDone done);
-  void ControlRestart(const std::vector<std::string>& names, bool wait, ControlDone done);
+  void ControlRestart(const std::vector<std::string>& names, bool wait, bool with_dependents,
+                      ControlDone done);
   // Sends sig to each running service (its group in group mode).
   void ControlSignal(int sig, const std::vector<std::string>& names, ControlDone done);
   // Starts the stop sequence; steward exits with exit_code when given.
@@ -248,6 +258,7 @@ class Supervisor : public ServiceHost {
   void GraceOver();
   void BeginDrain();
   void Finish();
+  void FitInBudget(Service& s);
   std::string stop_why_;
 
   // ---- control requests waiting for their services to settle ----
@@ -256,13 +267,15 @@ class Supervisor : public ServiceHost {
     std::vector<Slot*> targets;
     ControlDone done;
     std::vector<Slot*> then_start;  // restart: the set to start once stopped
+    std::string report;             // what done() prints when all went well
   };
   bool ResolveNames(const std::vector<std::string>& names, std::vector<Slot*>* out,
                     ControlDone* done);
   std::vector<Slot*> WithDependencies(const std::vector<Slot*>& slots, bool dependents) const;
-  void StartSet(const std::vector<Slot*>& set, bool wait, ControlDone done);
+  void StartSet(const std::vector<Slot*>& set, bool wait, ControlDone done, std::string report);
   void StopSet(const std::vector<Slot*>& set, bool wait, ControlDone done,
-               std::vector<Slot*> then_start);
+               std::vector<Slot*> then_start, std::string report);
+  std::string StartReport(const std::vector<Slot*>& set, const std::vector<Slot*>& named);
   void CheckPending();
 
   // ---- reload (supervisor_reload.cpp) ----
@@ -306,7 +319,12 @@ class Supervisor : public ServiceHost {
   };
   void Record(Recorded r);
   std::vector<Recorded> recorded_;
+  // The stop budget (SPEC §4): the whole sequence ends by deadline_at_
+  // (start + shutdown_timeout); every process is SIGKILLed by kill_at_, so
+  // that the last slice, DrainReserve(), is the log drain's.
   Clock::time_point deadline_at_{};
+  Clock::time_point kill_at_{};
+  Clock::duration leftovers_grace_{};  // --grace, or what was left of the budget
   Phase phase_ = Phase::kRunning;
   bool dirty_ = false;    // something was recorded: Settle() has work
   bool killed_ = false;   // graceful waits skipped (second signal, deadline)

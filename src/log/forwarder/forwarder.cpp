@@ -1,4 +1,4 @@
-// The forwarder process: the control socket from PID 1, sinks, drops and the drain.
+// The forwarder process: the control socket from PID 1, sinks and drops (the drain: forwarder_drain.cpp).
 #include "steward/log/forwarder/forwarder.hpp"
 
 #include <errno.h>
@@ -130,6 +130,7 @@ void Forwarder::OpenSpools() {
       PathError e;
       if (OpenSafely(path, req, &f, &e)) {
         fd = std::move(f.fd);
+        spool_files_.insert(sink->name());
       } else {
         Warning("{}: cannot open spool {}; spooling in memory", sink->name(), e.text);
       }
@@ -328,46 +329,6 @@ void Forwarder::OnAnnounce() {
     announced = total;
     Send(Encode(DroppedMsg{s->name(), total}));
   }
-}
-
-// ---------------------------------------------------------------- drain
-
-void Forwarder::StartDrain(Duration left) {
-  if (draining_) return;
-  draining_ = true;
-  // Leave PID 1 a moment between our deadline and its SIGKILL.
-  Duration mine = left > Duration(400) ? left - Duration(200) : left / 2;
-  drain_deadline_.Start(mine);
-  drain_poll_.Start(0.02, 0.02);
-  Kick();
-  CheckDrained();
-}
-
-void Forwarder::OnDrainTimer() {
-  Warning("log forwarder: shutdown deadline reached before every record was delivered");
-  ev_break(loop_, EVBREAK_ALL);
-}
-
-// Done when every pipe reached end of file with its records committed,
-// /dev/log is empty, and every sink has delivered everything.
-void Forwarder::CheckDrained() {
-  if (!started_) return;
-  bool done = dirty_sinks_ == 0 && dirty_sources_.empty();
-  ForEachSource([&](Source* s) {
-    if (s->waiting || s->commit_pending) done = false;
-    if (s->kind == Source::Kind::kPipe && !s->eof) done = false;
-  });
-  if (syslog_ && done) {
-    char b;
-    if (syslog_->datagram_peeked || recv(syslog_->fd.get(), &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0) {
-      done = false;
-      Kick();
-    }
-  }
-  for (const auto& s : sinks_) {
-    if (s && !s->Idle()) done = false;
-  }
-  if (done) ev_break(loop_, EVBREAK_ALL);
 }
 
 }  // namespace forwarder

@@ -50,8 +50,9 @@ void Forwarder::OnHandoverTimer() { FinishHandover(false); }
 
 // Done when every record read has been committed (no batch outstanding, no
 // cursor waiting), the old /dev/log is empty if it must be, and every sink
-// has delivered what it holds: a network sink in an outage is not waited
-// for, its spool keeps its records for the next forwarder.
+// has delivered what it holds: a sink in an outage is not waited for
+// (Sink::NothingToWaitFor, the drain's rule too), its spool keeps its
+// records for the next forwarder.
 void Forwarder::CheckHandedOver() {
   if (!handing_over_ || !started_) {
     if (handing_over_ && !started_) FinishHandover(true);  // nothing was read
@@ -67,10 +68,7 @@ void Forwarder::CheckHandedOver() {
     }
   }
   for (const auto& s : sinks_) {
-    if (!s || s->Idle()) continue;
-    auto net = std::find(net_sinks_.begin(), net_sinks_.end(), s.get());
-    bool outage = net != net_sinks_.end() && !(*net)->problem().empty();
-    if (!outage || s->outstanding()) done = false;
+    if (s && !s->NothingToWaitFor()) done = false;
   }
   if (done) FinishHandover(true);
 }

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -163,6 +164,7 @@ class Forwarder {
   void StartDrain(Duration left);
   void OnDrainTimer();
   void CheckDrained();
+  void TellWhatStaysInSpools();
 
   struct ev_loop* loop_;
   LogConfig cfg_;
@@ -179,6 +181,7 @@ class Forwarder {
   ConsoleSink* console_ = nullptr;
   std::vector<NetSink*> net_sinks_;
   std::map<std::string, UniqueFd> spool_fds_;  // memfds from PID 1, by sink name
+  std::set<std::string> spool_files_;          // sinks whose spool is RUNTIME_DIR/log/NAME.spool
   std::vector<uint64_t> announced_;            // drops already announced, by sink
 
   std::map<uint32_t, std::unique_ptr<Service>> services_;

@@ -137,6 +137,8 @@ bool NetSink::Idle() const {
   return ioctl(sock_.get(), SIOCOUTQ, &outq) == 0 && outq == 0;
 }
 
+bool NetSink::InOutage() const { return state_ != State::kConnected && !problem_.empty(); }
+
 uint64_t NetSink::Undelivered() const {
   uint64_t n = unacked_.size() + resend_.size();
   std::string entry;

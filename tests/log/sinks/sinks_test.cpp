@@ -1,5 +1,12 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -118,6 +125,45 @@ TEST(ConsoleSink, OwnLinesGoToStderrInTheirPlace) {
             "steward: warning: web: exited with status 3; restarting\n"
             "web | again\n",
             got);
+}
+
+// Issue 19.2: the drain's and the handover's rule. A collector that refuses
+// puts the sink in an outage: what it holds is safe in its spool, so it is
+// nothing to wait for, though not idle.
+TEST(NetSinkOutage, ARefusedCollectorIsAnOutageNotWaitedFor) {
+  int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa = {};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  ASSERT_EQ(0, bind(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa));
+  ASSERT_EQ(0, getsockname(probe, reinterpret_cast<sockaddr*>(&sa), &len));
+  close(probe);  // bound, never listened: connecting is refused
+  struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
+  SinkConfig c;
+  c.name = "central";
+  c.type = SinkConfig::Type::kSyslog;
+  c.url = "tcp://127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  Endpoint ep;
+  std::string err;
+  ASSERT_TRUE(ParseEndpoint(c.url, &ep, &err)) << err;
+  {
+    NetSink sink(loop, 0, c, ep, "box", [](Sink*) {});
+    ASSERT_TRUE(sink.OpenSpool(UniqueFd(memfd_create("spool", MFD_CLOEXEC)), &err)) << err;
+    EXPECT_FALSE(sink.InOutage());  // not tried yet
+    sink.Start();
+    for (int i = 0; i < 200 && sink.problem().empty(); ++i) ev_run(loop, EVRUN_ONCE);
+    EXPECT_TRUE(sink.InOutage()) << sink.problem();
+    Record r;
+    r.service = "web";
+    r.line = "kept";
+    sink.Add(r, "web");
+    EXPECT_TRUE(sink.Flush());  // safe in the spool
+    EXPECT_FALSE(sink.Idle());
+    EXPECT_TRUE(sink.NothingToWaitFor());
+    EXPECT_EQ(1u, sink.Undelivered());
+  }
+  ev_loop_destroy(loop);
 }
 
 }  // namespace

@@ -61,6 +61,9 @@ class NetSink : public Sink {
   void Add(const Record& r, std::string_view display) override;
   bool Flush() override;
   bool Idle() const override;
+  // Not connected, and the last attempt failed (problem() says why): the
+  // records wait in the spool for the next connection, or the next start.
+  bool InOutage() const override;
   // Records not known to be delivered: in the spool, and written to a
   // socket but not acknowledged (for the warning of a sink a reload removes).
   uint64_t Undelivered() const;

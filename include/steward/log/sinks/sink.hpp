@@ -48,6 +48,16 @@ class Sink {
   virtual bool Flush() = 0;
   // Nothing left to deliver (spool empty, nothing in flight): drain is done.
   virtual bool Idle() const { return !outstanding_; }
+  // In an outage: it cannot deliver now (a collector down, backing off),
+  // and waiting would only spend the stop budget; what it accepted is safe
+  // where it keeps it (a network sink's spool). A sink kind says what an
+  // outage is for it; by default a sink never has one.
+  virtual bool InOutage() const { return false; }
+  // The one rule of the drain at shutdown and of the reload's handover
+  // (SPEC §5 "Delivery guarantees"): a sink is waited for until it is Idle,
+  // but not while in an outage, unless a batch is still outstanding (not
+  // yet safe anywhere: waiting is the only way not to lose it).
+  bool NothingToWaitFor() const { return Idle() || (InOutage() && !outstanding_); }
   // Records this sink dropped since it started (a spool's or a backlog's
   // overflow).
   virtual uint64_t dropped() const { return 0; }

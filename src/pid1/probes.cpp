@@ -17,6 +17,7 @@
 #include <cstdio>
 
 #include "steward/util/diag.hpp"
+#include "steward/util/safe_path.hpp"
 #include "steward/pid1/exit_status.hpp"
 
 namespace steward {
@@ -106,12 +107,17 @@ bool ReadinessProbe::Arm(SpawnRequest* req, std::string* err) {
       SetEnv(req, "NOTIFY_SOCKET", socket_path_);
       return true;
     }
-    case ReadyCheck::Kind::kFile:
-      if (unlink(r.file.c_str()) < 0 && errno != ENOENT) {
-        *err = SysError("unlink", r.file, errno);
+    case ReadyCheck::Kind::kFile: {
+      // The file is the service's to make, often in a directory it owns:
+      // removed through the walk, so a swapped parent cannot aim root's
+      // unlink elsewhere.
+      PathError e;
+      if (!UnlinkSafely(r.file, &e)) {
+        *err = "ready.file: " + e.text;
         return false;
       }
       return true;
+    }
     case ReadyCheck::Kind::kCommand:
       check_req_ = HelperRequest(*req, r.command.argv);
       return true;

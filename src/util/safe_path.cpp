@@ -318,6 +318,28 @@ bool ReadSafely(const std::string& path, size_t max, std::string* content, PathE
   }
 }
 
+bool UnlinkSafely(const std::string& path, PathError* error) {
+  size_t slash = path.rfind('/');
+  if (path.empty() || path[0] != '/' || slash + 1 >= path.size()) {
+    return Fail(error, EINVAL, fmt::format("{}: not an absolute path to a file", path));
+  }
+  std::string name = path.substr(slash + 1);
+  if (name == "." || name == "..") return Fail(error, EINVAL, fmt::format("{}: names no file", path));
+  SafeFile dir;
+  OpenRequest req{O_RDONLY};
+  req.directory = true;
+  if (slash == 0) {
+    dir.fd.Reset(open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir.fd) return SysFail(error, "open", "/", errno);
+  } else if (!OpenSafely(path.substr(0, slash), req, &dir, error)) {
+    return error->err == ENOENT;
+  }
+  if (unlinkat(dir.fd.get(), name.c_str(), 0) != 0 && errno != ENOENT) {
+    return SysFail(error, "unlink", path, errno);
+  }
+  return true;
+}
+
 std::string WhoElseCanWrite(const struct stat& st, uid_t allowed_uid) {
   if (!TrustedOwner(st.st_uid) && st.st_uid != allowed_uid) {
     return fmt::format("owned by uid {}", st.st_uid);

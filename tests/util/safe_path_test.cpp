@@ -327,6 +327,20 @@ TEST_F(SafePath, AWalkRacingALinkSwapNeverReachesTheTarget) {
   RecordProperty("opened", opened);
 }
 
+TEST_F(SafePath, UnlinkNeverFollowsASwappedParent) {
+  Link(P("/secret"), "/svc/run", kNobody);
+  PathError e;
+  EXPECT_FALSE(UnlinkSafely(P("/svc/run/shadow"), &e));
+  EXPECT_EQ(ELOOP, e.err);
+  EXPECT_EQ("root-only\n", Slurp("/secret/shadow"));
+  Write("/svc/ready", "", 0644);
+  EXPECT_TRUE(UnlinkSafely(P("/svc/ready"), &e)) << e.text;
+  struct stat st;
+  EXPECT_NE(0, lstat(P("/svc/ready").c_str(), &st));
+  EXPECT_TRUE(UnlinkSafely(P("/svc/ready"), &e)) << e.text;      // already gone
+  EXPECT_TRUE(UnlinkSafely(P("/nodir/ready"), &e)) << e.text;    // no directory
+}
+
 TEST(SafePathWho, NamesWhoElseCanWrite) {
   struct stat st {};
   st.st_uid = 0;

@@ -77,6 +77,11 @@ bool OpenBeside(int dir, bool dir_trusted, const std::string& name, const OpenRe
 bool ReadSafely(const std::string& path, size_t max, std::string* content, PathError* error,
                 struct stat* st = nullptr);
 
+// Removes path's last component (never a directory) from its directory,
+// reached under the rules above, so a swapped parent cannot make steward
+// remove a file elsewhere. A path that does not exist is not an error.
+bool UnlinkSafely(const std::string& path, PathError* error);
+
 // Who may write it: empty when the file st (and its directory's trust) is
 // writable only by root, steward's own user or allowed_uid (the service's
 // user for its env_file; (uid_t)-1 for none), else the reason, e.g.

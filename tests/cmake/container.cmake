@@ -23,7 +23,7 @@ set(STEWARD_DOCKER_CASES
   Dockerfiles:dockerfiles HealthcheckCtlHealth:health StopIsOrderedAndGraceful:stop
   RunItJobControlAndCtrlC:tty ReadOnlyRootWithTmpfsRun:readonly ExitCodes:exitcodes
   InitPathDropInForDockerInit:init StopWithCollectorDown:collectordown
-  StopBudgetShortensALongGrace:budget)
+  StopBudgetShortensALongGrace:budget NonRootUserWithFileSinks:user)
 foreach(c ${STEWARD_DOCKER_CASES})
   string(REPLACE ":" ";" parts ${c})
   list(GET parts 0 name)

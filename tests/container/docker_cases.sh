@@ -267,3 +267,31 @@ case_init() {
   stop_and_check "$tag-init"
   grep -q "got TERM" "$work/$tag-init.log" || fail "SIGTERM was not forwarded"
 }
+
+# Issue 24: docker run --user 1000:1000 with a tmpfs /tmp and two file
+# sinks, one where uid 1000 cannot write (/var/log/steward: no /var in the
+# image, / is root's) and one where it can: every numbered line reaches
+# docker logs and the writable file, ctl status (as uid 1000) names the
+# problem, and docker stop takes its normal time.
+case_user() {
+  mkdir -p "$work/bare/etc/services"
+  printf '%s\n' '[[log.sink]]' 'name = "locked"' 'type = "file"' 'path = "/var/log/steward/{service}.log"' \
+    '[[log.sink]]' 'name = "mine"' 'type = "file"' 'path = "/tmp/logs/{service}.log"' \
+    >"$work/bare/etc/steward.toml"
+  printf '%s\n' 'command = "i=1; while [ $$i -le 2000 ]; do echo n-$$i; i=$$((i+1)); done; echo counter: up; while :; do sleep 1; done"' \
+    >"$work/bare/etc/services/counter.toml"
+  bare_image "$tag"
+  run_d "$tag" --user 1000:1000 --tmpfs /tmp "$tag"
+  wait_for 60 logs_have "$tag" "counter: up" || { docker logs "$tag"; fail "counter never came up"; }
+  wait_for 30 logs_have "$tag" "counter | n-2000" || { docker logs "$tag" | tail; fail "the console lost lines"; }
+  local n
+  n=$(docker logs "$tag" 2>&1 | grep -c "counter | n-")
+  [ "$n" = 2000 ] || fail "docker logs has $n of 2000 numbered lines"
+  wait_for 30 sh -c "[ \"\$(docker exec $tag /bin/busybox grep -c n- /tmp/logs/counter.log)\" = 2000 ]" ||
+    fail "the writable file sink does not have every line"
+  docker exec --user 1000:1000 "$tag" /usr/sbin/steward ctl status >"$work/status" 2>&1 || true
+  sed 's/^/  /' "$work/status"
+  grep -q "/var/log/steward" "$work/status" || fail "ctl status does not show the locked sink's problem"
+  docker exec "$tag" /bin/ps | grep -v "ps$" | sed 's/^/  /'
+  stop_and_check "$tag" 4000
+}

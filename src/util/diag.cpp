@@ -22,6 +22,8 @@ void SetOwnLineSink(OwnLineSink sink, void* ctx) {
   g_sink_ctx = ctx;
 }
 
+bool SendOwnLine(std::string_view line) { return g_sink && g_sink(g_sink_ctx, line); }
+
 void SetLoopStderr(LoopStderr* s) { g_loop_stderr = s; }
 
 void SetVerbosity(int verbosity) { g_verbosity = verbosity; }
@@ -35,14 +37,11 @@ void Emit(Level level, std::string_view text) {
   static const char* const kNames[] = {"error", "warning", "info", "debug"};
   std::string line = fmt::format("steward: {}: {}\n", kNames[int(level)], text);
   int saved = errno;
-  // To the forwarder as a record of service `steward` while one runs; else
-  // PID 1's loop never waits for stderr's reader; anywhere else (start-up,
-  // --check, ctl, a forked child) a blocking write is what a program does.
-  if (g_sink && g_sink(g_sink_ctx, line)) {
-    errno = saved;
-    return;
-  }
-  if (!g_loop_stderr || !g_loop_stderr->Take(text, line))
+  // PID 1's loop limits repeats, then hands the line to the forwarder (a
+  // record of service `steward`) or to stderr without ever waiting for its
+  // reader. Anywhere else (start-up, --check, ctl, a forked child) the
+  // forwarder if one listens, else a blocking write, as any program does.
+  if (!(g_loop_stderr && g_loop_stderr->Take(text, line)) && !SendOwnLine(line))
     WriteAll(STDERR_FILENO, line);  // stderr gone: nothing sensible left to do
   errno = saved;
 }

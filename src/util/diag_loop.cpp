@@ -63,7 +63,9 @@ bool LoopStderr::Take(std::string_view text, std::string_view line) {
   return true;
 }
 
+// To the forwarder while it takes steward's own lines, else to stderr.
 void LoopStderr::Push(std::string_view line) {
+  if (SendOwnLine(line)) return;
   if (queue_.Push(line) && !io_.active()) io_.Start();
 }
 

@@ -59,3 +59,11 @@ add_test(NAME Packaging.HotCodeLaidOutTogether
          COMMAND ${STEWARD_PACKAGING_TESTS}/layout_test.sh $<TARGET_FILE:steward>)
 set_tests_properties(Packaging.HotCodeLaidOutTogether PROPERTIES
   LABELS packaging SKIP_RETURN_CODE 77 TIMEOUT 60)
+
+# Every test that builds or runs with podman holds one lock: two podman
+# builds at once under ctest -j race in podman's image store ("layer not
+# known").
+set_tests_properties(Container.PodmanStopIsOrderedAndGraceful Container.KubePlayPodConfigMapProbesGrace
+  Container.KubeConfigMapLiveUpdate Container.ReadmeDockerfileOnEveryBaseImage
+  Packaging.MigratingDockerfile Packaging.DockerfileExamples
+  PROPERTIES RESOURCE_LOCK podman)

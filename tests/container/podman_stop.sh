@@ -39,7 +39,7 @@ svc() {  # name, depends_on list
 depends_on = [$2]
 stop_grace_period = "5s"
 command = """
-trap 'echo "$1: finishing"; sleep 0.3; echo "$1: done"; exit 0' TERM
+trap 'echo "$1: finishing"; echo "$1: finishing" >>/tmp/order; sleep 0.3; echo "$1: done" >>/tmp/order; echo "$1: done"; exit 0' TERM
 echo "$1: up"
 touch /tmp/$1.ready
 while :; do sleep 1 & wait \$\$!; done
@@ -95,6 +95,12 @@ for s in web app db; do
   [ -n "$(line "$s: done")" ] || { echo "FAIL: $s did not finish its work"; fail=1; }
   [ -n "$(line "steward: info: $s: stopped (exited with status 0)")" ] || { echo "FAIL: $s not stopped cleanly"; fail=1; }
 done
+# The order of events: the services' own appends to one file in the
+# container. The log interleaves different services' pipes as the
+# forwarder reads them, which proves nothing across services.
+order=$(podman cp "$name:/tmp/order" - | tar -xO)
+echo "order in the container:" $order
+line() { grep -n -- "$1" <<<"$order" | head -1 | cut -d: -f1; }
 if [ $fail = 0 ]; then
   [ "$(line 'web: done')" -lt "$(line 'app: finishing')" ] || { echo "FAIL: app stopped before web finished"; fail=1; }
   [ "$(line 'app: done')" -lt "$(line 'db: finishing')" ] || { echo "FAIL: db stopped before app finished"; fail=1; }

@@ -39,7 +39,7 @@ grep -q '^COPY services/' <<<"$dockerfile" || { echo "FAIL: no Dockerfile in REA
 mkdir -p "$work/base/bin" "$work/base/tmp" "$work/base/usr/local/bin"
 chmod 1777 "$work/base/tmp"
 cp /bin/busybox "$work/base/bin/busybox"
-for a in sh sleep echo; do ln -s busybox "$work/base/bin/$a"; done
+for a in sh sleep echo touch; do ln -s busybox "$work/base/bin/$a"; done
 printf '#!/bin/sh\necho "my-app: running"\n' >"$work/base/usr/local/bin/my-app"
 chmod 755 "$work/base/usr/local/bin/my-app"
 printf 'FROM scratch\nENV PATH=/usr/local/bin:/usr/sbin:/bin\nCOPY bin/ /bin/\nCOPY tmp/ /tmp/\nCOPY usr/ /usr/\n' \
@@ -54,7 +54,11 @@ podman build -q -t "localhost/$tag-base-netbase" -f "$work/base/Containerfile" "
 # The user's context: steward and one service.
 mkdir -p "$work/app/services"
 cp "$steward" "$work/app/steward"
-printf 'command = "echo web: up; while :; do sleep 1; done"\n' >"$work/app/services/web.toml"
+# Ready by a file it makes after its first line: the main program (CMD)
+# starts once web is ready, so web's line is written before my-app's exit
+# starts the stop.
+printf 'command = "echo web: up; touch /tmp/web.up; while :; do sleep 1; done"\n[ready]\nfile = "/tmp/web.up"\n' \
+  >"$work/app/services/web.toml"
 chmod -R go-w "$work/app/services"
 
 fail=0

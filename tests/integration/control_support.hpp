@@ -2,6 +2,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sched.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -95,6 +96,10 @@ struct CtlResult {
 
 struct CtlOptions {
   bool as_nobody = false;
+  // As `docker exec --user UID:GID` would run it: in the mount namespace of
+  // process ns_of (0: the test's), as uid/gid (-1: the test's), no groups.
+  pid_t ns_of = 0;
+  int uid = -1, gid = -1;
   std::string argv0;  // run under this path instead of the steward binary (stewardctl)
   std::map<std::string, std::string> env;
 };
@@ -119,6 +124,12 @@ inline CtlResult Ctl(const std::vector<std::string>& args, const CtlOptions& o =
     dup2(fe, 2);
     for (auto& [k, v] : o.env) setenv(k.c_str(), v.c_str(), 1);
     if (o.as_nobody && (setgroups(0, nullptr) < 0 || setgid(kNogroup) < 0 || setuid(kNobody) < 0))
+      _exit(125);
+    if (o.ns_of > 0) {
+      int ns = open(("/proc/" + std::to_string(o.ns_of) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
+      if (ns < 0 || setns(ns, CLONE_NEWNS) < 0) _exit(125);
+    }
+    if (o.uid >= 0 && (setgroups(0, nullptr) < 0 || setgid(gid_t(o.gid)) < 0 || setuid(uid_t(o.uid)) < 0))
       _exit(125);
     execv(argv[0], argv.data());
     _exit(126);

@@ -102,11 +102,18 @@ TEST(NonRoot, RunsAsPid1WithItsOwnRuntimeDirControlSocketAndServices) {
                                  "=`, or set syslog_socket = \"\" in [log] to not offer one)")
                     .size())
       << p.Stderr();
-  // /run/steward cannot be made (root's /run): the socket is in /tmp/steward-1000.
+  // /run/steward cannot be made (root's /run): the socket is in
+  // /tmp/steward-1000. ctl runs as a user would, as uid 1000 in steward's
+  // mount namespace (`docker exec --user 1000:1000`): root's ctl refuses a
+  // directory uid 1000 owns.
   std::string run = "/proc/" + std::to_string(p.pid()) + "/root/tmp/steward-1000";
+  controlled::CtlOptions as_steward;
+  as_steward.ns_of = p.pid();
+  as_steward.uid = kUid;
+  as_steward.gid = kGid;
   CtlResult r;
   ASSERT_TRUE(WaitFor([&] {
-    r = Ctl({"--runtime-dir", run, "health"});
+    r = Ctl({"health"}, as_steward);
     return r.code == 0;
   })) << r.out << r.err << p.Stderr();
   EXPECT_EQ("healthy: 2 services up and ready\n", r.out);

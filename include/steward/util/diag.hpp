@@ -49,6 +49,8 @@ void Debug(fmt::format_string<Args...> f, Args&&... args) {
 // to stderr as without a sink. nullptr: stderr only.
 using OwnLineSink = bool (*)(void* ctx, std::string_view line);
 void SetOwnLineSink(OwnLineSink sink, void* ctx);
+// Hands line to the own-line sink; false when none is set or it refused.
+bool SendOwnLine(std::string_view line);
 
 // "call(arg): strerror(errno)", the shape of every syscall error.
 std::string SysError(std::string_view call, std::string_view arg, int err);

@@ -64,7 +64,7 @@ CONF
 step "podman build (PORT is not set at build time)"
 podman build -t "$tag" "$ctx" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "podman build failed"; }
 { grep -E "steward: (warning|error)" "$work/build.log" || true; } | sed "s/^/  | /"
-grep -q "steward: warning: /etc/services/app.toml:[0-9]*:[0-9]*: variable 'PORT' is not set" \
+grep -q "steward: warning: /etc/services.d/app.toml:[0-9]*:[0-9]*: variable 'PORT' is not set" \
   "$work/build.log" || { cat "$work/build.log"; fail "the build did not warn about PORT with its place"; }
 
 step "a container runtime that works here"

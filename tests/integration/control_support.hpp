@@ -96,8 +96,9 @@ struct CtlResult {
 
 struct CtlOptions {
   bool as_nobody = false;
-  // As `docker exec --user UID:GID` would run it: in the mount namespace of
-  // process ns_of (0: the test's), as uid/gid (-1: the test's), no groups.
+  // As `docker exec --user UID:GID` runs it: in the PID and mount
+  // namespaces of process ns_of (0: the test's), as uid/gid (-1: the
+  // test's), with no supplementary groups.
   pid_t ns_of = 0;
   int uid = -1, gid = -1;
   std::string argv0;  // run under this path instead of the steward binary (stewardctl)
@@ -126,8 +127,20 @@ inline CtlResult Ctl(const std::vector<std::string>& args, const CtlOptions& o =
     if (o.as_nobody && (setgroups(0, nullptr) < 0 || setgid(kNogroup) < 0 || setuid(kNobody) < 0))
       _exit(125);
     if (o.ns_of > 0) {
-      int ns = open(("/proc/" + std::to_string(o.ns_of) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
-      if (ns < 0 || setns(ns, CLONE_NEWNS) < 0) _exit(125);
+      // A PID namespace applies to children: ctl runs in a grandchild, so
+      // that the namespace's /proc shows it (ASan reads /proc/self).
+      std::string ns = "/proc/" + std::to_string(o.ns_of) + "/ns/";
+      int pidns = open((ns + "pid").c_str(), O_RDONLY | O_CLOEXEC);
+      int mnt = open((ns + "mnt").c_str(), O_RDONLY | O_CLOEXEC);
+      if (pidns < 0 || mnt < 0 || setns(pidns, CLONE_NEWPID) < 0 || setns(mnt, CLONE_NEWNS) < 0)
+        _exit(125);
+      pid_t c = fork();
+      if (c < 0) _exit(125);
+      if (c > 0) {
+        int cst;
+        if (waitpid(c, &cst, 0) < 0) _exit(125);
+        _exit(WIFEXITED(cst) ? WEXITSTATUS(cst) : 128 + WTERMSIG(cst));
+      }
     }
     if (o.uid >= 0 && (setgroups(0, nullptr) < 0 || setgid(gid_t(o.gid)) < 0 || setuid(uid_t(o.uid)) < 0))
       _exit(125);

@@ -103,9 +103,9 @@ TEST(NonRoot, RunsAsPid1WithItsOwnRuntimeDirControlSocketAndServices) {
                     .size())
       << p.Stderr();
   // /run/steward cannot be made (root's /run): the socket is in
-  // /tmp/steward-1000. ctl runs as a user would, as uid 1000 in steward's
-  // mount namespace (`docker exec --user 1000:1000`): root's ctl refuses a
-  // directory uid 1000 owns.
+  // /tmp/steward-1000. ctl runs as `docker exec --user 1000:1000` would, in
+  // steward's namespaces as uid 1000: root's ctl refuses a directory uid
+  // 1000 owns.
   std::string run = "/proc/" + std::to_string(p.pid()) + "/root/tmp/steward-1000";
   controlled::CtlOptions as_steward;
   as_steward.ns_of = p.pid();

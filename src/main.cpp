@@ -27,7 +27,7 @@
 #include "steward/config/options.hpp"
 #include "steward/pid1/procs.hpp"
 #include "steward/pid1/runtime.hpp"
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 #include "steward/pid1/process_host.hpp"
 #include "steward/tools/supervisord.hpp"
 #include "steward/tools/probe.hpp"

@@ -8,7 +8,7 @@
 #include <climits>
 
 #include "config_read.hpp"
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 #include "steward/config/privileges.hpp"
 #include "steward/config/users.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 
 namespace steward {
 

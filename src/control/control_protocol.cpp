@@ -8,11 +8,11 @@
 #include <algorithm>
 
 #include "steward/control/control.hpp"
-#include "steward/pid1/exit_status.hpp"
-#include "steward/log/sinks/format.hpp"
+#include "steward/util/exit_status.hpp"
+#include "steward/util/json.hpp"
 #include "steward/config/parse.hpp"
 #include "steward/pid1/probes.hpp"
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 
 namespace steward {
 
@@ -185,7 +185,7 @@ std::string FormatStatusJson(const std::vector<ServiceStatus>& services,
                              const std::vector<SinkDrops>& sinks) {
   auto str = [](std::string_view s) {
     std::string out;
-    log::AppendJsonString(s, &out);
+    AppendJsonString(s, &out);
     return out;
   };
   std::string out = "{\"services\":[";

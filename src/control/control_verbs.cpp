@@ -7,7 +7,7 @@
 #include "steward/config/graph.hpp"
 #include "steward/config/parse.hpp"
 #include "steward/control/control.hpp"
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 
 namespace steward {
 

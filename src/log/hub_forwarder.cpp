@@ -11,7 +11,7 @@
 #include <algorithm>
 
 #include "steward/util/diag.hpp"
-#include "steward/pid1/exit_status.hpp"
+#include "steward/util/exit_status.hpp"
 #include "steward/log/forwarder/forwarder.hpp"
 
 namespace steward::log {

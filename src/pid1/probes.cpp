@@ -18,7 +18,7 @@
 
 #include "steward/util/diag.hpp"
 #include "steward/util/safe_path.hpp"
-#include "steward/pid1/exit_status.hpp"
+#include "steward/util/exit_status.hpp"
 
 namespace steward {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "steward/pid1/daemon.hpp"
-#include "steward/pid1/exit_status.hpp"
+#include "steward/util/exit_status.hpp"
 #include "steward/pid1/procs.hpp"
 #include "steward/pid1/process_host.hpp"
 #include "steward/util/diag.hpp"

@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "steward/util/diag.hpp"
-#include "steward/pid1/exit_status.hpp"
-#include "steward/pid1/signals.hpp"
+#include "steward/util/exit_status.hpp"
+#include "steward/util/signals.hpp"
 
 namespace steward {
 

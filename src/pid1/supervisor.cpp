@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "steward/pid1/exit_status.hpp"
-#include "steward/pid1/signals.hpp"
+#include "steward/util/exit_status.hpp"
+#include "steward/util/signals.hpp"
 #include "supervisor_slot.hpp"
 #include "steward/util/diag.hpp"
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 #include "steward/tools/supervisord.hpp"
 
 namespace steward::tools {

@@ -14,7 +14,7 @@
 #include <ev.h>
 #include <fmt/format.h>
 
-#include "steward/log/sinks/dns.hpp"
+#include "steward/util/dns.hpp"
 #include "steward/util/fd.hpp"
 
 namespace steward::tools {
@@ -62,7 +62,7 @@ bool Resolve(const std::string& host, int64_t deadline, std::string* ip, std::st
     *ip = "127.0.0.1";
     return true;
   }
-  if (log::IsNumericAddress(host)) {
+  if (IsNumericAddress(host)) {
     *ip = host;
     return true;
   }
@@ -73,7 +73,7 @@ bool Resolve(const std::string& host, int64_t deadline, std::string* ip, std::st
   }
   bool done = false, ok = false;
   {
-    log::DnsLookup lookup(loop);
+    DnsLookup lookup(loop);
     lookup.Start(host, [&](bool good, const std::string& text) {
       done = true;
       ok = good;

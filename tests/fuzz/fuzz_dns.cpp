@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "steward/log/sinks/dns.hpp"
+#include "steward/util/dns.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -14,13 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (uint16_t type : {steward::log::kTypeA, steward::log::kTypeAAAA}) {
     std::vector<std::string> addresses;
     int rcode = 0;
-    if (steward::log::ParseResponse(in, id, type, &addresses, &rcode)) {
+    if (steward::ParseResponse(in, id, type, &addresses, &rcode)) {
       for (const std::string& a : addresses) {
         if (!steward::log::IsNumericAddress(a)) abort();
       }
     }
   }
-  steward::log::ResolvConf rc = steward::log::ParseResolvConf(in);
+  steward::ResolvConf rc = steward::ParseResolvConf(in);
   steward::log::SearchNames("collector", rc);
   steward::log::LookupHosts(in, "collector");
   return 0;

@@ -21,7 +21,7 @@
 #include "steward/config/config.hpp"
 #include "steward/log/hub.hpp"
 #include "steward/pid1/probes.hpp"
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 #include "steward/pid1/spawn.hpp"
 #include "steward/pid1/supervisor.hpp"
 #include "steward/pid1/volume_watch.hpp"

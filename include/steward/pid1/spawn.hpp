@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "steward/config/config.hpp"
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 
 namespace steward {
 

@@ -22,7 +22,7 @@
 #include "steward/log/sinks/net_sink.hpp"
 #include "steward/log/outbox.hpp"
 #include "steward/log/protocol.hpp"
-#include "steward/log/forwarder/record.hpp"
+#include "steward/log/record.hpp"
 #include "steward/log/forwarder/ring.hpp"
 #include "steward/log/forwarder/tail.hpp"
 #include "steward/log/sinks/sink.hpp"

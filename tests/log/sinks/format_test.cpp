@@ -1,4 +1,5 @@
 #include "steward/log/sinks/format.hpp"
+#include "steward/util/json.hpp"
 
 #include <stdlib.h>
 #include <time.h>

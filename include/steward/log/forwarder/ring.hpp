@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "steward/log/forwarder/record.hpp"
+#include "steward/log/record.hpp"
 
 namespace steward::log {
 

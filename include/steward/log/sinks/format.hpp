@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "steward/log/forwarder/record.hpp"
+#include "steward/log/record.hpp"
 
 namespace steward::log {
 
@@ -55,9 +55,6 @@ void AppendRaw(std::string_view line, std::string* out);
 // records. Always valid JSON: control bytes become \uXXXX (or \n, \t, ...)
 // and each byte of invalid UTF-8 becomes \ufffd.
 void AppendJson(const Record& r, std::string_view service, std::string* out);
-
-// A JSON string literal with the escaping above, quotes included.
-void AppendJsonString(std::string_view s, std::string* out);
 
 // File sink: `TIME NAME STREAM line` and a newline.
 void AppendFileLine(const Record& r, std::string* out);

@@ -37,7 +37,7 @@
 
 #include "steward/config/config.hpp"
 #include "steward/util/fd.hpp"
-#include "steward/log/sinks/dns.hpp"
+#include "steward/util/dns.hpp"
 #include "steward/log/sinks/endpoint.hpp"
 #include "steward/log/sinks/relp.hpp"
 #include "steward/log/sinks/sink.hpp"

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "steward/log/forwarder/record.hpp"
+#include "steward/log/record.hpp"
 #include "steward/log/sinks/sink_error.hpp"
 
 namespace steward::log {

@@ -1,4 +1,4 @@
-#include "steward/pid1/exit_status.hpp"
+#include "steward/util/exit_status.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 
 #include <gtest/gtest.h>
 

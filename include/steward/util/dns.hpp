@@ -19,7 +19,7 @@
 
 #include "steward/util/fd.hpp"
 
-namespace steward::log {
+namespace steward {
 
 struct ResolvConf {
   std::vector<std::string> nameservers;  // addresses; 127.0.0.1 when none is listed
@@ -92,4 +92,4 @@ class DnsLookup {
   ev_timer timer_{};
 };
 
-}  // namespace steward::log
+}  // namespace steward

@@ -1,11 +1,11 @@
 // Decoding of wait(2) statuses into what steward reports and exits with.
-#include "steward/pid1/exit_status.hpp"
+#include "steward/util/exit_status.hpp"
 
 #include <sys/wait.h>
 
 #include <fmt/format.h>
 
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 
 namespace steward {
 

@@ -1,4 +1,4 @@
-#include "steward/log/sinks/dns.hpp"
+#include "steward/util/dns.hpp"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-namespace steward::log {
+namespace steward {
 
 namespace {
 
@@ -315,4 +315,4 @@ void DnsLookup::OnTimer(struct ev_loop*, ev_timer* w, int) {
   self->Next();
 }
 
-}  // namespace steward::log
+}  // namespace steward

@@ -1,5 +1,5 @@
 // Signal names and numbers, and the signal state steward inherits and restores.
-#include "steward/pid1/signals.hpp"
+#include "steward/util/signals.hpp"
 
 #include <fmt/format.h>
 #include <string.h>

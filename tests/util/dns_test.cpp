@@ -1,4 +1,4 @@
-#include "steward/log/sinks/dns.hpp"
+#include "steward/util/dns.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-namespace steward::log {
+namespace steward {
 namespace {
 
 TEST(Dns, ParseResolvConf) {
@@ -217,4 +217,4 @@ TEST_F(DnsLookupTest, NoServerMeansAnError) {
 }
 
 }  // namespace
-}  // namespace steward::log
+}  // namespace steward

@@ -1,4 +1,4 @@
-#include "steward/log/forwarder/record.hpp"
+#include "steward/log/record.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // A log record's names and its binary form for the spool (EncodeRecord).
-#include "steward/log/forwarder/record.hpp"
+#include "steward/log/record.hpp"
 
 #include <string.h>
 #include <time.h>

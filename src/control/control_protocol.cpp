@@ -11,7 +11,6 @@
 #include "steward/util/exit_status.hpp"
 #include "steward/util/json.hpp"
 #include "steward/config/parse.hpp"
-#include "steward/pid1/probes.hpp"
 #include "steward/util/signals.hpp"
 
 namespace steward {

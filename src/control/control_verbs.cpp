@@ -1,10 +1,10 @@
 // The ctl verbs as one table: each row is a verb's name, its usage line,
-// the options and arguments it takes, and what PID 1 does with it.
+// and the options and arguments it takes. What PID 1 does with each verb is
+// its own table, in src/pid1/control_context.cpp.
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "steward/config/graph.hpp"
 #include "steward/config/parse.hpp"
 #include "steward/control/control.hpp"
 #include "steward/util/signals.hpp"
@@ -14,63 +14,6 @@ namespace steward {
 namespace {
 
 using Verb = CtlRequest::Verb;
-
-// ---- what PID 1 does with each verb (the server's side of a row) ----------
-
-void RunStatus(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
-  std::vector<ServiceStatus> all = sup.Status();
-  std::vector<ServiceStatus> shown;
-  std::string unknown;
-  for (const std::string& name : req.names) {
-    auto it = std::find_if(all.begin(), all.end(),
-                           [&](const ServiceStatus& s) { return s.name == name; });
-    if (it == all.end()) {
-      unknown += (unknown.empty() ? "" : ", ") + name;
-    } else if (std::none_of(shown.begin(), shown.end(),
-                            [&](const ServiceStatus& s) { return s.name == name; })) {
-      shown.push_back(*it);
-    }
-  }
-  if (!unknown.empty())
-    return done(2, fmt::format("unknown service: {} (see steward ctl status)\n", unknown));
-  if (req.names.empty()) shown = std::move(all);
-  // Sinks belong to the whole steward: listed when no service is named.
-  std::vector<SinkDrops> sinks;
-  if (req.names.empty() || req.json) {
-    for (const SinkConfig& s : sup.config().global.log.sinks)
-      sinks.push_back({s.name, sup.Dropped(s.name), sup.SinkProblem(s.name)});
-  }
-  done(0, req.json ? FormatStatusJson(shown, sinks) : FormatStatusTable(shown, sinks));
-}
-
-void RunStart(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
-  sup.ControlStart(req.names, req.wait, std::move(done));
-}
-void RunStop(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
-  sup.ControlStop(req.names, req.wait, std::move(done));
-}
-void RunRestart(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
-  sup.ControlRestart(req.names, req.wait, req.with_dependents, std::move(done));
-}
-void RunSignal(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
-  sup.ControlSignal(req.signal, req.names, std::move(done));
-}
-void RunReload(Supervisor& sup, const CtlRequest&, ControlDone& done, const ControlTake&) {
-  sup.ControlReload(std::move(done));
-}
-void RunHealth(Supervisor& sup, const CtlRequest&, ControlDone& done, const ControlTake&) {
-  sup.ControlHealth(std::move(done));
-}
-void RunShutdown(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake&) {
-  done(0, "stopping\n");
-  sup.ControlShutdown(req.exit_code);
-}
-void RunLogs(Supervisor& sup, const CtlRequest& req, ControlDone& done, const ControlTake& take) {
-  sup.ControlLogs(req.names[0], req.lines, req.follow, std::move(done), take);
-}
-void RunGraph(Supervisor& sup, const CtlRequest&, ControlDone& done, const ControlTake&) {
-  done(0, GraphDot(sup.config()));
-}
 
 using Words = VerbSpec::Words;
 constexpr unsigned kJson = VerbSpec::kJson, kNoWait = VerbSpec::kNoWait,
@@ -114,29 +57,30 @@ bool ParseCount(const std::string& v, uint64_t max, std::string_view what, uint6
 
 }  // namespace
 
-// The table. Adding a verb is one row here (and its Verb enumerator).
+// The table. Adding a verb is one row here (and its Verb enumerator, and
+// its handler in PID 1: src/pid1/control_context.cpp).
 const VerbSpec kVerbTable[] = {
     {"status", Verb::kStatus, "status [NAME...] [--json]     state, pid, uptime, restarts, ready, health, last exit",
-     kJson, Words::kAnyNames, RunStatus},
+     kJson, Words::kAnyNames},
     {"start", Verb::kStart, "start NAME... [--no-wait]     start services and their dependencies; wait until up",
-     kNoWait, Words::kSomeNames, RunStart},
+     kNoWait, Words::kSomeNames},
     {"stop", Verb::kStop, "stop NAME... [--no-wait]      stop services and what depends on them; wait until down",
-     kNoWait, Words::kSomeNames, RunStop},
+     kNoWait, Words::kSomeNames},
     {"restart", Verb::kRestart, "restart NAME... [--no-wait] [--with-dependents]\n"
      "                                stop, then start again (only NAME; its dependents too with --with-dependents)",
-     kNoWait | kWithDependents, Words::kSomeNames, RunRestart},
+     kNoWait | kWithDependents, Words::kSomeNames},
     {"signal", Verb::kSignal, "signal SIG NAME...            send a signal (TERM, SIGUSR1, 10, ...) to services",
-     kDashSig, Words::kSignalAndNames, RunSignal},
+     kDashSig, Words::kSignalAndNames},
     {"reload", Verb::kReload, "reload                        read the configuration again (as SIGHUP)",
-     0, Words::kNone, RunReload},
+     0, Words::kNone},
     {"health", Verb::kHealth, "health                        exit 0 when every service is up, ready and healthy",
-     0, Words::kNone, RunHealth},
+     0, Words::kNone},
     {"shutdown", Verb::kShutdown, "shutdown [--exit-code N]      start the stop sequence",
-     kExitCode, Words::kNone, RunShutdown},
+     kExitCode, Words::kNone},
     {"logs", Verb::kLogs, "logs NAME [-n N] [-f]         recent lines of a service, syslog tag or steward",
-     kLines | kFollow, Words::kOneName, RunLogs},
+     kLines | kFollow, Words::kOneName},
     {"graph", Verb::kGraph, "graph                         the dependency graph in Graphviz DOT",
-     0, Words::kNone, RunGraph},
+     0, Words::kNone},
 };
 
 const VerbSpec* FindVerb(std::string_view name) {
@@ -230,12 +174,6 @@ const char* CtlUsage() {
     return t;
   }();
   return text.c_str();
-}
-
-void RunVerb(Supervisor& sup, const CtlRequest& req, ControlDone done, const ControlTake& take) {
-  for (const VerbSpec& v : kVerbTable) {
-    if (v.verb == req.verb) return v.run(sup, req, done, take);
-  }
 }
 
 }  // namespace steward

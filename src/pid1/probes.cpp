@@ -233,11 +233,6 @@ void ReadinessProbe::OnConnect() {
   if (soerr == 0) Ready();
 }
 
-const char* HealthName(Health h) {
-  static const char* const kNames[] = {"-", "starting", "healthy", "unhealthy"};
-  return kNames[int(h)];
-}
-
 HealthProbe::HealthProbe(struct ev_loop* loop, const ServiceConfig& cfg, HelperRunner* runner,
                          std::function<void()> on_unhealthy)
     : loop_(loop), cfg_(cfg), runner_(runner), on_unhealthy_(std::move(on_unhealthy)) {

@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "steward/config/env_file.hpp"
-#include "steward/control/control.hpp"
+#include "steward/pid1/control_context.hpp"
+#include "steward/pid1/control_server.hpp"
 #include "steward/pid1/daemon.hpp"
 #include "steward/pid1/procs.hpp"
 #include "steward/util/diag.hpp"
@@ -34,7 +35,7 @@ int RunInit(struct ev_loop* loop, SupervisorSettings settings, Config config,
             const InheritedSignals* signals, ConfigReader read) {
   LoopStderr own_stderr(loop);  // from here to the exit, no message blocks PID 1 (diag_loop.hpp)
   auto host = std::make_unique<ProcessHost>(loop, settings, signals, std::move(read));
-  Supervisor sup(std::move(settings), std::move(config), host.get());
+  Supervisor sup(std::move(settings), std::move(config), {host.get(), host.get(), host.get()});
   int code = host->Run(&sup);
   host.reset();  // before the Services its probes refer to
   return code;
@@ -84,7 +85,9 @@ int ProcessHost::Run(Supervisor* sup) {
 
   // `steward ctl` works from the first moment, also while stopping.
   if (!settings_.wrapper_mode && !settings_.runtime_dir.empty()) {
-    control_ = std::make_unique<ControlServer>(loop_, sup, settings_.runtime_dir + "/control.sock",
+    verbs_ = std::make_unique<ControlContext>(sup, logs_.get());
+    control_ = std::make_unique<ControlServer>(loop_, verbs_.get(),
+                                               settings_.runtime_dir + "/control.sock",
                                                config.global.control_gid);
     std::string err;
     if (!control_->Start(&err)) {
@@ -311,12 +314,15 @@ void ProcessHost::SetTimer(Service& s, Clock::duration after) { ProcOf(s).timer.
 
 void ProcessHost::CancelTimer(Service& s) { ProcOf(s).timer.Stop(); }
 
-void ProcessHost::ServiceMoved(Service& s, State old) {
+// Inside the Service's transition: the probes follow it, then the
+// Supervisor logs and records it.
+void ProcessHost::StateChanged(Service& s, State old) {
   WarnIfDaemonized(s, old);
   Proc& p = ProcOf(s);
   if (old == State::kRunning) p.ready->End();
   if (old == State::kReady) p.health->End();
   if (s.state() == State::kReady) p.health->Begin(p.req);
+  sup_->OnServiceMoved(s, old);
 }
 
 Health ProcessHost::HealthOf(const Service& s) const { return ProcOf(s).health->health(); }
@@ -347,21 +353,6 @@ void ProcessHost::DrainLogs(Clock::time_point deadline) {
 }
 
 void ProcessHost::Exit() { ev_break(loop_, EVBREAK_ALL); }
-
-uint64_t ProcessHost::Dropped(const std::string& sink) const {
-  return logs_ ? logs_->Dropped(sink) : 0;
-}
-
-std::string ProcessHost::SinkProblem(const std::string& sink) const {
-  return logs_ ? logs_->Problem(sink) : "";
-}
-
-bool ProcessHost::TailLogs(const std::string& service, bool configured, int lines, bool follow,
-                           UniqueFd* client) {
-  if (!logs_) return false;
-  logs_->Tail(service, configured, lines, follow, std::move(*client));
-  return true;
-}
 
 // ---- helpers ----------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 #include <errno.h>
 
 #include "steward/config/config_volume.hpp"
-#include "steward/control/control.hpp"
+#include "steward/pid1/control_server.hpp"
 #include "steward/pid1/process_host.hpp"
 #include "steward/util/diag.hpp"
 
@@ -83,7 +83,7 @@ void ProcessHost::OnVolumeChanged() {
     return;
   }
   Info("config volume {}: changed; installing it again and reloading", volume_path_);
-  sup_->ControlReload(nullptr);
+  sup_->OnConfigVolumeChanged();
 }
 
 }  // namespace steward

@@ -18,12 +18,6 @@ namespace {
 constexpr Clock::duration kStableRun = std::chrono::seconds(10);
 }  // namespace
 
-const char* StateName(State s) {
-  static const char* const kNames[] = {"stopped", "starting", "running", "ready", "stopping",
-                                       "exited",  "backoff",  "failed",  "blocked"};
-  return kNames[int(s)];
-}
-
 const char* EventName(Event e) {
   static const char* const kNames[] = {"start", "deps-ready", "ready", "exit", "reaped",
                                        "timer", "stop",       "block", "unhealthy"};

@@ -74,10 +74,10 @@ void Supervisor::BeginStop() {
   phase_ = Phase::kStopping;
   if (!settings_.wrapper_mode) Info("stopping: {}", stop_why_);
   for (auto& slot : slots_) slot->svc->SetWant(Want::kDown);
-  Clock::time_point now = host_->Now();
+  Clock::time_point now = services_->Now();
   deadline_at_ = now + settings_.shutdown_timeout;
   kill_at_ = deadline_at_ - DrainReserve(settings_.shutdown_timeout);
-  host_->StartTimer(SupervisorHost::Timer::kDeadline, kill_at_ - now);
+  stop_->StartTimer(StopHost::Timer::kDeadline, kill_at_ - now);
   dirty_ = true;
 }
 
@@ -85,7 +85,7 @@ void Supervisor::BeginStop() {
 // left of the budget is shortened to it, with one warning naming the
 // service (its SIGKILL would otherwise come from the engine, to all).
 void Supervisor::FitInBudget(Service& s) {
-  Clock::duration left = std::max(kill_at_ - host_->Now(), Clock::duration::zero());
+  Clock::duration left = std::max(kill_at_ - services_->Now(), Clock::duration::zero());
   s.LimitGrace(left);
   bool has_process = s.state() == State::kRunning || s.state() == State::kReady;
   if (killed_ || !has_process || s.config().stop_grace_period <= left) return;
@@ -121,8 +121,8 @@ void Supervisor::KillEverything() {
   killed_ = true;
   for (auto& slot : slots_) slot->svc->KillNow();
   if (phase_ == Phase::kLeftovers) {
-    host_->StopTimer(SupervisorHost::Timer::kGrace);
-    host_->SignalLeftovers(SIGKILL);
+    stop_->StopTimer(StopHost::Timer::kGrace);
+    stop_->SignalLeftovers(SIGKILL);
   }
   dirty_ = true;
 }
@@ -131,25 +131,25 @@ void Supervisor::KillEverything() {
 // --grace; steward goes on as soon as nothing is left.
 void Supervisor::BeginLeftovers() {
   phase_ = Phase::kLeftovers;
-  leftovers_grace_ = std::min<Clock::duration>(settings_.grace, kill_at_ - host_->Now());
+  leftovers_grace_ = std::min<Clock::duration>(settings_.grace, kill_at_ - services_->Now());
   int sig = killed_ || leftovers_grace_ <= Clock::duration::zero() ? SIGKILL : SIGTERM;
-  int n = host_->SignalLeftovers(sig);
+  int n = stop_->SignalLeftovers(sig);
   if (n == 0) {
     BeginDrain();
     return;
   }
-  host_->SignalLeftovers(SIGCONT);
+  stop_->SignalLeftovers(SIGCONT);
   if (!settings_.wrapper_mode)
     Info("{} leftover process{}; sent {}", n, n == 1 ? "" : "es", SignalName(sig));
-  if (sig == SIGTERM) host_->StartTimer(SupervisorHost::Timer::kGrace, leftovers_grace_);
+  if (sig == SIGTERM) stop_->StartTimer(StopHost::Timer::kGrace, leftovers_grace_);
 }
 
 void Supervisor::CheckLeftovers() {
-  if (host_->LeftoversGone()) BeginDrain();
+  if (stop_->LeftoversGone()) BeginDrain();
 }
 
 void Supervisor::GraceOver() {
-  int n = host_->SignalLeftovers(SIGKILL);
+  int n = stop_->SignalLeftovers(SIGKILL);
   if (n > 0) Warning("{} leftover process{} still running after {}; sent SIGKILL", n,
                      n == 1 ? "" : "es",
                      FormatDuration(std::chrono::duration_cast<Duration>(leftovers_grace_)));
@@ -159,18 +159,18 @@ void Supervisor::GraceOver() {
 // pipe to end of file and flushes every sink, then steward exits.
 void Supervisor::BeginDrain() {
   phase_ = Phase::kDraining;
-  host_->StopTimer(SupervisorHost::Timer::kDeadline);
-  host_->StopTimer(SupervisorHost::Timer::kGrace);
+  stop_->StopTimer(StopHost::Timer::kDeadline);
+  stop_->StopTimer(StopHost::Timer::kGrace);
   // What is left of the budget: at least its reserved slice, unless a
   // process outlived its SIGKILL (then a moment, still inside Docker's 10 s
   // with the default 9 s): lines written while stopping ("shutting down")
   // are the ones users look for.
-  host_->DrainLogs(std::max(deadline_at_, host_->Now() + std::chrono::milliseconds(250)));
+  stop_->DrainLogs(std::max(deadline_at_, services_->Now() + std::chrono::milliseconds(250)));
 }
 
 void Supervisor::Finish() {
   phase_ = Phase::kDone;
-  host_->Exit();
+  stop_->Exit();
 }
 
 }  // namespace steward

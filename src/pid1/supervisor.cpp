@@ -13,11 +13,12 @@
 
 namespace steward {
 
-Supervisor::Supervisor(SupervisorSettings settings, Config config, SupervisorHost* host)
-    : settings_(std::move(settings)), config_(std::move(config)), host_(host) {
+Supervisor::Supervisor(SupervisorSettings settings, Config config, SupervisorHosts hosts)
+    : settings_(std::move(settings)), config_(std::move(config)), services_(hosts.services),
+      stop_(hosts.stop), reload_host_(hosts.reload) {
   for (const ServiceConfig& cfg : config_.services) {
     auto slot = std::make_unique<Slot>();
-    slot->svc = std::make_unique<Service>(cfg, settings_.kill_mode, this);
+    slot->svc = std::make_unique<Service>(cfg, settings_.kill_mode, services_);
     slots_.push_back(std::move(slot));
   }
   RebuildGraph();
@@ -46,6 +47,16 @@ Supervisor::Slot* Supervisor::SlotOf(const Service& s) {
   return nullptr;  // impossible: every Service is created here
 }
 
+// A Service's pid is its main process from its launch (or the daemon's
+// adoption) until its exit is handled, which is at that process's reap.
+Supervisor::Slot* Supervisor::SlotOfPid(pid_t pid) {
+  if (pid <= 0) return nullptr;
+  for (auto& slot : slots_) {
+    if (slot->svc->pid() == pid) return slot.get();
+  }
+  return nullptr;
+}
+
 Supervisor::Slot* Supervisor::MainSlot() {
   for (auto& slot : slots_) {
     if (slot->svc->config().main && slot->svc->config().enabled) return slot.get();
@@ -67,7 +78,7 @@ void Supervisor::Start() {
 // ---- events: each one records, Settle() acts -------------------------------
 
 void Supervisor::Record(Recorded r) {
-  recorded_.push_back(r);
+  recorded_.push_back(std::move(r));
   dirty_ = true;
 }
 
@@ -79,10 +90,8 @@ void Supervisor::OnSignal(int sig) {
 
 void Supervisor::OnReaped(pid_t pid, int status, bool helper) {
   if (!helper) {
-    if (auto s = by_pid_.find(pid); s != by_pid_.end()) {
-      Slot* slot = s->second;
-      by_pid_.erase(s);
-      host_->ProcessGone(*slot->svc);
+    if (Slot* slot = SlotOfPid(pid)) {
+      services_->ProcessGone(*slot->svc);
       slot->svc->Handle(Event::kExit, status);
     } else if (settings_.log_orphans) {
       Warning("Reaped zombie process with pid={} ({})", pid, DescribeWaitStatus(status));  // tini's -w
@@ -118,12 +127,20 @@ void Supervisor::OnStopEvent(StopEvent e) {
   Record(r);
 }
 
+void Supervisor::OnConfigVolumeChanged() { ControlReload(nullptr); }
+
+void Supervisor::ControlReload(ControlDone done) {
+  Recorded r{Recorded::Kind::kReload};
+  r.done = std::move(done);
+  Record(std::move(r));
+}
+
 void Supervisor::HandleSignal(int sig) {
   Slot* main = MainSlot();
   pid_t main_pid = main ? main->svc->pid() : 0;
   if (settings_.wrapper_mode) {
     // tini's contract: everything goes to the child, nothing is acted on.
-    if (main_pid > 0) Kill(main_pid, main->svc->group_kill(), sig);
+    if (main_pid > 0) services_->Kill(main_pid, main->svc->group_kill(), sig);
     return;
   }
   if (sig == SIGTERM || sig == SIGINT) {
@@ -132,9 +149,9 @@ void Supervisor::HandleSignal(int sig) {
     Dispatch(StopEvent::kShutdown, std::nullopt, fmt::format("received {}", SignalName(sig)));
   } else if (sig == SIGHUP) {
     Info("received SIGHUP: reloading the configuration");
-    ControlReload(nullptr);
+    ReadAndReload(nullptr);
   } else if (main_pid > 0) {
-    Kill(main_pid, main->svc->group_kill(), sig);
+    services_->Kill(main_pid, main->svc->group_kill(), sig);
   } else if (sig == SIGWINCH) {
     Debug("received SIGWINCH; no main program to forward it to");  // each terminal resize
   } else {
@@ -155,11 +172,12 @@ void Supervisor::Settle() {
     // What the handlers recorded, in the order it happened.
     std::vector<Recorded> recorded = std::move(recorded_);
     recorded_.clear();
-    for (const Recorded& r : recorded) {
+    for (Recorded& r : recorded) {
       switch (r.kind) {
         case Recorded::Kind::kSignal: HandleSignal(r.sig); break;
         case Recorded::Kind::kMove: Moved(*r.slot, r.old_state, r.new_state); break;
         case Recorded::Kind::kStopEvent: Dispatch(r.event, r.code, r.why); break;
+        case Recorded::Kind::kReload: ReadAndReload(std::move(r.done)); break;
       }
     }
     // Then what follows from the states now.
@@ -211,24 +229,11 @@ void Supervisor::SettleOne(Slot& slot) {
   }
 }
 
-pid_t Supervisor::Launch(Service& s, LaunchFailure* failure) {
-  pid_t pid = host_->Launch(s, failure);
-  if (pid > 0) by_pid_[pid] = SlotOf(s);
-  return pid;
-}
-
-pid_t Supervisor::AdoptDaemon(Service& s) {
-  pid_t pid = host_->AdoptDaemon(s);
-  if (pid > 0) by_pid_[pid] = SlotOf(s);
-  return pid;
-}
-
-// Called inside the Service's transition: logs it, moves the probes, and
-// records it for Settle(); no policy runs here.
-void Supervisor::StateChanged(Service& s, State old) {
+// Called inside the Service's transition, once the host has moved the
+// probes: logs it and records it for Settle(); no policy runs here.
+void Supervisor::OnServiceMoved(Service& s, State old) {
   Slot* slot = SlotOf(s);
   dirty_ = true;
-  host_->ServiceMoved(s, old);
   // As under tini, wrapper mode says nothing about its one program.
   if (!settings_.wrapper_mode) LogTransition(*slot, old);
   Recorded r{Recorded::Kind::kMove};

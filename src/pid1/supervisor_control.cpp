@@ -1,7 +1,6 @@
 // The control verbs of SPEC §6 as the Supervisor answers them: status,
-// start/stop/restart of a set of services, signal, shutdown, health.
-#include <sys/socket.h>
-
+// start/stop/restart of a set of services, signal, shutdown, health. Pure
+// policy: answers go out through ControlDone, signals through the host.
 #include <algorithm>
 
 #include "steward/pid1/supervisor.hpp"
@@ -12,7 +11,7 @@ namespace steward {
 
 std::vector<ServiceStatus> Supervisor::Status() const {
   std::vector<ServiceStatus> out;
-  Clock::time_point now = host_->Now();
+  Clock::time_point now = services_->Now();
   for (const auto& slot : slots_) {
     const Service& s = *slot->svc;
     if (!s.config().enabled) continue;
@@ -26,8 +25,8 @@ std::vector<ServiceStatus> Supervisor::Status() const {
     st.restarts = s.restarts();
     st.ready = s.SatisfiesDependents();
     // Health belongs to a run: blank (`-`) once the service is not up.
-    st.health = s.state() == State::kReady ? host_->HealthOf(s) : Health::kNone;
-    if (st.health != Health::kNone) st.health_check = host_->LastHealthCheck(s);
+    st.health = s.state() == State::kReady ? services_->HealthOf(s) : Health::kNone;
+    if (st.health != Health::kNone) st.health_check = services_->LastHealthCheck(s);
     st.has_exited = s.has_exited();
     st.last_status = s.last_status();
     st.blocked_by = s.state() == State::kBlocked ? slot->blocked_by : "";
@@ -224,7 +223,7 @@ void Supervisor::ControlSignal(int sig, const std::vector<std::string>& names, C
   std::string not_running;
   for (Slot* s : slots) {
     if (s->svc->pid() > 0) {
-      Kill(s->svc->pid(), s->svc->group_kill(), sig);
+      services_->Kill(s->svc->pid(), s->svc->group_kill(), sig);
     } else {
       not_running += fmt::format("{}: not running\n", s->svc->name());
     }
@@ -238,27 +237,6 @@ void Supervisor::ControlShutdown(std::optional<int> exit_code) {
   r.code = exit_code;
   r.why = "steward ctl shutdown";
   Record(r);
-}
-
-void Supervisor::ControlLogs(const std::string& name, int lines, bool follow, ControlDone done,
-                             const std::function<UniqueFd()>& take) {
-  // Any service of the configuration, enabled or not: its ring may hold the
-  // lines of a run before a reload disabled it. Another name may be a
-  // syslog tag: only the forwarder knows those, and it answers for a name
-  // it has no ring for as for an unknown service.
-  bool configured = config_.Find(name) != nullptr;
-  std::string unknown = fmt::format("unknown service: {} (see steward ctl status)\n", name);
-  if (!configured && name.empty()) return done(2, unknown);
-  UniqueFd client = take();
-  if (!client) return;  // the client already went away
-  if (!host_->TailLogs(name, configured, lines, follow, &client)) {
-    std::string answer =
-        configured ? "1\nno log pipeline: steward runs in wrapper mode (no services directory and "
-                     "no global file), and PROGRAM's output goes straight to steward's stdout and "
-                     "stderr\n"
-                   : "2\n" + unknown;
-    (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  }
 }
 
 void Supervisor::ControlHealth(ControlDone done) const {

@@ -38,7 +38,7 @@ std::string Lines(const char* verb, const std::vector<std::string>& names) {
 
 }  // namespace
 
-void Supervisor::ControlReload(ControlDone done) {
+void Supervisor::ReadAndReload(ControlDone done) {
   // What every reload did goes to steward's log, whoever asked for it.
   ControlDone logged = [done](int code, const std::string& text) {
     size_t from = 0;
@@ -66,7 +66,7 @@ void Supervisor::ControlReload(ControlDone done) {
   Config next;
   SupervisorSettings settings = settings_;
   std::vector<std::string> errors;
-  if (!host_->ReadConfig(&next, &settings, &errors)) {
+  if (!reload_host_->ReadConfig(&next, &settings, &errors)) {
     std::string text;
     for (const std::string& e : errors) {
       Error("{}", e);
@@ -171,7 +171,7 @@ void Supervisor::Reload(Config next, SupervisorSettings settings, ControlDone do
     if (now && SameService(*now, slot->svc->config()))
       slot->svc->Reconfigure(slot->svc->config(), settings_.kill_mode);
   }
-  host_->ConfigApplied(next, diff.log_changed);
+  reload_host_->ConfigApplied(next, diff.log_changed);
   if (diff.log_changed) op.report += "reconfigured [log]\n";
   config_ = std::move(next);
   if (diff.empty() && op.retry.empty()) {
@@ -217,7 +217,7 @@ void Supervisor::CheckReload() {
 
 void Supervisor::FinishReload(ReloadOp op) {
   for (Slot* s : op.removed) {
-    host_->ServiceRemoved(*s->svc);
+    reload_host_->ServiceRemoved(*s->svc);
     ServiceConfig off = s->svc->config();
     off.enabled = false;
     s->svc->Reconfigure(std::move(off), settings_.kill_mode);
@@ -236,10 +236,10 @@ void Supervisor::FinishReload(ReloadOp op) {
       slot->svc->Reconfigure(cfg, settings_.kill_mode);
     } else {
       auto fresh = std::make_unique<Slot>();
-      fresh->svc = std::make_unique<Service>(cfg, settings_.kill_mode, this);
+      fresh->svc = std::make_unique<Service>(cfg, settings_.kill_mode, services_);
       slot = fresh.get();
       slots_.push_back(std::move(fresh));
-      host_->ServiceAdded(*slot->svc);
+      reload_host_->ServiceAdded(*slot->svc);
     }
     start.push_back(slot);
   }

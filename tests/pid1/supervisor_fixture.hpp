@@ -19,8 +19,10 @@ namespace testing_support {
 
 inline int Exited(int code) { return code << 8; }
 
-class FakeHost : public SupervisorHost {
+// All three of the Supervisor's hosts, as ProcessHost is.
+class FakeHost : public ServicesHost, public StopHost, public ReloadHost {
  public:
+  Supervisor* sup = nullptr;  // told of every move, as ProcessHost tells it
   pid_t next_pid = 100;
   std::map<std::string, pid_t> pid_of;       // last launch of each service
   std::vector<std::string> log;              // "launch web", "kill web 15", ...
@@ -62,7 +64,7 @@ class FakeHost : public SupervisorHost {
   Clock::time_point Now() override { return now; }
   int gone = 0;  // ProcessGone calls
   void ProcessGone(Service&) override { ++gone; }
-  void ServiceMoved(Service&, State) override {}
+  void StateChanged(Service& s, State old) override { sup->OnServiceMoved(s, old); }
   Health health = Health::kNone;  // what every probe says
   Health HealthOf(const Service&) const override { return health; }
   Clock::duration deadline_after{}, grace_after{};
@@ -82,9 +84,6 @@ class FakeHost : public SupervisorHost {
     drain_deadline = deadline;
   }
   void Exit() override { exited = true; }
-  uint64_t Dropped(const std::string&) const override { return 0; }
-  std::string SinkProblem(const std::string&) const override { return ""; }
-  bool TailLogs(const std::string&, bool, int, bool, UniqueFd*) override { return false; }
   // Reload: the configuration ReadConfig returns next, or these errors.
   Config next_config;
   std::vector<std::string> read_errors;
@@ -123,7 +122,8 @@ class SupervisorTest : public ::testing::Test {
   void Make(std::vector<ServiceConfig> services, SupervisorSettings settings = {}) {
     Config cfg;
     cfg.services = std::move(services);
-    sup = std::make_unique<Supervisor>(settings, std::move(cfg), &host);
+    sup = std::make_unique<Supervisor>(settings, std::move(cfg), SupervisorHosts{&host, &host, &host});
+    host.sup = sup.get();
     sup->Start();
     sup->Settle();
   }

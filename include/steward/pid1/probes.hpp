@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "steward/config/config.hpp"
+#include "steward/control/status.hpp"  // Health
 #include "steward/util/fd.hpp"
 #include "steward/pid1/spawn.hpp"
 #include "steward/util/watcher.hpp"
@@ -78,9 +79,7 @@ class ReadinessProbe {
   bool active_ = false;
 };
 
-enum class Health { kNone, kStarting, kHealthy, kUnhealthy };
-const char* HealthName(Health h);
-
+// Health and HealthName: control/status.hpp.
 class HealthProbe {
  public:
   HealthProbe(struct ev_loop* loop, const ServiceConfig& cfg, HelperRunner* runner,

@@ -5,9 +5,11 @@
 // one ev_child on pid 0 that reaps every process, orphans included, the
 // per-service timers, the shutdown deadline and --grace), builds each
 // service's environment and spawns it, runs helper processes (checks, stop
-// commands), holds the readiness and health probes, the log hub and the
-// control server. Every event is handed to the Supervisor, which only
-// records it; one ev_prepare per loop turn calls Supervisor::Settle().
+// commands), holds the readiness and health probes, the log hub, and the
+// control server with its ControlContext (the verbs act on the Supervisor
+// and the log hub). It is the Supervisor's three hosts (ServicesHost,
+// StopHost, ReloadHost). Every event is handed to the Supervisor, which
+// only records it; one ev_prepare per loop turn calls Supervisor::Settle().
 #pragma once
 
 #include <ev.h>
@@ -29,10 +31,11 @@
 
 namespace steward {
 
+class ControlContext;
 class ControlServer;
 
 // Reads the configuration again for a reload, as main() did at start (the
-// volume installed again first); see SupervisorHost::ReadConfig.
+// volume installed again first); see ReloadHost::ReadConfig.
 using ConfigReader =
     std::function<bool(Config* config, SupervisorSettings* settings, std::vector<std::string>* errors)>;
 
@@ -41,7 +44,10 @@ using ConfigReader =
 int RunInit(struct ev_loop* loop, SupervisorSettings settings, Config config,
             const InheritedSignals* signals, ConfigReader read);
 
-class ProcessHost : public SupervisorHost, public HelperRunner {
+class ProcessHost : public ServicesHost,
+                    public StopHost,
+                    public ReloadHost,
+                    public HelperRunner {
  public:
   ProcessHost(struct ev_loop* loop, SupervisorSettings settings, const InheritedSignals* signals,
               ConfigReader read);
@@ -53,7 +59,7 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   // and runs the loop until the Supervisor's stop sequence ends.
   int Run(Supervisor* sup);
 
-  // SupervisorHost
+  // ServicesHost
   pid_t Launch(Service& s, LaunchFailure* failure) override;
   pid_t AdoptDaemon(Service& s) override;
   void Kill(pid_t pid, bool group, int sig) override;
@@ -62,20 +68,18 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   void SetTimer(Service& s, Clock::duration after) override;
   void CancelTimer(Service& s) override;
   Clock::time_point Now() override { return Clock::now(); }
+  void StateChanged(Service& s, State old_state) override;
   void ProcessGone(Service& s) override;
-  void ServiceMoved(Service& s, State old_state) override;
   Health HealthOf(const Service& s) const override;
   std::string LastHealthCheck(const Service& s) const override;
+  // StopHost
   void StartTimer(Timer t, Clock::duration after) override;
   void StopTimer(Timer t) override;
   int SignalLeftovers(int sig) override;
   bool LeftoversGone() override;
   void DrainLogs(Clock::time_point deadline) override;
   void Exit() override;
-  uint64_t Dropped(const std::string& sink) const override;
-  std::string SinkProblem(const std::string& sink) const override;
-  bool TailLogs(const std::string& service, bool configured, int lines, bool follow,
-                UniqueFd* client) override;
+  // ReloadHost
   bool ReadConfig(Config* config, SupervisorSettings* settings,
                   std::vector<std::string>* errors) override;
   void ServiceAdded(Service& s) override;
@@ -112,6 +116,7 @@ class ProcessHost : public SupervisorHost, public HelperRunner {
   const InheritedSignals* signals_;
   Supervisor* sup_ = nullptr;
   std::unique_ptr<log::LogHub> logs_;       // null in wrapper mode
+  std::unique_ptr<ControlContext> verbs_;   // what control_'s requests act on
   std::unique_ptr<ControlServer> control_;  // null without a runtime directory
   ConfigReader read_;
   std::unique_ptr<VolumeWatcher> volume_;   // null when not watching

@@ -23,23 +23,11 @@
 #include <string>
 
 #include "steward/config/config.hpp"
+#include "steward/control/status.hpp"  // State, Clock
 
 namespace steward {
 
-enum class State {
-  kStopped,   // no process
-  kStarting,  // no process yet: wanted up, waiting for the Supervisor's
-              // kDepsReady (every dependency ready or completed), which
-              // launches it; this is the only meaning of "starting"
-  kRunning,   // process started, not yet ready
-  kReady,     // started and ready (longrun)
-  kStopping,  // stop signal sent; waiting for the process (group) to end
-  kExited,    // ran to completion with status 0 (oneshot, or longrun not restarted)
-  kBackoff,   // exited; waiting out the restart delay
-  kFailed,    // failed for good: restarts exhausted or not wanted
-  kBlocked,   // a dependency failed for good
-};
-constexpr int kStateCount = 9;
+// State, StateName and Clock: control/status.hpp (ctl status shows them).
 
 enum class Event {
   kStart,      // wanted up (from now on); starts it when it is down
@@ -56,10 +44,7 @@ constexpr int kEventCount = 9;
 
 enum class Want { kDown, kUp };
 
-const char* StateName(State s);
 const char* EventName(Event e);
-
-using Clock = std::chrono::steady_clock;
 
 class Service;
 

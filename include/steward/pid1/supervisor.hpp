@@ -1,14 +1,20 @@
 // The supervisor: PID 1's policy. It owns the services, decides which may
 // start (their dependencies are up) and which must stop (reverse order),
-// runs the stop sequence of SPEC §4 as a Phase x StopEvent table, and
-// answers the control verbs of SPEC §6.
+// runs the stop sequence of SPEC §4 as a Phase x StopEvent table, applies
+// reloads as a diff, and acts on the control verbs of SPEC §6 that concern
+// services (ControlContext, control_context.hpp, calls it).
 //
 // It touches no OS resource: everything it does to the world goes through
-// a SupervisorHost (ProcessHost in steward, a fake in the unit tests), as a
-// Service goes through its ServiceHost. Events come in through the On*()
-// methods, which only record; the host calls Settle() once per loop turn
-// (from an ev_prepare), which acts on everything recorded until nothing
-// changes. No handler runs policy inside another.
+// its hosts, one per concern (ProcessHost is all three in steward, a fake
+// in the unit tests): each Service's own ServiceHost (service.hpp), which
+// the Services call directly and which reports their moves back through
+// OnServiceMoved(); a StopHost for the stop sequence (timers, leftovers,
+// the log drain, the exit); a ReloadHost for reload (reading the
+// configuration, the OS side of services added or removed). Events come in
+// through the On*() and Control*() methods, which only record; the host
+// calls Settle() once per loop turn (from an ev_prepare), which acts on
+// everything recorded until nothing changes. No handler runs policy inside
+// another.
 //
 // Wrapper mode (SPEC §2) is the same machine with one service, `main`, made
 // from PROGRAM, and every signal forwarded to it instead of starting the
@@ -42,27 +48,6 @@ struct SupervisorSettings {
   bool stdout_is_terminal = false;  // PROGRAM then writes to it directly (SPEC §3)
 };
 
-// One service as `steward ctl status` shows it.
-struct ServiceStatus {
-  std::string name;
-  State state = State::kStopped;
-  pid_t pid = 0;                    // 0 when not running
-  Clock::duration uptime{};         // since the current run started; 0 when not running
-  int restarts = 0;
-  bool ready = false;               // ready (longrun) or completed with 0 (oneshot)
-  Health health = Health::kNone;   // kNone (`-`) unless ready
-  std::string health_check;         // the last check's output, while health is shown
-  bool has_exited = false;          // last_status is valid
-  int last_status = 0;              // wait status of the last run
-  std::string blocked_by;           // the failed dependency, when blocked
-  bool main = false;
-  ServiceType type = ServiceType::kLongrun;
-};
-
-// What a control request reports when it is done: an exit status for
-// `steward ctl` and the text to print.
-using ControlDone = std::function<void(int exit_code, const std::string& text)>;
-
 // The stop sequence's phases (SPEC §4 steps) and the events that move it.
 enum class Phase {
   kRunning,    // services start and restart
@@ -92,31 +77,27 @@ const char* StopEventName(StopEvent e);
 // 5): a second, or a quarter of a shorter shutdown_timeout.
 Clock::duration DrainReserve(Duration shutdown_timeout);
 
-// Everything the policy asks of the world (the OS side).
-class SupervisorHost {
+// The hosts, by concern: everything the policy asks of the world.
+
+// The Services' host (ServiceHost, which each Service calls itself), and
+// what the Supervisor asks about its services besides. Its StateChanged()
+// does the host's part of a move (probes) and then reports it with
+// Supervisor::OnServiceMoved().
+class ServicesHost : public ServiceHost {
  public:
-  virtual ~SupervisorHost() = default;
-  // ---- for a Service (see ServiceHost) ----
-  virtual pid_t Launch(Service& s, LaunchFailure* failure) = 0;
-  virtual pid_t AdoptDaemon(Service& s) {  // see ServiceHost
-    (void)s;
-    return -1;
-  }
-  virtual void Kill(pid_t pid, bool group, int sig) = 0;
-  virtual bool RunStopCommand(Service& s) = 0;
-  virtual bool GroupAlive(pid_t pgid) = 0;
-  virtual void SetTimer(Service& s, Clock::duration after) = 0;
-  virtual void CancelTimer(Service& s) = 0;
-  virtual Clock::time_point Now() = 0;
   // The service's main process was reaped (its log lines have no pid now).
   virtual void ProcessGone(Service& s) = 0;
-  // Starts and ends the service's readiness and health probes as it moves.
-  virtual void ServiceMoved(Service& s, State old_state) = 0;
   virtual Health HealthOf(const Service& s) const = 0;
   // The last health check's output, or why it failed (see HealthProbe).
   virtual std::string LastHealthCheck(const Service&) const { return ""; }
-  // ---- for the stop sequence ----
+};
+
+// The stop sequence's OS side (SPEC §4 steps 3-5).
+class StopHost {
+ public:
+  virtual ~StopHost() = default;
   enum class Timer { kDeadline, kGrace };
+  // The host reports StopEvent::kDeadline or kGrace when it runs out.
   virtual void StartTimer(Timer t, Clock::duration after) = 0;
   virtual void StopTimer(Timer t) = 0;
   // Sends sig to every process below PID 1 but the log forwarder; returns
@@ -128,16 +109,12 @@ class SupervisorHost {
   virtual void DrainLogs(Clock::time_point deadline) = 0;
   // The stop sequence is over: leave the loop.
   virtual void Exit() = 0;
-  // ---- for control ----
-  virtual uint64_t Dropped(const std::string& sink) const = 0;
-  virtual std::string SinkProblem(const std::string& sink) const = 0;
-  // Hands a `ctl logs` client to the log forwarder; false when there is no
-  // log pipeline (wrapper mode), the client untouched. `configured`: a
-  // service of the configuration; else the name may be a syslog tag, which
-  // only the forwarder knows.
-  virtual bool TailLogs(const std::string& service, bool configured, int lines, bool follow,
-                        UniqueFd* client) = 0;
-  // ---- for reload (supervisor_reload.cpp) ----
+};
+
+// Reload's OS side (supervisor_reload.cpp).
+class ReloadHost {
+ public:
+  virtual ~ReloadHost() = default;
   // Reads the configuration again as at start (the volume installed again
   // first) and the settings that follow from it; false with every error,
   // positioned, in *errors.
@@ -148,14 +125,21 @@ class SupervisorHost {
   // A reload removed a service that is now down: its log pipes go.
   virtual void ServiceRemoved(Service& s) = 0;
   // The configuration a reload applies, before any service moves: the log
-  // pipeline (log_changed: [log] differs) and the volume watch follow it.
+  // pipeline (log_changed: [log] differs), the control socket's group and
+  // the volume watch follow it.
   virtual void ConfigApplied(const Config& config, bool log_changed) = 0;
 };
 
-class Supervisor : public ServiceHost {
+struct SupervisorHosts {
+  ServicesHost* services;
+  StopHost* stop;
+  ReloadHost* reload;
+};
+
+class Supervisor {
  public:
-  Supervisor(SupervisorSettings settings, Config config, SupervisorHost* host);
-  ~Supervisor() override;
+  Supervisor(SupervisorSettings settings, Config config, SupervisorHosts hosts);
+  ~Supervisor();
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
@@ -176,6 +160,12 @@ class Supervisor : public ServiceHost {
   void OnServiceReady(Service& s);
   void OnServiceUnhealthy(Service& s);
   void OnStopEvent(StopEvent e);  // kDeadline, kGrace, kDrained from the host
+  // The ServicesHost's StateChanged(): a Service moved (called inside its
+  // transition). Logs the transition and records it.
+  void OnServiceMoved(Service& s, State old_state);
+  // The configuration volume changed (the host checked that its files
+  // differ from what is installed): a reload, as for SIGHUP.
+  void OnConfigVolumeChanged();
 
   Phase phase() const { return phase_; }
   int exit_code() const { return exit_code_; }
@@ -185,14 +175,6 @@ class Supervisor : public ServiceHost {
   // ---- control (SPEC §6), for the control socket; see supervisor_control.cpp ----
   // Enabled services in name order.
   std::vector<ServiceStatus> Status() const;
-  // Records dropped by a log sink so far; 0 without a log pipeline.
-  uint64_t Dropped(const std::string& sink) const { return host_->Dropped(sink); }
-  // Why a log sink cannot deliver now ("TLS: certificate has expired"); "" when it can.
-  std::string SinkProblem(const std::string& sink) const { return host_->SinkProblem(sink); }
-  // `ctl logs`: unknown names get exit 2; otherwise the client's connection
-  // goes to the forwarder, which answers it (take() hands it over).
-  void ControlLogs(const std::string& name, int lines, bool follow, ControlDone done,
-                   const std::function<UniqueFd()>& take);
   const Config& config() const { return config_; }
   // Unknown names are refused with exit 2 and nothing done. start brings up
   // the services and their dependencies, in order; stop brings down the
@@ -213,8 +195,8 @@ class Supervisor : public ServiceHost {
   // Exit 0 when every enabled service is up, ready and healthy (oneshots:
   // completed with 0), else exit 1 naming the ones that are not.
   void ControlHealth(ControlDone done) const;
-  // SIGHUP and `ctl reload` (SPEC §4): the configuration is read again
-  // through the host; refused (exit 1, every error) when invalid, otherwise
+  // `ctl reload` (SPEC §4), recorded as SIGHUP is: at the next Settle() the
+  // configuration is read again through the ReloadHost; refused (exit 1, every error) when invalid, otherwise
   // applied as a diff. done() runs once the diff is applied, with one line
   // per service touched ("started new", "stopped old", "restarted app") or
   // "no changes". Ignored with a warning while stopping.
@@ -223,21 +205,11 @@ class Supervisor : public ServiceHost {
   // configuration (ControlReload's second half; the unit tests call it).
   void Reload(Config next, SupervisorSettings settings, ControlDone done);
 
-  // ServiceHost: the OS parts go to the host; StateChanged only records.
-  pid_t Launch(Service& s, LaunchFailure* failure) override;
-  pid_t AdoptDaemon(Service& s) override;
-  void Kill(pid_t pid, bool group, int sig) override { host_->Kill(pid, group, sig); }
-  bool RunStopCommand(Service& s) override { return host_->RunStopCommand(s); }
-  bool GroupAlive(pid_t pgid) override { return host_->GroupAlive(pgid); }
-  void SetTimer(Service& s, Clock::duration after) override { host_->SetTimer(s, after); }
-  void CancelTimer(Service& s) override { host_->CancelTimer(s); }
-  Clock::time_point Now() override { return host_->Now(); }
-  void StateChanged(Service& s, State old_state) override;
-
  private:
   struct Slot;
 
   void HandleSignal(int sig);
+  void ReadAndReload(ControlDone done);  // what a recorded reload does
   void Moved(Slot& slot, State old_state, State new_state);
   void SettleOne(Slot& slot);
   bool AllDown() const;
@@ -300,22 +272,25 @@ class Supervisor : public ServiceHost {
   Slot* Find(const std::string& name);
   Slot* MainSlot();
   Slot* SlotOf(const Service& s);
+  Slot* SlotOfPid(pid_t pid);  // the service whose main process it is
 
   SupervisorSettings settings_;
   Config config_;
-  SupervisorHost* host_;
+  ServicesHost* services_;
+  StopHost* stop_;
+  ReloadHost* reload_host_;
   std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
-  std::map<pid_t, Slot*> by_pid_;             // service main processes
   std::vector<PendingOp> pending_;
   // What the handlers recorded, in the order it happened; Settle() acts.
   struct Recorded {
-    enum class Kind { kSignal, kMove, kStopEvent } kind;
+    enum class Kind { kSignal, kMove, kStopEvent, kReload } kind;
     int sig = 0;                          // kSignal
     Slot* slot = nullptr;                 // kMove
     State old_state{}, new_state{};       // kMove
     StopEvent event{};                    // kStopEvent
     std::optional<int> code;              // kStopEvent: ctl shutdown --exit-code
     const char* why = "";                 // kStopEvent
+    ControlDone done;                     // kReload: who asked (null: SIGHUP, the volume)
   };
   void Record(Recorded r);
   std::vector<Recorded> recorded_;

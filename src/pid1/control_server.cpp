@@ -1,4 +1,4 @@
-// The control socket's server, inside PID 1 (control.hpp). Nothing here may
+// The control socket's server, inside PID 1 (control_server.hpp). Nothing here may
 // block or throw out into the event loop: sockets are non-blocking, every
 // buffer is bounded, every connection has a deadline while it is reading a
 // request or writing an answer, and a waiting verb holds only a weak handle.
@@ -11,9 +11,8 @@
 
 #include <algorithm>
 
-#include "steward/control/control.hpp"
+#include "steward/pid1/control_server.hpp"
 #include "steward/util/diag.hpp"
-#include "steward/config/graph.hpp"
 
 namespace steward {
 
@@ -67,9 +66,9 @@ struct ControlServer::Conn {
   void OnTimer() { server->OnConnTimer(*this); }
 };
 
-ControlServer::ControlServer(struct ev_loop* loop, Supervisor* sup, std::string path,
+ControlServer::ControlServer(struct ev_loop* loop, ControlContext* verbs, std::string path,
                              std::optional<gid_t> group)
-    : loop_(loop), sup_(sup), path_(std::move(path)), group_(group),
+    : loop_(loop), verbs_(verbs), path_(std::move(path)), group_(group),
       self_(std::make_shared<ControlServer*>(this)) {
   accept_io_.Bind<&ControlServer::OnAccept>(loop_, this);
   retry_.Bind<&ControlServer::OnRetryAccept>(loop_, this);
@@ -352,7 +351,7 @@ void ControlServer::Dispatch(Conn& c, const std::vector<std::string>& args) {
   if (!ParseCtlRequest(args, &req, &err)) return Respond(c.id, 2, err + "\n");
   Debug("control: {}", args[0]);
   uint64_t id = c.id;  // `c` is gone once taken
-  RunVerb(*sup_, req, DoneFor(c), [this, id] { return Take(id); });
+  verbs_->Run(req, DoneFor(c), [this, id] { return Take(id); });
 }
 
 UniqueFd ControlServer::Take(uint64_t id) {

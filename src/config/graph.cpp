@@ -1,4 +1,5 @@
-// The dependency graph of the enabled services: checks, start plan, Graphviz DOT.
+// The dependency graph of the enabled services: the Supervisor's walks,
+// checks, start plan, Graphviz DOT.
 #include "steward/config/graph.hpp"
 
 #include <fmt/format.h>
@@ -8,19 +9,58 @@
 
 namespace steward {
 
+DepGraph::DepGraph(const std::vector<const ServiceConfig*>& services) {
+  for (const ServiceConfig* s : services) {
+    if (s->enabled) dependencies_[s->name];
+  }
+  for (const ServiceConfig* s : services) {
+    if (!s->enabled) continue;
+    std::vector<std::string>& out = dependencies_[s->name];
+    for (const std::string& d : s->depends_on) {
+      if (d == s->name || !dependencies_.count(d)) continue;
+      if (std::find(out.begin(), out.end(), d) != out.end()) continue;
+      out.push_back(d);
+      dependents_[d].push_back(s->name);
+    }
+  }
+}
+
+namespace {
+const std::vector<std::string>& EdgesOf(const DepMap& edges, const std::string& name) {
+  static const std::vector<std::string> kNone;
+  auto it = edges.find(name);
+  return it == edges.end() ? kNone : it->second;
+}
+}  // namespace
+
+const std::vector<std::string>& DepGraph::DependenciesOf(const std::string& name) const {
+  return EdgesOf(dependencies_, name);
+}
+
+const std::vector<std::string>& DepGraph::DependentsOf(const std::string& name) const {
+  return EdgesOf(dependents_, name);
+}
+
+std::vector<std::string> DepGraph::Closure(const std::vector<std::string>& names,
+                                           bool dependents) const {
+  std::vector<std::string> set = names;
+  for (size_t i = 0; i < set.size(); ++i) {
+    for (const std::string& next : dependents ? DependentsOf(set[i]) : DependenciesOf(set[i])) {
+      if (std::find(set.begin(), set.end(), next) == set.end()) set.push_back(next);
+    }
+  }
+  return set;
+}
+
 DepMap BuildDepMap(const Config& config) {
+  std::vector<const ServiceConfig*> services;
+  for (const ServiceConfig& s : config.services) services.push_back(&s);
+  DepGraph graph(services);
   DepMap deps;
   for (const ServiceConfig& s : config.services) {
-    if (s.enabled) deps[s.name];
-  }
-  for (const ServiceConfig& s : config.services) {
     if (!s.enabled) continue;
-    std::vector<std::string>& out = deps[s.name];
-    for (const std::string& d : s.depends_on) {
-      if (d != s.name && deps.count(d)) out.push_back(d);
-    }
+    std::vector<std::string>& out = deps[s.name] = graph.DependenciesOf(s.name);
     std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
   }
   return deps;
 }

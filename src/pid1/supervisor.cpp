@@ -32,7 +32,7 @@ std::vector<Service*> Supervisor::services() {
   return out;
 }
 
-Supervisor::Slot* Supervisor::Find(const std::string& name) {
+Supervisor::Slot* Supervisor::Find(const std::string& name) const {
   for (auto& slot : slots_) {
     if (slot->svc->name() == name && slot->svc->config().enabled) return slot.get();
   }
@@ -200,7 +200,9 @@ void Supervisor::SettleOne(Slot& slot) {
   if (!s.config().enabled) return;
   if (phase_ == Phase::kRunning && s.want() == Want::kUp && s.state() == State::kStarting) {
     bool all_ready = true;
-    for (Slot* d : slot.dependencies) {
+    for (const std::string& name : graph_.DependenciesOf(s.name())) {
+      Slot* d = Find(name);
+      if (!d) continue;
       State ds = d->svc->state();
       bool never = ds == State::kFailed || ds == State::kBlocked ||
                    (ds == State::kExited && d->svc->config().type == ServiceType::kLongrun);
@@ -219,7 +221,9 @@ void Supervisor::SettleOne(Slot& slot) {
     // Reverse order: only once everything that depends on it and goes down
     // too is down. While running, a dependent that stays up (a reload
     // restarts a changed service under an unchanged one) is not waited for.
-    for (Slot* d : slot.dependents) {
+    for (const std::string& name : graph_.DependentsOf(s.name())) {
+      Slot* d = Find(name);
+      if (!d) continue;
       bool goes_down = phase_ != Phase::kRunning || d->svc->want() == Want::kDown;
       if (goes_down && !d->svc->IsDown()) return;
     }

@@ -62,11 +62,11 @@ bool Supervisor::ResolveNames(const std::vector<std::string>& names, std::vector
 // The set closed under dependencies (for a start) or dependents (for a stop).
 std::vector<Supervisor::Slot*> Supervisor::WithDependencies(const std::vector<Slot*>& slots,
                                                            bool dependents) const {
-  std::vector<Slot*> set = slots;
-  for (size_t i = 0; i < set.size(); ++i) {
-    for (Slot* next : dependents ? set[i]->dependents : set[i]->dependencies) {
-      if (std::find(set.begin(), set.end(), next) == set.end()) set.push_back(next);
-    }
+  std::vector<std::string> names;
+  for (Slot* s : slots) names.push_back(s->svc->name());
+  std::vector<Slot*> set;
+  for (const std::string& name : graph_.Closure(names, dependents)) {
+    if (Slot* s = Find(name)) set.push_back(s);
   }
   return set;
 }

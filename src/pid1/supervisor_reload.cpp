@@ -269,19 +269,9 @@ void Supervisor::FinishReload(ReloadOp op) {
 
 // Dependencies and dependents, from the definitions now in the slots.
 void Supervisor::RebuildGraph() {
-  for (auto& slot : slots_) {
-    slot->dependencies.clear();
-    slot->dependents.clear();
-  }
-  for (auto& slot : slots_) {
-    if (!slot->svc->config().enabled) continue;
-    for (const std::string& dep : slot->svc->config().depends_on) {
-      Slot* d = Find(dep);
-      if (!d) continue;
-      slot->dependencies.push_back(d);
-      d->dependents.push_back(slot.get());
-    }
-  }
+  std::vector<const ServiceConfig*> services;
+  for (auto& slot : slots_) services.push_back(&slot->svc->config());
+  graph_ = DepGraph(services);
 }
 
 }  // namespace steward

@@ -1,4 +1,5 @@
-// What the Supervisor keeps for one service (shared by its three .cpp files).
+// What the Supervisor keeps for one service (shared by its .cpp files); its
+// edges are the Supervisor's DepGraph (config/graph.hpp).
 #pragma once
 
 #include <memory>
@@ -12,8 +13,6 @@ namespace steward {
 
 struct Supervisor::Slot {
   std::unique_ptr<Service> svc;
-  std::vector<Slot*> dependents;    // services whose depends_on names this one
-  std::vector<Slot*> dependencies;
   std::string blocked_by;           // the failed dependency, when blocked
 };
 

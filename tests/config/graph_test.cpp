@@ -95,5 +95,33 @@ TEST(Graph, DotHasEdgesAndLoneNodes) {
       GraphDot(c));
 }
 
+std::vector<std::string> Names(std::initializer_list<const char*> names) {
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+TEST(Graph, DepGraphKeepsDependsOnOrderAndListsDependentsInServiceOrder) {
+  Config c = Make({Svc("app", {"db", "cache", "db", "ghost", "app"}), Svc("cache", {}), Svc("db", {}),
+                   Svc("web", {"app", "db"}), Svc("off", {"db"}, false)});
+  std::vector<const ServiceConfig*> services;
+  for (const ServiceConfig& s : c.services) services.push_back(&s);
+  DepGraph g(services);
+  EXPECT_EQ(Names({"db", "cache"}), g.DependenciesOf("app"));
+  EXPECT_EQ(Names({"app", "web"}), g.DependentsOf("db"));
+  EXPECT_EQ(Names({}), g.DependentsOf("web"));
+  EXPECT_EQ(Names({}), g.DependenciesOf("off"));  // disabled: not in the graph
+  EXPECT_EQ(Names({}), g.DependentsOf("ghost"));
+}
+
+TEST(Graph, ClosureIsBreadthFirstFromTheNamesGiven) {
+  Config c = Make({Svc("web", {"app"}), Svc("app", {"db", "cache"}), Svc("db", {}), Svc("cache", {}),
+                   Svc("cron", {"db"})});
+  std::vector<const ServiceConfig*> services;
+  for (const ServiceConfig& s : c.services) services.push_back(&s);
+  DepGraph g(services);
+  EXPECT_EQ(Names({"web", "app", "db", "cache"}), g.Closure({"web"}, false));
+  EXPECT_EQ(Names({"db", "app", "cron", "web"}), g.Closure({"db"}, true));
+  EXPECT_EQ(Names({"cache", "db", "app", "cron", "web"}), g.Closure({"cache", "db"}, true));
+}
+
 }  // namespace
 }  // namespace steward

@@ -1,4 +1,6 @@
-// The dependency graph of the enabled services (SPEC §3 depends_on, §4).
+// The dependency graph of the enabled services (SPEC §3 depends_on, §4):
+// the one graph that --check, `ctl graph`, and the Supervisor's start, stop
+// and reload all use.
 //
 // A DepMap is plain data: each enabled service and the enabled services it
 // depends on. Edges to unknown, disabled or the service itself are left out
@@ -17,6 +19,29 @@ namespace steward {
 
 // service -> the services it depends on (sorted, no duplicates).
 using DepMap = std::map<std::string, std::vector<std::string>>;
+
+// The graph both ways, as the Supervisor walks it: a service starts once
+// its dependencies are up and stops only once its dependents are down
+// (reverse order). Its edges are BuildDepMap's (enabled, known, not the
+// service itself, each once); each service's dependencies are in the order
+// depends_on names them, its dependents in the order `services` lists them,
+// so every walk is deterministic.
+class DepGraph {
+ public:
+  DepGraph() = default;
+  explicit DepGraph(const std::vector<const ServiceConfig*>& services);
+
+  // Empty for a service that is not in the graph (unknown or disabled).
+  const std::vector<std::string>& DependenciesOf(const std::string& name) const;
+  const std::vector<std::string>& DependentsOf(const std::string& name) const;
+  // `names` first, then, breadth-first, every service they reach through
+  // their dependencies (or their dependents), each once.
+  std::vector<std::string> Closure(const std::vector<std::string>& names, bool dependents) const;
+
+ private:
+  DepMap dependencies_;
+  DepMap dependents_;
+};
 
 // The enabled services of `config` and their dependencies among them.
 DepMap BuildDepMap(const Config& config);

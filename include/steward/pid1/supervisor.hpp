@@ -32,6 +32,7 @@
 
 #include "steward/config/config.hpp"
 #include "steward/config/config_diff.hpp"
+#include "steward/config/graph.hpp"
 #include "steward/pid1/probes.hpp"
 #include "steward/pid1/service.hpp"
 
@@ -265,11 +266,11 @@ class Supervisor {
   bool Reloading(const Slot* slot) const;  // being stopped by the reload applied now
   void FinishReload(ReloadOp op);
   void KeepMain(Config* next, ConfigDiff* diff);
-  void RebuildGraph();
+  void RebuildGraph();  // graph_ from the definitions now in the slots
   std::optional<ReloadOp> reload_;        // stopping what the reload removes or changes
   std::vector<ControlDone> queued_reloads_;  // asked for meanwhile: one more read afterwards
 
-  Slot* Find(const std::string& name);
+  Slot* Find(const std::string& name) const;  // enabled services only
   Slot* MainSlot();
   Slot* SlotOf(const Service& s);
   Slot* SlotOfPid(pid_t pid);  // the service whose main process it is
@@ -280,6 +281,9 @@ class Supervisor {
   StopHost* stop_;
   ReloadHost* reload_host_;
   std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
+  // The running graph (RebuildGraph): a reload stops by the old one and
+  // starts by the new one, rebuilt once what it stops is down.
+  DepGraph graph_;
   std::vector<PendingOp> pending_;
   // What the handlers recorded, in the order it happened; Settle() acts.
   struct Recorded {

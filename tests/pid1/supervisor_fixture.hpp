@@ -88,8 +88,9 @@ class FakeHost : public ServicesHost, public StopHost, public ReloadHost {
   Config next_config;
   std::vector<std::string> read_errors;
   std::vector<std::string> added, removed;  // ServiceAdded/Removed by name
-  int applied = 0, log_changes = 0;
+  int applied = 0, log_changes = 0, reads = 0;
   bool ReadConfig(Config* c, SupervisorSettings*, std::vector<std::string>* errors) override {
+    ++reads;
     if (!read_errors.empty()) {
       *errors = read_errors;
       return false;

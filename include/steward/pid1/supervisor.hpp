@@ -173,7 +173,7 @@ class Supervisor {
   // The services, in configuration order (for the host's bookkeeping).
   std::vector<Service*> services();
 
-  // ---- control (SPEC §6), for the control socket; see supervisor_control.cpp ----
+  // ---- control (SPEC §6), for ControlContext; see supervisor_control.cpp ----
   // Enabled services in name order.
   std::vector<ServiceStatus> Status() const;
   const Config& config() const { return config_; }
@@ -197,8 +197,8 @@ class Supervisor {
   // completed with 0), else exit 1 naming the ones that are not.
   void ControlHealth(ControlDone done) const;
   // `ctl reload` (SPEC §4), recorded as SIGHUP is: at the next Settle() the
-  // configuration is read again through the ReloadHost; refused (exit 1, every error) when invalid, otherwise
-  // applied as a diff. done() runs once the diff is applied, with one line
+  // configuration is read again through the ReloadHost; refused (exit 1,
+  // every error) when invalid, otherwise applied as a diff. done() runs once the diff is applied, with one line
   // per service touched ("started new", "stopped old", "restarted app") or
   // "no changes". Ignored with a warning while stopping.
   void ControlReload(ControlDone done);

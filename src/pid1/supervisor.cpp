@@ -47,16 +47,6 @@ Supervisor::Slot* Supervisor::SlotOf(const Service& s) {
   return nullptr;  // impossible: every Service is created here
 }
 
-// A Service's pid is its main process from its launch (or the daemon's
-// adoption) until its exit is handled, which is at that process's reap.
-Supervisor::Slot* Supervisor::SlotOfPid(pid_t pid) {
-  if (pid <= 0) return nullptr;
-  for (auto& slot : slots_) {
-    if (slot->svc->pid() == pid) return slot.get();
-  }
-  return nullptr;
-}
-
 Supervisor::Slot* Supervisor::MainSlot() {
   for (auto& slot : slots_) {
     if (slot->svc->config().main && slot->svc->config().enabled) return slot.get();
@@ -90,9 +80,14 @@ void Supervisor::OnSignal(int sig) {
 
 void Supervisor::OnReaped(pid_t pid, int status, bool helper) {
   if (!helper) {
-    if (Slot* slot = SlotOfPid(pid)) {
+    if (auto s = by_pid_.find(pid); s != by_pid_.end()) {
+      Slot* slot = s->second;
+      by_pid_.erase(s);
       services_->ProcessGone(*slot->svc);
       slot->svc->Handle(Event::kExit, status);
+      // A pid_file command's exit 0 hands the service to its daemon.
+      pid_t now = slot->svc->pid();
+      if (now > 0 && now != pid) by_pid_[now] = slot;
     } else if (settings_.log_orphans) {
       Warning("Reaped zombie process with pid={} ({})", pid, DescribeWaitStatus(status));  // tini's -w
     }
@@ -238,6 +233,7 @@ void Supervisor::SettleOne(Slot& slot) {
 void Supervisor::OnServiceMoved(Service& s, State old) {
   Slot* slot = SlotOf(s);
   dirty_ = true;
+  if (s.state() == State::kRunning && s.pid() > 0) by_pid_[s.pid()] = slot;  // launched
   // As under tini, wrapper mode says nothing about its one program.
   if (!settings_.wrapper_mode) LogTransition(*slot, old);
   Recorded r{Recorded::Kind::kMove};

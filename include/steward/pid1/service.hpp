@@ -3,7 +3,8 @@
 // A Service owns no OS resource itself: it asks its ServiceHost to launch,
 // signal and time, and reports every state change back to it. That seam is
 // what the unit tests fake (clock and launcher) to walk the table pair by
-// pair; the Supervisor is the real host.
+// pair; ProcessHost is the real host (the Supervisor's ServicesHost, which
+// reports each state change on to the Supervisor).
 //
 // Who decides what: the Service decides what its own process's exit means
 // (restart, back-off, failed for good); the Supervisor decides *when* a

@@ -273,7 +273,6 @@ class Supervisor {
   Slot* Find(const std::string& name) const;  // enabled services only
   Slot* MainSlot();
   Slot* SlotOf(const Service& s);
-  Slot* SlotOfPid(pid_t pid);  // the service whose main process it is
 
   SupervisorSettings settings_;
   Config config_;
@@ -281,6 +280,10 @@ class Supervisor {
   StopHost* stop_;
   ReloadHost* reload_host_;
   std::vector<std::unique_ptr<Slot>> slots_;  // in config order (by name)
+  // Service main processes not reaped yet: each launch (a move to running)
+  // and each daemon adopted at its command's exit adds one; the reap takes
+  // it out.
+  std::map<pid_t, Slot*> by_pid_;
   // The running graph (RebuildGraph): a reload stops by the old one and
   // starts by the new one, rebuilt once what it stops is down.
   DepGraph graph_;

@@ -96,7 +96,7 @@ TEST(Supervisor, IdleMeansNoWakeUps) {
   set.Add("b", Recorder("b", "depends_on = [\"a\"]\n"));
   Process p(set.Args());
   ASSERT_TRUE(WaitFor([&] { return set.Has("start b"); }));
-  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_TRUE(WaitUntilQuiet(p.pid())) << "steward never settled";
   long before = VoluntarySwitches(p.pid());
   std::this_thread::sleep_for(seconds(3));
   EXPECT_EQ(before, VoluntarySwitches(p.pid())) << "steward woke up while services idled";

@@ -273,7 +273,8 @@ TEST(Wrapper, JobControlUnderAPseudoTerminal) {
 
 TEST(Wrapper, NoWakeUpsWhileTheChildSleeps) {
   Process p(Wrap({"/bin/sleep", "30"}));
-  std::this_thread::sleep_for(milliseconds(500));
+  WaitForChild(p);
+  ASSERT_TRUE(WaitUntilQuiet(p.pid())) << "steward never settled";
   long before = VoluntarySwitches(p.pid());
   std::this_thread::sleep_for(seconds(3));
   long after = VoluntarySwitches(p.pid());

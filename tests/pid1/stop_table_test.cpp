@@ -143,7 +143,9 @@ class StopTable : public ::testing::Test {
     host = RecordingHost();
     Config cfg;
     cfg.services = {Svc("a")};
-    sup = std::make_unique<Supervisor>(SupervisorSettings{}, std::move(cfg), &host);
+    sup = std::make_unique<Supervisor>(SupervisorSettings{}, std::move(cfg),
+                                       SupervisorHosts{&host, &host, &host});
+    host.sup = sup.get();
     sup->Start();
     sup->Settle();
     if (phase == R) return;

@@ -285,58 +285,5 @@ TEST_F(SupervisorTest, HealthIsBlankForAServiceThatIsNotUp) {
   EXPECT_EQ(Health::kNone, sup->Status()[0].health);  // stopped
 }
 
-// Every phase x event pair that can be reached from outside: the phase
-// after it is the one the table says.
-TEST_F(SupervisorTest, StopTableWalk) {
-  const Phase R = Phase::kRunning, S = Phase::kStopping, L = Phase::kLeftovers,
-              D = Phase::kDraining, X = Phase::kDone;
-  struct Row {
-    Phase from;
-    StopEvent ev;
-    Phase to;
-  };
-  using E = StopEvent;
-  const Row rows[] = {
-      {R, E::kTerm, S}, {R, E::kShutdown, S}, {R, E::kDeadline, R}, {R, E::kReaped, R},
-      {R, E::kGrace, R}, {R, E::kDrained, R},
-      {S, E::kTerm, S}, {S, E::kShutdown, S}, {S, E::kDeadline, S}, {S, E::kReaped, S},
-      {S, E::kGrace, S}, {S, E::kDrained, S},
-      {L, E::kTerm, L}, {L, E::kShutdown, L}, {L, E::kDeadline, L}, {L, E::kReaped, D},
-      {L, E::kGrace, L}, {L, E::kDrained, L},
-      {D, E::kTerm, D}, {D, E::kShutdown, D}, {D, E::kDeadline, D}, {D, E::kReaped, D},
-      {D, E::kGrace, D}, {D, E::kDrained, X},
-      {X, E::kTerm, X}, {X, E::kShutdown, X}, {X, E::kDeadline, X}, {X, E::kReaped, X},
-      {X, E::kGrace, X}, {X, E::kDrained, X},
-  };
-  for (const Row& r : rows) {
-    host = FakeHost();
-    Make({Svc("a")});
-    // Reach the phase through events only.
-    if (r.from != R) Signal(SIGTERM);
-    if (r.from == L || r.from == D || r.from == X) {
-      host.leftovers = r.from == L ? 1 : 0;
-      Exit("a", SIGTERM);
-      host.leftovers = r.from == L && r.ev == E::kReaped ? 0 : host.leftovers;
-    }
-    if (r.from == X) {
-      sup->OnStopEvent(E::kDrained);
-      sup->Settle();
-    }
-    ASSERT_EQ(PhaseName(r.from), std::string(PhaseName(sup->phase())));
-    if (r.ev == E::kTerm) {
-      sup->OnSignal(SIGTERM);
-    } else if (r.ev == E::kShutdown) {
-      sup->ControlShutdown(std::nullopt);
-    } else if (r.ev == E::kReaped) {
-      sup->OnReaped(4242, 0);
-    } else {
-      sup->OnStopEvent(r.ev);
-    }
-    sup->Settle();
-    EXPECT_EQ(PhaseName(r.to), std::string(PhaseName(sup->phase())))
-        << PhaseName(r.from) << " x " << StopEventName(r.ev);
-  }
-}
-
 }  // namespace
 }  // namespace steward

@@ -29,7 +29,9 @@ template <class T>
 bool Same(const T& a, const T& b) {
   if constexpr (Listed<T>::value) {
     return std::apply(
-        [&](auto... f) { return ((f.on == OnReload::kIgnored || Same(a.*f.member, b.*f.member)) && ...); },
+        [&](auto... f) {
+          return ((f.on == OnReload::kIgnored || Same(a.*f.member, b.*f.member)) && ...);
+        },
         FieldsOf<T>::kList);
   } else if constexpr (ListedVector<T>::value) {
     if (a.size() != b.size()) return false;

@@ -240,7 +240,8 @@ ArgSpec OptionTable(Options* o) {
          o->kill_mode = m;
          return true;
        }},
-      {"--remap-exit", 'e', true, [o](const std::string& v, std::string* err) { return ApplyRemap(v, o, err); }},
+      {"--remap-exit", 'e', true,
+       [o](const std::string& v, std::string* err) { return ApplyRemap(v, o, err); }},
       {"--pdeathsig", 'p', true,
        [o](const std::string& v, std::string* err) { return ApplyPdeathsig(v, o, err); }},
   };

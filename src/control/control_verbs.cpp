@@ -163,7 +163,8 @@ bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std:
     args_spec.options.push_back({"--with-dependents", 0, false, set(&r.with_dependents, true)});
   if (opts & kExitCode)
     args_spec.options.push_back({"--exit-code", 0, true, count(&r.exit_code, 255, "exit code")});
-  if (opts & kLines) args_spec.options.push_back({nullptr, 'n', true, count(&r.lines, 100000, "line count")});
+  if (opts & kLines)
+    args_spec.options.push_back({nullptr, 'n', true, count(&r.lines, 100000, "line count")});
   if (opts & kFollow) args_spec.options.push_back({"--follow", 'f', false, set(&r.follow, true)});
   args_spec.word = [&words](const std::string& w, std::string*) {
     words.push_back(w);

@@ -3,7 +3,6 @@
 // file it came from does not, and [log] changes are told apart from service
 // changes.
 #include "steward/config/config_diff.hpp"
-#include "steward/config/config_fields.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +12,8 @@
 #include <tuple>
 #include <type_traits>
 #include <vector>
+
+#include "steward/config/config_fields.hpp"
 
 namespace steward {
 namespace {
@@ -33,12 +34,18 @@ Config Of(std::vector<ServiceConfig> services) {
 
 // ---- one case per listed field (config_fields.hpp), made from the lists ----
 
-template <class T> struct IsOptional : std::false_type {};
-template <class T> struct IsOptional<std::optional<T>> : std::true_type {};
-template <class T> struct IsVector : std::false_type {};
-template <class T> struct IsVector<std::vector<T>> : std::true_type {};
-template <class T, class = void> struct Listed : std::false_type {};
-template <class T> struct Listed<T, std::void_t<decltype(FieldsOf<T>::kList)>> : std::true_type {};
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <class T>
+struct IsVector : std::false_type {};
+template <class T>
+struct IsVector<std::vector<T>> : std::true_type {};
+template <class T, class = void>
+struct Listed : std::false_type {};
+template <class T>
+struct Listed<T, std::void_t<decltype(FieldsOf<T>::kList)>> : std::true_type {};
 
 // A value that differs from v, whatever v is.
 template <class T>
@@ -54,8 +61,10 @@ void Change(T& v) {
   } else if constexpr (std::is_same_v<T, std::string>) {
     v += "x";
   } else if constexpr (IsOptional<T>::value) {
-    if (v) v.reset();
-    else v.emplace();
+    if (v)
+      v.reset();
+    else
+      v.emplace();
   } else {
     static_assert(IsVector<T>::value, "a field type the test cannot change: teach Change()");
     v.emplace_back();
@@ -76,12 +85,15 @@ template <class Root, class T>
 void Walk(const Root& base, std::function<T&(Root&)> at, const std::string& name, OnReload on,
           std::vector<Case<Root>>* out) {
   if constexpr (Listed<T>::value) {
-    std::apply([&](auto... f) {
-      (Walk<Root, typename decltype(f)::Type>(
-           base, [at, f](Root& r) -> typename decltype(f)::Type& { return at(r).*f.member; },
-           name + (name.empty() ? "" : ".") + f.name, on == OnReload::kRestarts ? f.on : on, out),
-       ...);
-    }, FieldsOf<T>::kList);
+    std::apply(
+        [&](auto... f) {
+          (Walk<Root, typename decltype(f)::Type>(
+               base, [at, f](Root& r) -> typename decltype(f)::Type& { return at(r).*f.member; },
+               name + (name.empty() ? "" : ".") + f.name, on == OnReload::kRestarts ? f.on : on,
+               out),
+           ...);
+        },
+        FieldsOf<T>::kList);
   } else {
     out->push_back({name, on, [at](Root& r) { Change(at(r)); }});
     if constexpr (IsVector<T>::value) {
@@ -89,8 +101,9 @@ void Walk(const Root& base, std::function<T&(Root&)> at, const std::string& name
       if constexpr (Listed<E>::value) {
         Root copy = base;
         for (size_t i = 0; i < at(copy).size(); ++i) {
-          Walk<Root, E>(base, [at, i](Root& r) -> E& { return at(r)[i]; },
-                        name + "[" + std::to_string(i) + "]", on, out);
+          Walk<Root, E>(
+              base, [at, i](Root& r) -> E& { return at(r)[i]; },
+              name + "[" + std::to_string(i) + "]", on, out);
         }
       }
     }
@@ -100,7 +113,8 @@ void Walk(const Root& base, std::function<T&(Root&)> at, const std::string& name
 template <class Root>
 std::vector<Case<Root>> EveryField(const Root& base) {
   std::vector<Case<Root>> cases;
-  Walk<Root, Root>(base, [](Root& r) -> Root& { return r; }, "", OnReload::kRestarts, &cases);
+  Walk<Root, Root>(
+      base, [](Root& r) -> Root& { return r; }, "", OnReload::kRestarts, &cases);
   return cases;
 }
 
@@ -159,8 +173,8 @@ TEST(ConfigDiff, TheFileAServiceCameFromDoesNotCount) {
 TEST(ConfigDiff, RemovedDisabledAddedAndEnabled) {
   ServiceConfig off = Base("b");
   off.enabled = false;
-  ConfigDiff d = DiffConfigs(Of({Base("a"), Base("b"), Base("c")}),
-                             Of({off, Base("c"), Base("d")}));
+  ConfigDiff d =
+      DiffConfigs(Of({Base("a"), Base("b"), Base("c")}), Of({off, Base("c"), Base("d")}));
   EXPECT_EQ((std::vector<std::string>{"a", "b"}), d.removed);  // a gone, b disabled
   EXPECT_EQ(std::vector<std::string>{"d"}, d.added);
   EXPECT_TRUE(d.changed.empty());

@@ -22,7 +22,8 @@ ArgSpec Spec(Seen* s, bool mixed) {
     };
   };
   spec.options = {
-      {"--verbose", 'v', false, [s](const std::string&, std::string*) { return s->verbose = true; }},
+      {"--verbose", 'v', false,
+       [s](const std::string&, std::string*) { return s->verbose = true; }},
       {nullptr, 'q', false, [s](const std::string&, std::string*) { return s->quiet = true; }},
       {"--dir", 0, true, value(&s->dir)},
       {"--count", 'n', true,

@@ -7,16 +7,18 @@
 // its fields take (the forwarder parses hostile input: PID 1 trusts nothing
 // it sends beyond these bounds).
 //
-// Every message is declared once, in STEWARD_LOG_MESSAGES below: its struct
-// name, then its fields in wire order, each with its kind (wire_fields.hpp).
-// That one row gives the MsgType, Encode(), Decode() and the round-trip test
-// (tests/log/protocol_test.cpp iterates the same list).
+// Every message is declared once, as a row of STEWARD_LOG_MESSAGES below:
+// its name (the struct is NameMsg), then its fields in wire order, each
+// with its kind (wire_fields.hpp). That row gives MsgType::kName, Encode(),
+// Decode() and the round-trip and bounds test
+// (tests/log/protocol_table_test.cpp iterates the same table).
 //
 // To add a message: write its struct here (fields with comments), then add
-// one row at the END of STEWARD_LOG_MESSAGES (the row's position is its
-// MsgType number on the wire). If no existing kind in wire_fields.hpp fits
-// a field, add a kind there, its Put/Get in protocol.cpp and its sample
-// values in protocol_test.cpp.
+// one row at the END of STEWARD_LOG_MESSAGES (a row's position is its
+// MsgType number on the wire); the reader's switch on MsgType
+// (forwarder.cpp; -Wswitch) then asks for its case. If no kind in
+// wire_fields.hpp fits a field, add one there, its Put/Get in protocol.cpp
+// and its sample values (Vary, Same) in protocol_table_test.cpp.
 #pragma once
 
 #include <sys/types.h>

@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "steward/util/args.hpp"
 #include "steward/util/signals.hpp"
 
 namespace steward {
@@ -159,28 +160,6 @@ bool ApplyEnv(const EnvLookup& env, Options* o, std::string* err) {
   return true;
 }
 
-// One option that takes a value: returns the value from "--opt=value",
-// "--opt value" or "-xVALUE", advancing *i as needed.
-struct ArgCursor {
-  const std::vector<std::string>& argv;
-  size_t i;
-  std::string* err;
-
-  bool Value(std::string_view opt, std::string_view inline_value, bool has_inline,
-             std::string* out) {
-    if (has_inline) {
-      *out = std::string(inline_value);
-      return true;
-    }
-    if (i + 1 >= argv.size()) {
-      *err = fmt::format("option '{}' needs a value", opt);
-      return false;
-    }
-    *out = argv[++i];
-    return true;
-  }
-};
-
 bool ParseDurationOption(std::string_view opt, const std::string& v,
                          std::optional<Duration>* out, std::string* err) {
   Duration d;
@@ -212,83 +191,61 @@ bool ApplyPdeathsig(const std::string& v, Options* o, std::string* err) {
   return true;
 }
 
-bool ParseLongOption(ArgCursor& c, std::string_view arg, Options* o) {
-  std::string_view name = arg, inline_value;
-  bool has_inline = false;
-  if (size_t eq = arg.find('='); eq != std::string_view::npos) {
-    name = arg.substr(0, eq);
-    inline_value = arg.substr(eq + 1);
-    has_inline = true;
-  }
-  std::string v;
-  std::string* err = c.err;
-  auto flag = [&](auto apply) {
-    if (has_inline) {
-      *err = fmt::format("option '{}' takes no value", name);
-      return false;
-    }
-    apply();
-    return true;
+// steward's own options (SPEC §1), tini's and dumb-init's spellings.
+ArgSpec OptionTable(Options* o) {
+  auto flag = [](auto set) {
+    return [set](const std::string&, std::string*) {
+      set();
+      return true;
+    };
   };
-  if (name == "--help") return flag([&] { o->mode = Options::Mode::kHelp; });
-  if (name == "--version") return flag([&] { o->mode = Options::Mode::kVersion; });
-  if (name == "--check") return flag([&] { o->mode = Options::Mode::kCheck; });
-  if (name == "--allow-unset") return flag([&] { o->allow_unset = true; });
-  // dumb-init's spelling of -v.
-  if (name == "--verbose") return flag([&] { o->verbosity = std::min(o->verbosity + 1, 3); });
-  if (name == "--services" || name == "--config" || name == "--runtime-dir" ||
-      name == "--shutdown-timeout" || name == "--grace" || name == "--kill-mode" ||
-      name == "--remap-exit" || name == "--pdeathsig") {
-    if (!c.Value(name, inline_value, has_inline, &v)) return false;
-  } else {
-    *err = fmt::format("unknown option '{}' (see steward --help)", name);
-    return false;
-  }
-  if (name == "--services") o->services_dir = v;
-  else if (name == "--config") o->config_file = v;
-  else if (name == "--runtime-dir") o->runtime_dir = v;
-  else if (name == "--shutdown-timeout") return ParseDurationOption(name, v, &o->shutdown_timeout, err);
-  else if (name == "--grace") return ParseDurationOption(name, v, &o->grace, err);
-  else if (name == "--kill-mode") {
-    KillMode m;
-    if (!ParseKillMode(v, &m)) {
-      *err = fmt::format("--kill-mode: invalid kill mode '{}' (use group or process)", v);
-      return false;
-    }
-    o->kill_mode = m;
-  } else if (name == "--remap-exit") {
-    return ApplyRemap(v, o, err);
-  } else if (name == "--pdeathsig") {
-    return ApplyPdeathsig(v, o, err);
-  }
-  return true;
-}
-
-// A cluster of short options, e.g. "-sgw", "-e3", "-e 3", "-vv".
-bool ParseShortOptions(ArgCursor& c, std::string_view arg, Options* o) {
-  for (size_t k = 1; k < arg.size(); ++k) {
-    char ch = arg[k];
-    std::string v;
-    switch (ch) {
-      case 'h': o->mode = Options::Mode::kHelp; break;
-      case 'l': o->mode = Options::Mode::kLicense; break;
-      case 's': break;  // subreaper is automatic
-      case 'g': o->kill_mode = KillMode::kGroup; break;
-      case 'w': o->log_orphans = true; break;
-      case 'v': o->verbosity = std::min(o->verbosity + 1, 3); break;
-      case 'q': o->verbosity = std::max(o->verbosity - 1, 0); break;
-      case 'e':
-      case 'p': {
-        std::string_view rest = arg.substr(k + 1);
-        if (!c.Value(std::string("-") + ch, rest, !rest.empty(), &v)) return false;
-        return ch == 'e' ? ApplyRemap(v, o, c.err) : ApplyPdeathsig(v, o, c.err);
-      }
-      default:
-        *c.err = fmt::format("unknown option '-{}' (see steward --help)", ch);
-        return false;
-    }
-  }
-  return true;
+  auto mode = [&flag, o](Options::Mode m) { return flag([o, m] { o->mode = m; }); };
+  auto text = [](std::optional<std::string>* out) {
+    return [out](const std::string& v, std::string*) {
+      *out = v;
+      return true;
+    };
+  };
+  auto duration = [](const char* name, std::optional<Duration>* out) {
+    return [name, out](const std::string& v, std::string* err) {
+      return ParseDurationOption(name, v, out, err);
+    };
+  };
+  ArgSpec spec;
+  spec.unknown_hint = " (see steward --help)";
+  spec.options = {
+      {"--help", 'h', false, mode(Options::Mode::kHelp)},
+      {"--version", 0, false, mode(Options::Mode::kVersion)},
+      {"--check", 0, false, mode(Options::Mode::kCheck)},
+      {nullptr, 'l', false, mode(Options::Mode::kLicense)},
+      {"--allow-unset", 0, false, flag([o] { o->allow_unset = true; })},
+      // --verbose: dumb-init's spelling of -v.
+      {"--verbose", 'v', false, flag([o] { o->verbosity = std::min(o->verbosity + 1, 3); })},
+      {nullptr, 'q', false, flag([o] { o->verbosity = std::max(o->verbosity - 1, 0); })},
+      {nullptr, 's', false, flag([] {})},  // subreaper is automatic
+      {nullptr, 'g', false, flag([o] { o->kill_mode = KillMode::kGroup; })},
+      {nullptr, 'w', false, flag([o] { o->log_orphans = true; })},
+      {"--services", 0, true, text(&o->services_dir)},
+      {"--config", 0, true, text(&o->config_file)},
+      {"--runtime-dir", 0, true, text(&o->runtime_dir)},
+      {"--shutdown-timeout", 0, true, duration("--shutdown-timeout", &o->shutdown_timeout)},
+      {"--grace", 0, true, duration("--grace", &o->grace)},
+      {"--kill-mode", 0, true,
+       [o](const std::string& v, std::string* err) {
+         KillMode m;
+         if (!ParseKillMode(v, &m)) {
+           *err = fmt::format("--kill-mode: invalid kill mode '{}' (use group or process)", v);
+           return false;
+         }
+         o->kill_mode = m;
+         return true;
+       }},
+      {"--remap-exit", 'e', true,
+       [o](const std::string& v, std::string* err) { return ApplyRemap(v, o, err); }},
+      {"--pdeathsig", 'p', true,
+       [o](const std::string& v, std::string* err) { return ApplyPdeathsig(v, o, err); }},
+  };
+  return spec;
 }
 
 }  // namespace
@@ -316,18 +273,9 @@ bool ParseOptions(const std::vector<std::string>& argv, const EnvLookup& env,
     return true;
   }
 
-  ArgCursor c{argv, first, err};
-  for (; c.i < argv.size(); ++c.i) {
-    const std::string& arg = argv[c.i];
-    if (arg == "--") {
-      ++c.i;
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-') break;  // PROGRAM starts here
-    bool ok = arg[1] == '-' ? ParseLongOption(c, arg, o) : ParseShortOptions(c, arg, o);
-    if (!ok) return false;
-  }
-  o->program.assign(argv.begin() + long(std::min(c.i, argv.size())), argv.end());
+  size_t end = first;
+  if (!ParseArgs(argv, first, OptionTable(o), err, &end)) return false;
+  o->program.assign(argv.begin() + long(end), argv.end());
   if (o->allow_unset && o->mode != Options::Mode::kCheck) {
     *err = "--allow-unset goes with --check (a running steward needs every variable it uses)";
     return false;

@@ -7,6 +7,7 @@
 
 #include "steward/config/parse.hpp"
 #include "steward/control/control.hpp"
+#include "steward/util/args.hpp"
 #include "steward/util/signals.hpp"
 
 namespace steward {
@@ -20,31 +21,6 @@ constexpr unsigned kJson = VerbSpec::kJson, kNoWait = VerbSpec::kNoWait,
                    kExitCode = VerbSpec::kExitCode, kLines = VerbSpec::kLines,
                    kFollow = VerbSpec::kFollow, kDashSig = VerbSpec::kDashSig,
                    kWithDependents = VerbSpec::kWithDependents;
-
-// "-n 5", "-n5", "--exit-code 3", "--exit-code=3": the value of an option
-// at args[*i], advancing *i past a separate value.
-bool OptionValue(const std::vector<std::string>& args, size_t* i, std::string_view opt,
-                 std::string* value, std::string* err) {
-  std::string_view a = args[*i];
-  if (a.size() > opt.size()) {
-    size_t skip = a[opt.size()] == '=' ? 1 : 0;
-    *value = std::string(a.substr(opt.size() + skip));
-    return true;
-  }
-  if (*i + 1 >= args.size()) {
-    *err = fmt::format("option '{}' needs a value", opt);
-    return false;
-  }
-  *value = args[++*i];
-  return true;
-}
-
-bool HasOption(std::string_view arg, std::string_view opt) {
-  if (arg.substr(0, opt.size()) != opt) return false;
-  if (arg.size() == opt.size()) return true;
-  // Long options take "=VALUE"; short ones a glued value ("-n5").
-  return opt.size() == 2 || arg[opt.size()] == '=';
-}
 
 bool ParseCount(const std::string& v, uint64_t max, std::string_view what, uint64_t* out,
                 std::string* err) {
@@ -110,34 +86,43 @@ bool ParseCtlRequest(const std::vector<std::string>& args, CtlRequest* out, std:
   };
   unsigned opts = spec->options;
   std::vector<std::string> words;  // non-option arguments
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    std::string v, why;
-    uint64_t n;
-    if (a.size() < 2 || a[0] != '-') {
-      words.push_back(a);
-    } else if ((opts & kJson) && a == "--json") {
-      r.json = true;
-    } else if ((opts & kNoWait) && a == "--no-wait") {
-      r.wait = false;
-    } else if ((opts & kWithDependents) && a == "--with-dependents") {
-      r.with_dependents = true;
-    } else if ((opts & kExitCode) && HasOption(a, "--exit-code")) {
-      if (!OptionValue(args, &i, "--exit-code", &v, &why)) return fail(why);
-      if (!ParseCount(v, 255, "exit code", &n, &why)) return fail(why);
-      r.exit_code = int(n);
-    } else if ((opts & kLines) && HasOption(a, "-n")) {
-      if (!OptionValue(args, &i, "-n", &v, &why)) return fail(why);
-      if (!ParseCount(v, 100000, "line count", &n, &why)) return fail(why);
-      r.lines = int(n);
-    } else if ((opts & kFollow) && (a == "-f" || a == "--follow")) {
-      r.follow = true;
-    } else if ((opts & kDashSig) && words.empty() && SignalNumber(a.substr(1)) != 0) {
-      words.push_back(a.substr(1));  // `signal -USR1 web`, as kill(1) takes it
-    } else {
-      return fail(fmt::format("unknown option '{}'", a));
-    }
+  auto set = [](bool* b, bool v) {
+    return [b, v](const std::string&, std::string*) {
+      *b = v;
+      return true;
+    };
+  };
+  auto count = [](auto* out, uint64_t max, const char* what) {
+    return [out, max, what](const std::string& v, std::string* why) {
+      uint64_t n;
+      if (!ParseCount(v, max, what, &n, why)) return false;
+      *out = int(n);
+      return true;
+    };
+  };
+  ArgSpec args_spec;  // this verb's options only
+  if (opts & kJson) args_spec.options.push_back({"--json", 0, false, set(&r.json, true)});
+  if (opts & kNoWait) args_spec.options.push_back({"--no-wait", 0, false, set(&r.wait, false)});
+  if (opts & kWithDependents)
+    args_spec.options.push_back({"--with-dependents", 0, false, set(&r.with_dependents, true)});
+  if (opts & kExitCode)
+    args_spec.options.push_back({"--exit-code", 0, true, count(&r.exit_code, 255, "exit code")});
+  if (opts & kLines)
+    args_spec.options.push_back({nullptr, 'n', true, count(&r.lines, 100000, "line count")});
+  if (opts & kFollow) args_spec.options.push_back({"--follow", 'f', false, set(&r.follow, true)});
+  args_spec.word = [&words](const std::string& w, std::string*) {
+    words.push_back(w);
+    return true;
+  };
+  if (opts & kDashSig) {  // `signal -USR1 web`, as kill(1) takes it
+    args_spec.dash_word = [&words](const std::string& a) {
+      if (!words.empty() || SignalNumber(a.substr(1)) == 0) return false;
+      words.push_back(a.substr(1));
+      return true;
+    };
   }
+  std::string why;
+  if (!ParseArgs(args, 1, args_spec, &why)) return fail(why);
   switch (spec->words) {
     case Words::kAnyNames:
       r.names = std::move(words);

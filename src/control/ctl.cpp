@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "steward/control/control.hpp"
+#include "steward/util/args.hpp"
 #include "steward/util/diag.hpp"
 #include "steward/util/fd.hpp"
 #include "steward/util/safe_path.hpp"
@@ -152,29 +153,22 @@ bool SendAll(int fd, std::string_view data) {
 
 bool ParseCtlArgs(const std::vector<std::string>& args, CtlArgs* out, std::string* err) {
   *out = CtlArgs();
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      out->help = true;
-    } else if (a == "-v" || a == "--verbose") {
-      out->verbose = true;
-    } else if (a == "--runtime-dir") {
-      if (i + 1 >= args.size()) {
-        *err = "option '--runtime-dir' needs a value";
-        return false;
-      }
-      out->runtime_dir = args[++i];
-    } else if (a.compare(0, 14, "--runtime-dir=") == 0) {
-      out->runtime_dir = a.substr(14);
-    } else if (a.size() > 1 && a[0] == '-') {
-      *err = fmt::format("unknown option '{}'", a);
-      return false;
-    } else {
-      break;
-    }
-  }
-  out->request.assign(args.begin() + long(i), args.end());
+  auto set = [](bool* b) {
+    return [b](const std::string&, std::string*) { return *b = true; };
+  };
+  ArgSpec spec;
+  spec.options = {
+      {"--help", 'h', false, set(&out->help)},
+      {"--verbose", 'v', false, set(&out->verbose)},
+      {"--runtime-dir", 0, true,
+       [out](const std::string& v, std::string*) {
+         out->runtime_dir = v;
+         return true;
+       }},
+  };
+  size_t end = 0;
+  if (!ParseArgs(args, 0, spec, err, &end)) return false;
+  out->request.assign(args.begin() + long(end), args.end());
   if (!out->request.empty() && out->request[0] == "help") out->help = true;
   return true;
 }

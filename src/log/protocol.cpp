@@ -9,7 +9,7 @@ namespace steward::log {
 
 namespace {
 
-constexpr size_t kMaxFds = 8;
+constexpr size_t kMaxFds = kMaxMessageFds;
 constexpr size_t kMaxMessage = 64 << 10;
 
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
@@ -116,201 +116,148 @@ int ReceiveMessage(int sock, Message* m, std::vector<UniqueFd>* fds) {
   return 1;
 }
 
-// ---- typed messages ---------------------------------------------------------
+// ---- typed messages: each kind's Put and Get ---------------------------------
+// Get assigns its member whatever was there before; false: malformed.
 
-// strings: name, prefix, console "0"/"1", "" (sinks by glob) or "=" then names.
-Message Encode(const AttachMsg& a) {
-  Message m;
-  m.type = MsgType::kAttach;
-  m.id = a.id;
-  m.strings = {a.name, a.prefix, a.own ? "s" : a.console ? "1" : "0", a.sinks ? "=" : ""};
-  if (a.sinks) m.strings.insert(m.strings.end(), a.sinks->begin(), a.sinks->end());
-  m.fds = a.fds;
-  return m;
-}
-bool Decode(const Message& m, AttachMsg* a) {
-  if (m.type != MsgType::kAttach || m.strings.size() < 4) return false;
-  a->id = m.id;
-  a->name = m.strings[0];
-  a->prefix = m.strings[1];
-  a->console = m.strings[2] != "0";
-  a->own = m.strings[2] == "s";
-  a->sinks.reset();
-  if (m.strings[3] == "=") a->sinks.emplace(m.strings.begin() + 4, m.strings.end());
-  a->fds = m.fds;
+namespace {
+
+struct Reader {
+  const Message& m;
+  size_t s = 0, f = 0;  // the next string, the next descriptor
+  bool NextString(const std::string** out) {
+    if (s >= m.strings.size()) return false;
+    *out = &m.strings[s++];
+    return true;
+  }
+};
+
+int64_t ToWire(Duration d) { return d.count(); }
+template <class T> int64_t ToWire(T v) { return int64_t(v); }
+void FromWire(int64_t v, Duration* d) { *d = Duration(v); }
+template <class T> void FromWire(int64_t v, T* out) { *out = T(v); }
+
+template <class M, auto P> void Put(Id<P>, const M& a, Message* m) { m->id = a.*P; }
+template <class M, auto P> bool Get(Id<P>, Reader* r, M* a) {
+  a->*P = r->m.id;
   return true;
 }
 
-Message Encode(const SetPidMsg& a) {
-  Message m;
-  m.type = MsgType::kSetPid;
-  m.id = a.id;
-  m.value = a.pid;
-  return m;
+template <class M, auto P> void Put(Flag<P>, const M& a, Message* m) { m->id = a.*P ? 1 : 0; }
+template <class M, auto P> bool Get(Flag<P>, Reader* r, M* a) {
+  a->*P = r->m.id == 1;
+  return r->m.id <= 1;
 }
-bool Decode(const Message& m, SetPidMsg* a) {
-  if (m.type != MsgType::kSetPid) return false;
-  a->id = m.id;
-  a->pid = pid_t(m.value);
+
+template <class M, auto P, Sign S> void Put(Value<P, S>, const M& a, Message* m) {
+  m->value = ToWire(a.*P);
+}
+template <class M, auto P, Sign S> bool Get(Value<P, S>, Reader* r, M* a) {
+  FromWire(r->m.value, &(a->*P));
+  return S == Sign::kAny || r->m.value >= 0;
+}
+
+template <class M, auto P> void Put(Str<P>, const M& a, Message* m) { m->strings.push_back(a.*P); }
+template <class M, auto P> bool Get(Str<P>, Reader* r, M* a) {
+  const std::string* s;
+  if (!r->NextString(&s)) return false;
+  a->*P = *s;
   return true;
 }
 
-Message Encode(const DetachMsg& a) {
-  Message m;
-  m.type = MsgType::kDetach;
-  m.id = a.id;
-  return m;
+template <class M, auto P> void Put(OptStr<P>, const M& a, Message* m) {
+  if (a.*P) m->strings.push_back(*(a.*P));
 }
-bool Decode(const Message& m, DetachMsg* a) {
-  if (m.type != MsgType::kDetach) return false;
-  a->id = m.id;
+template <class M, auto P> bool Get(OptStr<P>, Reader* r, M* a) {
+  const std::string* s;
+  (a->*P).reset();
+  if (r->NextString(&s)) a->*P = *s;
   return true;
 }
 
-Message Encode(const SpoolMsg& a) {
-  Message m;
-  m.type = MsgType::kSpool;
-  m.strings = {a.sink};
-  m.fds = {a.fd};
-  return m;
+template <class M, auto P> void Put(Strs<P>, const M& a, Message* m) {
+  m->strings.insert(m->strings.end(), (a.*P).begin(), (a.*P).end());
 }
-bool Decode(const Message& m, SpoolMsg* a) {
-  if (m.type != MsgType::kSpool || m.strings.size() != 1 || m.fds.size() != 1) return false;
-  a->sink = m.strings[0];
-  a->fd = m.fds[0];
+template <class M, auto P> bool Get(Strs<P>, Reader* r, M* a) {
+  (a->*P).assign(r->m.strings.begin() + long(r->s), r->m.strings.end());
+  r->s = r->m.strings.size();
   return true;
 }
 
-Message Encode(const SyslogMsg& a) {
-  Message m;
-  m.type = MsgType::kSyslog;
-  m.fds = {a.fd};
-  return m;
+template <class M, auto P> void Put(OptStrs<P>, const M& a, Message* m) {
+  m->strings.push_back(a.*P ? "=" : "");
+  if (a.*P) m->strings.insert(m->strings.end(), (a.*P)->begin(), (a.*P)->end());
 }
-bool Decode(const Message& m, SyslogMsg* a) {
-  if (m.type != MsgType::kSyslog || m.fds.size() != 1) return false;
-  a->fd = m.fds[0];
+template <class M, auto P> bool Get(OptStrs<P>, Reader* r, M* a) {
+  const std::string* marker;
+  (a->*P).reset();
+  if (!r->NextString(&marker)) return false;
+  if (*marker != "=") return marker->empty() && r->s == r->m.strings.size();
+  (a->*P).emplace(r->m.strings.begin() + long(r->s), r->m.strings.end());
+  r->s = r->m.strings.size();
   return true;
 }
 
-Message Encode(const StartMsg&) {
-  Message m;
-  m.type = MsgType::kStart;
-  return m;
+template <class M, class Codec> void Put(Text<Codec>, const M& a, Message* m) {
+  m->strings.push_back(Codec::Put(a));
 }
-bool Decode(const Message& m, StartMsg*) { return m.type == MsgType::kStart; }
+template <class M, class Codec> bool Get(Text<Codec>, Reader* r, M* a) {
+  const std::string* s;
+  return r->NextString(&s) && Codec::Get(*s, a);
+}
 
-Message Encode(const DrainMsg& a) {
-  Message m;
-  m.type = MsgType::kDrain;
-  m.value = a.left.count();
-  return m;
-}
-bool Decode(const Message& m, DrainMsg* a) {
-  if (m.type != MsgType::kDrain) return false;
-  a->left = Duration(m.value);
+template <class M, auto P> void Put(Fd<P>, const M& a, Message* m) { m->fds.push_back(a.*P); }
+template <class M, auto P> bool Get(Fd<P>, Reader* r, M* a) {
+  if (r->f >= r->m.fds.size()) return false;
+  a->*P = r->m.fds[r->f++];
   return true;
 }
 
-Message Encode(const WidthMsg& a) {
+template <class M, auto P, size_t Min> void Put(Fds<P, Min>, const M& a, Message* m) {
+  m->fds.insert(m->fds.end(), (a.*P).begin(), (a.*P).end());
+}
+template <class M, auto P, size_t Min> bool Get(Fds<P, Min>, Reader* r, M* a) {
+  (a->*P).assign(r->m.fds.begin() + long(r->f), r->m.fds.end());
+  r->f = r->m.fds.size();
+  return (a->*P).size() >= Min && (a->*P).size() <= kMaxMessageFds;
+}
+
+template <class M> Message EncodeFields(const M& a) {
   Message m;
-  m.type = MsgType::kWidth;
-  m.value = a.width;
+  m.type = Wire<M>::kType;
+  std::apply([&](auto... kind) { (Put(kind, a, &m), ...); }, typename Wire<M>::Fields{});
   return m;
 }
-bool Decode(const Message& m, WidthMsg* a) {
-  if (m.type != MsgType::kWidth) return false;
-  a->width = m.value;
+
+template <class M> bool DecodeFields(const Message& m, M* a) {
+  if (m.type != Wire<M>::kType) return false;
+  Reader r{m};
+  bool ok = std::apply([&](auto... kind) { return (Get(kind, &r, a) && ...); },
+                       typename Wire<M>::Fields{});
+  return ok && r.s == m.strings.size() && r.f == m.fds.size();
+}
+
+}  // namespace
+
+std::string AttachConsole::Put(const AttachMsg& a) { return a.own ? "s" : a.console ? "1" : "0"; }
+bool AttachConsole::Get(const std::string& s, AttachMsg* a) {
+  a->console = s != "0";
+  a->own = s == "s";
   return true;
 }
 
-Message Encode(const TailMsg& a) {
-  Message m;
-  m.type = MsgType::kTail;
-  m.strings = {a.service, std::string(a.follow ? "f" : "") + (a.configured ? "" : "t")};
-  m.value = a.lines;
-  m.fds = {a.fd};
-  return m;
+std::string TailFlags::Put(const TailMsg& a) {
+  return std::string(a.follow ? "f" : "") + (a.configured ? "" : "t");
 }
-bool Decode(const Message& m, TailMsg* a) {
-  if (m.type != MsgType::kTail || m.strings.size() != 2 || m.fds.size() != 1 || m.value < 0)
-    return false;
-  a->service = m.strings[0];
-  a->follow = m.strings[1].find('f') != std::string::npos;
-  a->configured = m.strings[1].find('t') == std::string::npos;
-  a->lines = m.value;
-  a->fd = m.fds[0];
+bool TailFlags::Get(const std::string& s, TailMsg* a) {
+  a->follow = s.find('f') != std::string::npos;
+  a->configured = s.find('t') == std::string::npos;
   return true;
 }
 
-Message Encode(const DetachedMsg& a) {
-  Message m;
-  m.type = MsgType::kDetached;
-  m.id = a.id;
-  return m;
-}
-bool Decode(const Message& m, DetachedMsg* a) {
-  if (m.type != MsgType::kDetached) return false;
-  a->id = m.id;
-  return true;
-}
-
-Message Encode(const DroppedMsg& a) {
-  Message m;
-  m.type = MsgType::kDropped;
-  m.strings = {a.sink};
-  if (a.problem) m.strings.push_back(*a.problem);
-  m.value = int64_t(a.total);
-  return m;
-}
-bool Decode(const Message& m, DroppedMsg* a) {
-  if (m.type != MsgType::kDropped || m.strings.empty() || m.strings.size() > 2) return false;
-  a->sink = m.strings[0];
-  a->total = uint64_t(m.value);
-  a->problem.reset();
-  if (m.strings.size() == 2) a->problem = m.strings[1];
-  return true;
-}
-
-Message Encode(const HandoverMsg& a) {
-  Message m;
-  m.type = MsgType::kHandover;
-  m.id = a.drain_syslog ? 1 : 0;
-  m.value = a.left.count();
-  m.strings = a.kept;
-  return m;
-}
-bool Decode(const Message& m, HandoverMsg* a) {
-  if (m.type != MsgType::kHandover || m.id > 1 || m.value < 0 || !m.fds.empty()) return false;
-  a->left = Duration(m.value);
-  a->drain_syslog = m.id == 1;
-  a->kept = m.strings;
-  return true;
-}
-
-Message Encode(const RingsMsg& a) {
-  Message m;
-  m.type = MsgType::kRings;
-  m.fds = {a.fd};
-  return m;
-}
-bool Decode(const Message& m, RingsMsg* a) {
-  if (m.type != MsgType::kRings || m.fds.size() != 1 || !m.strings.empty()) return false;
-  a->fd = m.fds[0];
-  return true;
-}
-
-Message Encode(const TailsMsg& a) {
-  Message m;
-  m.type = MsgType::kTails;
-  m.fds = a.fds;
-  return m;
-}
-bool Decode(const Message& m, TailsMsg* a) {
-  if (m.type != MsgType::kTails || m.fds.empty() || m.fds.size() > kMaxFds || !m.strings.empty())
-    return false;
-  a->fds = m.fds;
-  return true;
-}
+#define STEWARD_LOG_MSG_CODEC(M, ...)                                          \
+  Message Encode(const M##Msg& a) { return EncodeFields(a); }                  \
+  bool Decode(const Message& m, M##Msg* out) { return DecodeFields(m, out); }
+STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_CODEC)
+#undef STEWARD_LOG_MSG_CODEC
 
 }  // namespace steward::log

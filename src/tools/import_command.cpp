@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "steward/tools/supervisord.hpp"
+#include "steward/util/args.hpp"
 #include "steward/util/fd.hpp"
 
 namespace steward::tools {
@@ -17,7 +18,6 @@ int RunImport(const std::vector<std::string>& args) {
   static const char* kUsage = "usage: steward import supervisord FILE [-o DIR]\n";
   std::string file, dir;
   bool help = false;
-  size_t i = 0;
   if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) help = true;
   else if (args.empty() || args[0] != "supervisord") {
     WriteAll(STDERR_FILENO, fmt::format("steward import: {}\n{}",
@@ -26,17 +26,27 @@ int RunImport(const std::vector<std::string>& args) {
                                         kUsage));
     return 2;
   }
-  for (i = 1; !help && i < args.size(); ++i) {
-    if (args[i] == "-h" || args[i] == "--help") help = true;
-    else if (args[i] == "-o" && i + 1 < args.size()) dir = args[++i];
-    else if (args[i].size() > 1 && args[i][0] == '-') {
-      WriteAll(STDERR_FILENO, fmt::format("steward import: unknown option '{}'\n{}", args[i], kUsage));
-      return 2;
-    } else if (file.empty()) file = args[i];
-    else {
-      WriteAll(STDERR_FILENO, fmt::format("steward import: one FILE only\n{}", kUsage));
-      return 2;
+  ArgSpec spec;
+  spec.options = {
+      {"--help", 'h', false, [&help](const std::string&, std::string*) { return help = true; }},
+      {nullptr, 'o', true,
+       [&dir](const std::string& v, std::string*) {
+         dir = v;
+         return true;
+       }},
+  };
+  spec.word = [&file](const std::string& a, std::string* why) {
+    if (!file.empty()) {
+      *why = "one FILE only";
+      return false;
     }
+    file = a;
+    return true;
+  };
+  std::string err;
+  if (!help && !ParseArgs(args, 1, spec, &err)) {
+    WriteAll(STDERR_FILENO, fmt::format("steward import: {}\n{}", err, kUsage));
+    return 2;
   }
   if (help) {
     WriteAll(STDOUT_FILENO, kUsage);

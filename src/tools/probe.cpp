@@ -14,6 +14,7 @@
 #include <ev.h>
 #include <fmt/format.h>
 
+#include "steward/util/args.hpp"
 #include "steward/util/dns.hpp"
 #include "steward/util/fd.hpp"
 
@@ -297,43 +298,32 @@ const char* ProbeUsage() {
 
 bool ParseProbeArgs(const std::vector<std::string>& args, ProbeArgs* out, std::string* err) {
   *out = ProbeArgs();
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    std::string value;
-    if (a == "-h" || a == "--help") {
-      out->help = true;
-      continue;
-    }
-    if (a == "--timeout" || a.rfind("--timeout=", 0) == 0) {
-      if (a == "--timeout") {
-        if (i + 1 >= args.size()) {
-          *err = "option '--timeout' needs a value";
-          return false;
-        }
-        value = args[++i];
-      } else {
-        value = a.substr(10);
-      }
-      if (!ParseDuration(value, &out->timeout, err)) {
-        *err = "--timeout: " + *err;
-        return false;
-      }
-      if (out->timeout.count() <= 0) {
-        *err = "--timeout: must be more than 0";
-        return false;
-      }
-      continue;
-    }
-    if (a.size() > 1 && a[0] == '-') {
-      *err = fmt::format("unknown option '{}'", a);
-      return false;
-    }
+  ArgSpec spec;
+  spec.options = {
+      {"--help", 'h', false,
+       [out](const std::string&, std::string*) { return out->help = true; }},
+      {"--timeout", 0, true,
+       [out](const std::string& v, std::string* why) {
+         if (!ParseDuration(v, &out->timeout, why)) {
+           *why = "--timeout: " + *why;
+           return false;
+         }
+         if (out->timeout.count() <= 0) {
+           *why = "--timeout: must be more than 0";
+           return false;
+         }
+         return true;
+       }},
+  };
+  spec.word = [out](const std::string& a, std::string* why) {
     if (!out->url.empty()) {
-      *err = fmt::format("one URL only ('{}' and '{}')", out->url, a);
+      *why = fmt::format("one URL only ('{}' and '{}')", out->url, a);
       return false;
     }
     out->url = a;
-  }
+    return true;
+  };
+  if (!ParseArgs(args, 0, spec, err)) return false;
   if (out->url.empty() && !out->help) {
     *err = "no URL given";
     return false;

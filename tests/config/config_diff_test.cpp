@@ -1,11 +1,19 @@
 // The reload diff: every field of a service's effective definition counts
-// (one mutation each), the file it came from does not, and [log] changes are
-// told apart from service changes.
+// (one mutation per field config_fields.hpp lists, made from the lists), the
+// file it came from does not, and [log] changes are told apart from service
+// changes.
 #include "steward/config/config_diff.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "steward/config/config_fields.hpp"
 
 namespace steward {
 namespace {
@@ -24,64 +32,134 @@ Config Of(std::vector<ServiceConfig> services) {
   return c;
 }
 
-TEST(ConfigDiff, EveryFieldOfAServiceCounts) {
-  using Mutation = std::function<void(ServiceConfig&)>;
-  const std::vector<std::pair<const char*, Mutation>> mutations = {
-      {"command", [](ServiceConfig& c) { c.command.argv.push_back("-v"); }},
-      {"command.shell", [](ServiceConfig& c) { c.command.shell = true; }},
-      {"type", [](ServiceConfig& c) { c.type = ServiceType::kOneshot; }},
-      {"depends_on", [](ServiceConfig& c) { c.depends_on = {"db"}; }},
-      {"main", [](ServiceConfig& c) { c.main = true; }},
-      {"restart", [](ServiceConfig& c) { c.restart = RestartPolicy::kAlways; }},
-      {"restart_delay", [](ServiceConfig& c) { c.restart_delay = Duration(7); }},
-      {"restart_delay_max", [](ServiceConfig& c) { c.restart_delay_max = Duration(7); }},
-      {"max_restarts", [](ServiceConfig& c) { c.max_restarts = 3; }},
-      {"on_failure", [](ServiceConfig& c) { c.on_failure = OnFailure::kShutdown; }},
-      {"stop_signal", [](ServiceConfig& c) { c.stop_signal = 2; }},
-      {"stop_grace_period", [](ServiceConfig& c) { c.stop_grace_period = Duration(7); }},
-      {"stop_command", [](ServiceConfig& c) { c.stop_command.argv = {"/bin/stop"}; }},
-      {"kill_mode", [](ServiceConfig& c) { c.kill_mode = KillMode::kProcess; }},
-      {"user", [](ServiceConfig& c) { c.identity.set = true; }},
-      {"uid", [](ServiceConfig& c) { c.identity.uid = 7; }},
-      {"gid", [](ServiceConfig& c) { c.identity.gid = 7; }},
-      {"groups", [](ServiceConfig& c) { c.identity.groups = {7}; }},
-      {"user name", [](ServiceConfig& c) { c.identity.name = "www"; }},
-      {"home", [](ServiceConfig& c) { c.identity.home = "/home/www"; }},
-      {"working_dir", [](ServiceConfig& c) { c.working_dir = "/srv"; }},
-      {"umask", [](ServiceConfig& c) { c.umask = 027; }},
-      {"environment", [](ServiceConfig& c) { c.environment.emplace_back("A", "1"); }},
-      {"env_file", [](ServiceConfig& c) { c.env_files = {"/etc/app.env"}; }},
-      {"env_file content", [](ServiceConfig& c) { c.env_digest = "0123456789abcdef;"; }},
-      {"clear_env", [](ServiceConfig& c) { c.clear_env = true; }},
-      {"no_new_privileges", [](ServiceConfig& c) { c.no_new_privileges = true; }},
-      {"limits", [](ServiceConfig& c) { c.limits.push_back({7, 1, 2}); }},
-      {"ready.kind", [](ServiceConfig& c) { c.ready.kind = ReadyCheck::Kind::kTcp; }},
-      {"ready.notify_fd", [](ServiceConfig& c) { c.ready.notify_fd = 5; }},
-      {"ready.host", [](ServiceConfig& c) { c.ready.host = "::1"; }},
-      {"ready.port", [](ServiceConfig& c) { c.ready.port = 80; }},
-      {"ready.command", [](ServiceConfig& c) { c.ready.command.argv = {"/bin/true"}; }},
-      {"ready.file", [](ServiceConfig& c) { c.ready.file = "/run/ready"; }},
-      {"ready.timeout", [](ServiceConfig& c) { c.ready.timeout = Duration(7); }},
-      {"ready.interval", [](ServiceConfig& c) { c.ready.interval = Duration(7); }},
-      {"healthcheck", [](ServiceConfig& c) { c.healthcheck.enabled = true; }},
-      {"healthcheck.test", [](ServiceConfig& c) { c.healthcheck.test.argv = {"/bin/true"}; }},
-      {"healthcheck.interval", [](ServiceConfig& c) { c.healthcheck.interval = Duration(7); }},
-      {"healthcheck.timeout", [](ServiceConfig& c) { c.healthcheck.timeout = Duration(7); }},
-      {"healthcheck.retries", [](ServiceConfig& c) { c.healthcheck.retries = 7; }},
-      {"healthcheck.start_period", [](ServiceConfig& c) { c.healthcheck.start_period = Duration(7); }},
-      {"on_unhealthy", [](ServiceConfig& c) { c.healthcheck.restart_on_unhealthy = true; }},
-      {"log.console", [](ServiceConfig& c) { c.log.console = false; }},
-      {"log.sinks", [](ServiceConfig& c) { c.log.sinks = std::vector<std::string>{"file"}; }},
-      {"log.prefix", [](ServiceConfig& c) { c.log.prefix = "w"; }},
-      {"from_command_line", [](ServiceConfig& c) { c.from_command_line = true; }},
-  };
-  for (const auto& [field, mutate] : mutations) {
+// ---- one case per listed field (config_fields.hpp), made from the lists ----
+
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <class T>
+struct IsVector : std::false_type {};
+template <class T>
+struct IsVector<std::vector<T>> : std::true_type {};
+template <class T, class = void>
+struct Listed : std::false_type {};
+template <class T>
+struct Listed<T, std::void_t<decltype(FieldsOf<T>::kList)>> : std::true_type {};
+
+// A value that differs from v, whatever v is.
+template <class T>
+void Change(T& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    v = !v;
+  } else if constexpr (std::is_enum_v<T>) {
+    v = T(int(v) + 1);
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    v = T(v + 1);
+  } else if constexpr (std::is_same_v<T, Duration>) {
+    v += Duration(1);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    v += "x";
+  } else if constexpr (IsOptional<T>::value) {
+    if (v)
+      v.reset();
+    else
+      v.emplace();
+  } else {
+    static_assert(IsVector<T>::value, "a field type the test cannot change: teach Change()");
+    v.emplace_back();
+  }
+}
+
+template <class Root>
+struct Case {
+  std::string field;
+  OnReload on;
+  std::function<void(Root&)> mutate;
+};
+
+// The cases for the member `at` reaches in a Root like `base`: one per leaf
+// field; a listed member through its list; a vector of listed elements
+// grown, and each element the base holds through its list.
+template <class Root, class T>
+void Walk(const Root& base, std::function<T&(Root&)> at, const std::string& name, OnReload on,
+          std::vector<Case<Root>>* out) {
+  if constexpr (Listed<T>::value) {
+    std::apply(
+        [&](auto... f) {
+          (Walk<Root, typename decltype(f)::Type>(
+               base, [at, f](Root& r) -> typename decltype(f)::Type& { return at(r).*f.member; },
+               name + (name.empty() ? "" : ".") + f.name, on == OnReload::kRestarts ? f.on : on,
+               out),
+           ...);
+        },
+        FieldsOf<T>::kList);
+  } else {
+    out->push_back({name, on, [at](Root& r) { Change(at(r)); }});
+    if constexpr (IsVector<T>::value) {
+      using E = typename T::value_type;
+      if constexpr (Listed<E>::value) {
+        Root copy = base;
+        for (size_t i = 0; i < at(copy).size(); ++i) {
+          Walk<Root, E>(
+              base, [at, i](Root& r) -> E& { return at(r)[i]; },
+              name + "[" + std::to_string(i) + "]", on, out);
+        }
+      }
+    }
+  }
+}
+
+template <class Root>
+std::vector<Case<Root>> EveryField(const Root& base) {
+  std::vector<Case<Root>> cases;
+  Walk<Root, Root>(
+      base, [](Root& r) -> Root& { return r; }, "", OnReload::kRestarts, &cases);
+  return cases;
+}
+
+TEST(ConfigDiff, EveryListedFieldOfAServiceIsClassified) {
+  std::vector<Case<ServiceConfig>> cases = EveryField(Base("web"));
+  EXPECT_GE(cases.size(), 50u);
+  for (const Case<ServiceConfig>& c : cases) {
     ServiceConfig changed = Base("web");
-    mutate(changed);
-    EXPECT_FALSE(SameService(Base("web"), changed)) << field;
+    c.mutate(changed);
     ConfigDiff d = DiffConfigs(Of({Base("web")}), Of({changed}));
-    EXPECT_EQ(std::vector<std::string>{"web"}, d.changed) << field;
-    EXPECT_TRUE(d.removed.empty() && d.added.empty() && !d.log_changed) << field;
+    EXPECT_FALSE(d.log_changed) << c.field;
+    switch (c.on) {
+      case OnReload::kRestarts:
+        EXPECT_FALSE(SameService(Base("web"), changed)) << c.field;
+        EXPECT_EQ(std::vector<std::string>{"web"}, d.changed) << c.field;
+        EXPECT_TRUE(d.removed.empty() && d.added.empty()) << c.field;
+        break;
+      case OnReload::kAddsOrRemoves:  // renamed or disabled: "web" is gone
+        EXPECT_EQ(std::vector<std::string>{"web"}, d.removed) << c.field;
+        EXPECT_TRUE(d.changed.empty()) << c.field;
+        break;
+      case OnReload::kIgnored:
+        EXPECT_TRUE(SameService(Base("web"), changed)) << c.field;
+        EXPECT_TRUE(d.empty()) << c.field;
+        break;
+    }
+  }
+}
+
+TEST(ConfigDiff, EveryListedFieldOfLogIsALogChange) {
+  Config base = Of({Base("web")});
+  SinkConfig sink;
+  sink.name = "all";
+  sink.path = "/var/log/all.log";
+  base.global.log.sinks.push_back(sink);
+  std::vector<Case<LogConfig>> cases = EveryField(base.global.log);
+  EXPECT_GE(cases.size(), 25u);  // [log]'s own fields and each of the sink's
+  for (const Case<LogConfig>& c : cases) {
+    ASSERT_EQ(OnReload::kRestarts, c.on) << c.field;
+    Config changed = base;
+    c.mutate(changed.global.log);
+    EXPECT_FALSE(SameLog(base.global.log, changed.global.log)) << c.field;
+    ConfigDiff d = DiffConfigs(base, changed);
+    EXPECT_TRUE(d.log_changed) << c.field;
+    EXPECT_TRUE(d.changed.empty() && d.removed.empty() && d.added.empty()) << c.field;
   }
 }
 
@@ -95,8 +173,8 @@ TEST(ConfigDiff, TheFileAServiceCameFromDoesNotCount) {
 TEST(ConfigDiff, RemovedDisabledAddedAndEnabled) {
   ServiceConfig off = Base("b");
   off.enabled = false;
-  ConfigDiff d = DiffConfigs(Of({Base("a"), Base("b"), Base("c")}),
-                             Of({off, Base("c"), Base("d")}));
+  ConfigDiff d =
+      DiffConfigs(Of({Base("a"), Base("b"), Base("c")}), Of({off, Base("c"), Base("d")}));
   EXPECT_EQ((std::vector<std::string>{"a", "b"}), d.removed);  // a gone, b disabled
   EXPECT_EQ(std::vector<std::string>{"d"}, d.added);
   EXPECT_TRUE(d.changed.empty());

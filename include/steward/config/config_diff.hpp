@@ -23,7 +23,8 @@ struct ConfigDiff {
 
 ConfigDiff DiffConfigs(const Config& running, const Config& next);
 
-// Equal effective definitions; the file a service came from does not count.
+// Equal effective definitions over the fields config_fields.hpp lists (the
+// file a service came from does not count).
 bool SameService(const ServiceConfig& a, const ServiceConfig& b);
 bool SameLog(const LogConfig& a, const LogConfig& b);
 bool SameSink(const SinkConfig& a, const SinkConfig& b);

@@ -2,7 +2,23 @@
 // socketpair: one datagram per message, descriptors passed with SCM_RIGHTS.
 //
 // Only trusted peers speak it (PID 1 and its own child), but the decoder
-// still checks every length, so a bug cannot make PID 1 read out of bounds.
+// still checks every length, so a bug cannot make PID 1 read out of bounds,
+// and it rejects a message with a string or descriptor more or fewer than
+// its fields take (the forwarder parses hostile input: PID 1 trusts nothing
+// it sends beyond these bounds).
+//
+// Every message is declared once, as a row of STEWARD_LOG_MESSAGES below:
+// its name (the struct is NameMsg), then its fields in wire order, each
+// with its kind (wire_fields.hpp). That row gives MsgType::kName, Encode(),
+// Decode() and the round-trip and bounds test
+// (tests/log/protocol_table_test.cpp iterates the same table).
+//
+// To add a message: write its struct here (fields with comments), then add
+// one row at the END of STEWARD_LOG_MESSAGES (a row's position is its
+// MsgType number on the wire); the reader's switch on MsgType
+// (forwarder.cpp; -Wswitch) then asks for its case. If no kind in
+// wire_fields.hpp fits a field, add one there, its Put/Get in protocol.cpp
+// and its sample values (Vary, Same) in protocol_table_test.cpp.
 #pragma once
 
 #include <sys/types.h>
@@ -13,38 +29,16 @@
 #include <vector>
 
 #include "steward/config/config.hpp"
+#include "steward/log/wire_fields.hpp"
 #include "steward/util/fd.hpp"
 
 namespace steward::log {
 
-enum class MsgType : uint8_t {
-  // hub -> forwarder
-  kAttach = 1,  // id; strings: name, prefix, console "0"/"1"/"s" (steward's own lines), sinks ("" = all, else
-                // "=" then names); fds: stdout read end, stderr read end, their journals
-  kSetPid,      // id, value = pid (0: the process is gone)
-  kDetach,      // id: read both pipes to end of file, then reply kDetached
-  kSpool,       // strings: sink name; fds: memfd to use as its spool
-  kSyslog,      // fds: the bound /dev/log socket
-  kStart,       // end of the initial state: start reading
-  kDrain,       // value = milliseconds left: drain every pipe, flush, exit
-  kWidth,       // value = console name column width (longest expected name)
-  kTail,        // `ctl logs`: strings: service, flags ("f" to follow, "t" not a configured
-                // service: maybe a syslog tag); value = lines; fds: the client
-  // forwarder -> hub
-  kDetached,    // id: both pipes of the service reached end of file
-  kDropped,     // strings: sink name[, why it cannot deliver, "" when it can];
-                // value = total records dropped by it
-  // hub -> forwarder: a reload changed [log] (SPEC §4 step 5)
-  kHandover,    // value = milliseconds allowed; id = 1: /dev/log moved, empty the old
-                // one first; strings: the network sinks the next forwarder keeps
-  // both ways: the `ctl logs` state a handing-over forwarder leaves to the
-  // next one, through PID 1, which only holds the descriptors
-  kRings,       // fds: a memfd with the rings and the followers' state (ring.hpp)
-  kTails,       // fds: 1 to 8 `ctl logs` clients, in the order the rings memfd lists them
-};
-
+// The wire: a type, two numbers, strings and descriptors, which each
+// message's fields are put into (wire_fields.hpp says how).
+enum class MsgType : uint8_t;
 struct Message {
-  MsgType type = MsgType::kStart;
+  MsgType type{};  // 0: none until set
   uint32_t id = 0;
   int64_t value = 0;
   std::vector<std::string> strings;
@@ -54,9 +48,7 @@ struct Message {
   std::vector<UniqueFd> owned;
 };
 
-// ---- the messages: one struct each, Encode and Decode side by side -------
-// Encode() gives the wire Message (descriptors borrowed); Decode() is false
-// for a message of another type or a malformed one (ignored by the reader).
+// ---- the messages ------------------------------------------------------------
 
 // hub -> forwarder: a service's log pipes and how to route them.
 struct AttachMsg {
@@ -69,29 +61,36 @@ struct AttachMsg {
   std::optional<std::vector<std::string>> sinks;  // only these; nullopt: by glob
   std::vector<int> fds;  // none (a routing update) or: stdout, stderr, their journals
 };
+// hub -> forwarder: the service's process (0: the process is gone).
 struct SetPidMsg {
   uint32_t id = 0;
-  pid_t pid = 0;  // 0: the process is gone
+  pid_t pid = 0;
 };
+// hub -> forwarder: read both pipes to end of file, then reply DetachedMsg.
 struct DetachMsg {
   uint32_t id = 0;
 };
+// hub -> forwarder: the memfd a network sink uses as its spool.
 struct SpoolMsg {
   std::string sink;
   int fd = -1;
 };
+// hub -> forwarder: the bound /dev/log socket.
 struct SyslogMsg {
   int fd = -1;
 };
+// hub -> forwarder: end of the initial state: start reading.
 struct StartMsg {};
+// hub -> forwarder: drain every pipe, flush, exit within `left`.
 struct DrainMsg {
-  Duration left{};
+  Duration left{};  // may be negative: the deadline has passed
 };
+// hub -> forwarder: the console's name column width (longest expected name).
 struct WidthMsg {
   int64_t width = 0;
 };
-// A `ctl logs` client, handed over by PID 1 after checking it: the
-// forwarder answers it from the service's ring.
+// hub -> forwarder: a `ctl logs` client, handed over by PID 1 after
+// checking it: the forwarder answers it from the service's ring.
 struct TailMsg {
   std::string service;
   int64_t lines = 100;
@@ -101,60 +100,101 @@ struct TailMsg {
   // false: a name only a syslog tag's ring can answer.
   bool configured = true;
 };
-// A reload changed [log]: stop reading, make every batch safe, store the
-// cursors, leave the `ctl logs` state (kRings, kTails) and exit 0 within
-// `left`, so that the next forwarder, started with the new configuration,
-// neither repeats nor loses a line.
+// forwarder -> hub: both pipes of the service reached end of file.
+struct DetachedMsg {
+  uint32_t id = 0;
+};
+// forwarder -> hub: a sink's drop count and trouble.
+struct DroppedMsg {
+  std::string sink;
+  uint64_t total = 0;  // records dropped by it so far
+  // Why the sink cannot deliver now ("" once it can again); nullopt: unchanged.
+  std::optional<std::string> problem;
+};
+// hub -> forwarder: a reload changed [log] (SPEC §4 step 5): stop reading,
+// make every batch safe, store the cursors, leave the `ctl logs` state
+// (RingsMsg, TailsMsg) and exit 0 within `left`, so that the next
+// forwarder, started with the new configuration, neither repeats nor loses
+// a line.
 struct HandoverMsg {
   Duration left{};
   bool drain_syslog = false;       // the old /dev/log was unlinked: read it until empty
   std::vector<std::string> kept;   // network sinks (by name) whose spool the next one reuses
 };
+// Both ways: the `ctl logs` state a handing-over forwarder leaves to the
+// next one, through PID 1, which only holds the descriptors.
 struct RingsMsg {
-  int fd = -1;
+  int fd = -1;  // a memfd with the rings and the followers' state (ring.hpp)
 };
 struct TailsMsg {
-  std::vector<int> fds;
-};
-// forwarder -> hub
-struct DetachedMsg {
-  uint32_t id = 0;
-};
-struct DroppedMsg {
-  std::string sink;
-  uint64_t total = 0;
-  // Why the sink cannot deliver now ("" once it can again); nullopt: unchanged.
-  std::optional<std::string> problem;
+  std::vector<int> fds;  // 1 to 8 `ctl logs` clients, in the order the rings memfd lists them
 };
 
-Message Encode(const AttachMsg& a);
-Message Encode(const SetPidMsg& a);
-Message Encode(const DetachMsg& a);
-Message Encode(const SpoolMsg& a);
-Message Encode(const SyslogMsg& a);
-Message Encode(const StartMsg& a);
-Message Encode(const DrainMsg& a);
-Message Encode(const WidthMsg& a);
-Message Encode(const TailMsg& a);
-Message Encode(const DetachedMsg& a);
-Message Encode(const DroppedMsg& a);
-Message Encode(const HandoverMsg& a);
-Message Encode(const RingsMsg& a);
-Message Encode(const TailsMsg& a);
-bool Decode(const Message& m, AttachMsg* out);
-bool Decode(const Message& m, SetPidMsg* out);
-bool Decode(const Message& m, DetachMsg* out);
-bool Decode(const Message& m, SpoolMsg* out);
-bool Decode(const Message& m, SyslogMsg* out);
-bool Decode(const Message& m, StartMsg* out);
-bool Decode(const Message& m, DrainMsg* out);
-bool Decode(const Message& m, WidthMsg* out);
-bool Decode(const Message& m, TailMsg* out);
-bool Decode(const Message& m, DetachedMsg* out);
-bool Decode(const Message& m, DroppedMsg* out);
-bool Decode(const Message& m, HandoverMsg* out);
-bool Decode(const Message& m, RingsMsg* out);
-bool Decode(const Message& m, TailsMsg* out);
+// Fields sent as one string in a form of their own (Text<Codec>): kWire
+// lists every text a field's values are sent as.
+struct AttachConsole {  // console, own: "0" off, "1" on, "s" steward's own lines (on)
+  static std::string Put(const AttachMsg& a);
+  static bool Get(const std::string& s, AttachMsg* a);
+  static constexpr const char* kWire[] = {"0", "1", "s"};
+};
+struct TailFlags {  // "f": follow, "t": not configured (maybe a syslog tag)
+  static std::string Put(const TailMsg& a);
+  static bool Get(const std::string& s, TailMsg* a);
+  static constexpr const char* kWire[] = {"", "f", "t", "ft"};
+};
+
+// ---- the table: X(name, fields in wire order...); the struct is nameMsg -----
+// Kinds (wire_fields.hpp): Id/Flag (the id number), Value (the value number,
+// kNotNegative: a negative one is rejected), Str/OptStr/Strs/OptStrs (one
+// string, an optional last one, all the rest, a "="-marked optional rest),
+// Text<Codec> (one string in a field-specific form), Fd/Fds<min> (one
+// descriptor, all the rest: min..8).
+#define STEWARD_LOG_MESSAGES(X)                                                                   \
+  X(Attach, Id<&AttachMsg::id>, Str<&AttachMsg::name>, Str<&AttachMsg::prefix>,                  \
+    Text<AttachConsole>, OptStrs<&AttachMsg::sinks>, Fds<&AttachMsg::fds, 0>)                     \
+  X(SetPid, Id<&SetPidMsg::id>, Value<&SetPidMsg::pid>)                                           \
+  X(Detach, Id<&DetachMsg::id>)                                                                   \
+  X(Spool, Str<&SpoolMsg::sink>, Fd<&SpoolMsg::fd>)                                               \
+  X(Syslog, Fd<&SyslogMsg::fd>)                                                                   \
+  X(Start)                                                                                        \
+  X(Drain, Value<&DrainMsg::left>)                                                                \
+  X(Width, Value<&WidthMsg::width>)                                                               \
+  X(Tail, Str<&TailMsg::service>, Text<TailFlags>, Value<&TailMsg::lines, Sign::kNotNegative>,    \
+    Fd<&TailMsg::fd>)                                                                             \
+  X(Detached, Id<&DetachedMsg::id>)                                                               \
+  X(Dropped, Str<&DroppedMsg::sink>, Value<&DroppedMsg::total>, OptStr<&DroppedMsg::problem>)     \
+  X(Handover, Value<&HandoverMsg::left, Sign::kNotNegative>, Flag<&HandoverMsg::drain_syslog>,    \
+    Strs<&HandoverMsg::kept>)                                                                     \
+  X(Rings, Fd<&RingsMsg::fd>)                                                                     \
+  X(Tails, Fds<&TailsMsg::fds, 1>)
+
+// MsgType: k + the row's name, numbered from 1 in table order (0 is no message).
+namespace wire_index {
+#define STEWARD_LOG_MSG_INDEX(M, ...) k##M,
+enum Index { STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_INDEX) };
+#undef STEWARD_LOG_MSG_INDEX
+}  // namespace wire_index
+#define STEWARD_LOG_MSG_ENUM(M, ...) k##M = wire_index::k##M + 1,
+enum class MsgType : uint8_t { STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_ENUM) };
+#undef STEWARD_LOG_MSG_ENUM
+
+// Wire<M>: the message's type and fields (a std::tuple of kinds).
+#define STEWARD_LOG_MSG_WIRE(M, ...)                    \
+  template <>                                          \
+  struct Wire<M##Msg> {                                \
+    static constexpr MsgType kType = MsgType::k##M;    \
+    using Fields = std::tuple<__VA_ARGS__>;            \
+  };
+STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_WIRE)
+#undef STEWARD_LOG_MSG_WIRE
+
+// Encode() gives the wire Message (descriptors borrowed); Decode() is false
+// for a message of another type or a malformed one (ignored by the reader).
+#define STEWARD_LOG_MSG_CODEC(M, ...) \
+  Message Encode(const M##Msg& a);    \
+  bool Decode(const Message& m, M##Msg* out);
+STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_CODEC)
+#undef STEWARD_LOG_MSG_CODEC
 
 // Non-blocking. Returns 1 when sent, 0 when the socket is full (try again
 // when writable), -1 on error (errno; EPIPE: the peer is gone).

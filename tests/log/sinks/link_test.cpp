@@ -236,5 +236,45 @@ TEST(LinkTable, ADatagramSocketIsConnectedInOneTurn) {
   EXPECT_EQ(kBackOff, log.Take());
 }
 
+// One message per outage, one more when it turns into a TLS or RELP
+// failure the user must fix, and one when connected again; problem()
+// follows every change.
+TEST(LinkTable, OneMessagePerOutageAndOneWhenConnectedAgain) {
+  Log log;
+  FakeHost host(&log);
+  host.sender_handshake = Kind::kDone;
+  host.sender_open = Kind::kDone;
+  Spool spool;
+  SpoolCursor cursor(&spool, "central");
+  Link link(&host, &cursor, "central", "tls://logs:6514", true);
+  testing::internal::CaptureStderr();
+  link.Dispatch({LinkEvent::kStart, "", 0});
+  link.Dispatch({LinkEvent::kFailed, "cannot resolve 'logs': timeout", 0});
+  link.Dispatch({LinkEvent::kTimer, "", 0});
+  link.Dispatch({LinkEvent::kFailed, "cannot resolve 'logs': timeout", 0});
+  EXPECT_EQ("cannot resolve 'logs': timeout", link.problem());
+  link.Dispatch({LinkEvent::kTimer, "", 0});
+  link.Dispatch({LinkEvent::kFailed, "TLS: certificate has expired", 0});
+  link.Dispatch({LinkEvent::kTimer, "", 0});
+  link.Dispatch({LinkEvent::kFailed, "TLS: certificate has expired", 0});
+  EXPECT_EQ("TLS: certificate has expired", link.problem());
+  link.Dispatch({LinkEvent::kTimer, "", 0});
+  link.Dispatch({LinkEvent::kResolved, "192.0.2.1", 0});
+  link.Dispatch({LinkEvent::kUp, "", 0});
+  EXPECT_EQ(St::kConnected, link.state());
+  EXPECT_EQ("", link.problem());
+  link.Dispatch({LinkEvent::kLost, "Connection reset by peer", 0});
+  EXPECT_EQ(
+      "steward: warning: central: cannot connect to tls://logs:6514: cannot resolve 'logs': "
+      "timeout; retrying with back-off, records wait in the spool\n"
+      "steward: warning: central: TLS: certificate has expired (connecting to tls://logs:6514); "
+      "retrying with back-off, records wait in the spool\n"
+      "steward: info: central: connected to tls://logs:6514\n"
+      "steward: warning: central: connection to tls://logs:6514 lost: Connection reset by peer; "
+      "reconnecting, records wait in the spool\n",
+      testing::internal::GetCapturedStderr());
+  EXPECT_EQ("Connection reset by peer", link.problem());
+}
+
 }  // namespace
 }  // namespace steward::log

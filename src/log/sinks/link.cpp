@@ -76,9 +76,13 @@ void Link::Dispatch(LinkInput in) {
 }
 
 void Link::Run(const LinkInput& in) {
-  Debug("{}: {} in state {}", name_, LinkEventName(in.event), LinkStateName(state_));
   // Loaded into a local first (GCC 12's UBSan and arrays of pointers to members).
   Cell cell = kTable[int(state_)][int(in.event)];
+  // Changes only: a debug line per batch would itself be a record to send.
+  if (cell.next != state_) {
+    Debug("{}: {} -> {} on {}", name_, LinkStateName(state_), LinkStateName(cell.next),
+          LinkEventName(in.event));
+  }
   state_ = cell.next;
   (this->*cell.action)(in);
 }

@@ -7,8 +7,7 @@ namespace steward::log {
 SpoolCursor::Read SpoolCursor::Peek(Record* r, uint64_t* after) {
   if (next_ < spool_->head()) next_ = spool_->head();  // dropped meanwhile
   if (next_ >= spool_->tail()) return Read::kEnd;
-  std::string entry;
-  if (!spool_->Read(next_, &entry, after) || !DecodeRecord(entry, r)) {
+  if (!spool_->Read(next_, &entry_, after) || !DecodeRecord(entry_, r)) {
     Error("{}: spool is corrupt; dropping its content", name_);
     spool_->Clear();
     next_ = spool_->head();

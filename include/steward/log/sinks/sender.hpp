@@ -81,6 +81,7 @@ class SpoolCursor {
   Spool* spool_;
   std::string name_;
   uint64_t next_ = 0;
+  std::string entry_;  // Peek's buffer, kept for its capacity
   std::deque<Kept> kept_;
   std::deque<std::string> resend_;
   uint64_t unsendable_ = 0;

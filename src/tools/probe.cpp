@@ -15,6 +15,7 @@
 #include "steward/util/dns.hpp"
 #include "steward/util/fd.hpp"
 #include "steward/util/sockaddr.hpp"
+#include "steward/util/watcher.hpp"
 
 namespace steward::tools {
 
@@ -34,6 +35,11 @@ int64_t NowMs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
+
+struct LoopBreaker {
+  struct ev_loop* loop;
+  void Break() { ev_break(loop, EVBREAK_ALL); }
+};
 
 // A name to an address within the deadline: numeric and localhost at once,
 // else /etc/hosts and the nameservers (the forwarder's resolver: no NSS).
@@ -60,12 +66,11 @@ bool Resolve(const std::string& host, int64_t deadline, std::string* ip, std::st
       (good ? *ip : *err) = text;
       ev_break(loop, EVBREAK_ALL);
     });
-    ev_timer limit;
-    ev_timer_init(&limit, [](struct ev_loop* l, ev_timer*, int) { ev_break(l, EVBREAK_ALL); },
-                  double(std::max<int64_t>(deadline - NowMs(), 0)) / 1000, 0);
-    ev_timer_start(loop, &limit);
+    LoopBreaker breaker{loop};
+    TimerWatcher limit;
+    limit.Bind<&LoopBreaker::Break>(loop, &breaker);
+    limit.Start(double(std::max<int64_t>(deadline - NowMs(), 0)) / 1000);
     ev_run(loop, 0);
-    ev_timer_stop(loop, &limit);
   }
   ev_loop_destroy(loop);
   if (!done) *err = fmt::format("cannot resolve {}: timed out", host);

@@ -1,10 +1,8 @@
 // Readiness and health probes: notify sockets, polled checks, helper commands.
 #include "steward/pid1/probes.hpp"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,6 +16,7 @@
 
 #include "steward/util/diag.hpp"
 #include "steward/util/safe_path.hpp"
+#include "steward/util/sockaddr.hpp"
 #include "steward/util/exit_status.hpp"
 
 namespace steward {
@@ -27,26 +26,8 @@ namespace {
 
 // HOST is numeric or "localhost": a static binary has no resolver, and a
 // readiness check on a remote name would be a design smell anyway.
-bool ResolveHost(const std::string& host, uint16_t port, sockaddr_storage* out,
-                 socklen_t* len) {
-  std::string h = host == "localhost" ? "127.0.0.1" : host;
-  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  memset(out, 0, sizeof *out);
-  if (inet_pton(AF_INET, h.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    *len = sizeof *v4;
-    return true;
-  }
-  if (inet_pton(AF_INET6, h.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    *len = sizeof *v6;
-    return true;
-  }
-  return false;
+bool ResolveHost(const std::string& host, uint16_t port, SocketAddress* out) {
+  return ToSocketAddress(host == "localhost" ? "127.0.0.1" : host, port, out);
 }
 
 }  // namespace
@@ -204,16 +185,15 @@ void ReadinessProbe::Poll() {
 }
 
 void ReadinessProbe::TryConnect() {
-  sockaddr_storage addr;
-  socklen_t len;
-  if (!ResolveHost(cfg_.ready.host, cfg_.ready.port, &addr, &len)) {
+  SocketAddress addr;
+  if (!ResolveHost(cfg_.ready.host, cfg_.ready.port, &addr)) {
     Warning("{}: ready: cannot resolve '{}' (use an IP address or localhost)", cfg_.name,
             cfg_.ready.host);
     return;
   }
-  connect_fd_.Reset(socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  connect_fd_.Reset(socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!connect_fd_) return;
-  if (connect(connect_fd_.get(), (sockaddr*)&addr, len) == 0) {
+  if (connect(connect_fd_.get(), addr.get(), addr.len) == 0) {
     Ready();
     return;
   }

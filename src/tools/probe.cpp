@@ -2,9 +2,7 @@
 // HEALTHCHECK in images that have no curl or wget.
 #include "steward/tools/probe.hpp"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,6 +15,8 @@
 #include "steward/util/args.hpp"
 #include "steward/util/dns.hpp"
 #include "steward/util/fd.hpp"
+#include "steward/util/sockaddr.hpp"
+#include "steward/util/watcher.hpp"
 
 namespace steward::tools {
 
@@ -37,24 +37,10 @@ int64_t NowMs() {
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-bool ToSockaddr(const std::string& ip, uint16_t port, sockaddr_storage* ss, socklen_t* len) {
-  memset(ss, 0, sizeof *ss);
-  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
-  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    *len = sizeof *v4;
-    return true;
-  }
-  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    *len = sizeof *v6;
-    return true;
-  }
-  return false;
-}
+struct LoopBreaker {
+  struct ev_loop* loop;
+  void Break() { ev_break(loop, EVBREAK_ALL); }
+};
 
 // A name to an address within the deadline: numeric and localhost at once,
 // else /etc/hosts and the nameservers (the forwarder's resolver: no NSS).
@@ -81,12 +67,11 @@ bool Resolve(const std::string& host, int64_t deadline, std::string* ip, std::st
       (good ? *ip : *err) = text;
       ev_break(loop, EVBREAK_ALL);
     });
-    ev_timer limit;
-    ev_timer_init(&limit, [](struct ev_loop* l, ev_timer*, int) { ev_break(l, EVBREAK_ALL); },
-                  double(std::max<int64_t>(deadline - NowMs(), 0)) / 1000, 0);
-    ev_timer_start(loop, &limit);
+    LoopBreaker breaker{loop};
+    TimerWatcher limit;
+    limit.Bind<&LoopBreaker::Break>(loop, &breaker);
+    limit.Start(double(std::max<int64_t>(deadline - NowMs(), 0)) / 1000);
     ev_run(loop, 0);
-    ev_timer_stop(loop, &limit);
   }
   ev_loop_destroy(loop);
   if (!done) *err = fmt::format("cannot resolve {}: timed out", host);
@@ -108,18 +93,17 @@ bool WaitFor(int fd, short events, int64_t deadline) {
 
 UniqueFd Connect(const std::string& ip, uint16_t port, int64_t deadline,
                  const std::string& timeout_text, std::string* err) {
-  sockaddr_storage ss;
-  socklen_t len;
-  if (!ToSockaddr(ip, port, &ss, &len)) {
+  SocketAddress sa;
+  if (!ToSocketAddress(ip, port, &sa)) {
     *err = fmt::format("'{}' is not an address", ip);
     return UniqueFd();
   }
-  UniqueFd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  UniqueFd fd(socket(sa.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) {
     *err = fmt::format("socket: {}", strerror(errno));
     return fd;
   }
-  int rc = connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len);
+  int rc = connect(fd.get(), sa.get(), sa.len);
   if (rc < 0 && errno != EINPROGRESS) {
     *err = fmt::format("connect: {}", strerror(errno));
     return UniqueFd();

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "steward/util/sockaddr.hpp"
+
 namespace steward {
 
 namespace {
@@ -181,22 +183,20 @@ bool ParseResponse(std::string_view p, uint16_t id, uint16_t type, std::vector<s
 }
 
 bool IsNumericAddress(const std::string& text) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+  SocketAddress unused;
+  return !text.empty() && text[0] != '[' && ToSocketAddress(text, 0, &unused);
 }
 
-DnsLookup::DnsLookup(struct ev_loop* loop) : loop_(loop) {
-  ev_io_init(&io_, &DnsLookup::OnIo, -1, EV_READ);
-  io_.data = this;
-  ev_timer_init(&timer_, &DnsLookup::OnTimer, 0, 0);
-  timer_.data = this;
+DnsLookup::DnsLookup(struct ev_loop* loop) {
+  io_.Bind<&DnsLookup::OnIo>(loop, this, -1, EV_READ);
+  timer_.Bind<&DnsLookup::OnTimer>(loop, this);
 }
 
 DnsLookup::~DnsLookup() { Cancel(); }
 
 void DnsLookup::Cancel() {
-  ev_io_stop(loop_, &io_);
-  ev_timer_stop(loop_, &timer_);
+  io_.Stop();
+  timer_.Stop();
   sock_.Reset();
   done_ = nullptr;
 }
@@ -214,8 +214,7 @@ void DnsLookup::Start(const std::string& name, Done done, const std::string& hos
     // Known at once; still answered from the loop, as promised.
     result_ = known.empty() ? "127.0.0.1" : known;
     immediate_ = true;
-    ev_timer_set(&timer_, 0, 0);
-    ev_timer_start(loop_, &timer_);
+    timer_.Start(0.);
     return;
   }
   immediate_ = false;
@@ -236,83 +235,68 @@ void DnsLookup::Finish(bool ok, const std::string& text) {
 
 // Sends the next query; when none is left, reports the last error.
 void DnsLookup::Next() {
-  ev_io_stop(loop_, &io_);
-  ev_timer_stop(loop_, &timer_);
+  io_.Stop();
+  timer_.Stop();
   sock_.Reset();
   if (next_ >= queries_.size()) {
     Finish(false, fmt::format("cannot resolve '{}': {}", name_, last_error_));
     return;
   }
   const Query& q = queries_[next_++];
-  struct sockaddr_storage ss = {};
-  socklen_t len;
-  auto* sin = reinterpret_cast<struct sockaddr_in*>(&ss);
-  auto* sin6 = reinterpret_cast<struct sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, q.server.c_str(), &sin->sin_addr) == 1) {
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(53);
-    len = sizeof *sin;
-  } else if (inet_pton(AF_INET6, q.server.c_str(), &sin6->sin6_addr) == 1) {
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(53);
-    len = sizeof *sin6;
-  } else {
+  SocketAddress server;
+  if (!ToSocketAddress(q.server, 53, &server)) {
     Next();
     return;
   }
-  sock_.Reset(socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  sock_.Reset(socket(server.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   id_ = uint16_t(ts.tv_nsec ^ (ts.tv_nsec >> 16) ^ getpid());
   std::string query = BuildQuery(id_, q.name, q.type);
-  if (!sock_ || connect(sock_.get(), reinterpret_cast<struct sockaddr*>(&ss), len) != 0 ||
+  if (!sock_ || connect(sock_.get(), server.get(), server.len) != 0 ||
       send(sock_.get(), query.data(), query.size(), 0) < 0) {
     last_error_ = fmt::format("nameserver {}: {}", q.server, strerror(errno));
     Next();
     return;
   }
-  ev_io_set(&io_, sock_.get(), EV_READ);
-  ev_io_start(loop_, &io_);
-  ev_timer_set(&timer_, kQueryTimeout, 0);
-  ev_timer_start(loop_, &timer_);
+  io_.Set(sock_.get(), EV_READ);
+  timer_.Start(kQueryTimeout);
 }
 
-void DnsLookup::OnIo(struct ev_loop*, ev_io* w, int) {
-  auto* self = static_cast<DnsLookup*>(w->data);
+void DnsLookup::OnIo() {
   char buf[1500];
-  ssize_t n = recv(self->sock_.get(), buf, sizeof buf, 0);
+  ssize_t n = recv(sock_.get(), buf, sizeof buf, 0);
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
-    self->last_error_ = strerror(errno);
-    self->Next();
+    last_error_ = strerror(errno);
+    Next();
     return;
   }
-  const Query& q = self->queries_[self->next_ - 1];
+  const Query& q = queries_[next_ - 1];
   std::vector<std::string> addresses;
   int rcode = 0;
-  if (!ParseResponse(std::string_view(buf, size_t(n)), self->id_, q.type, &addresses, &rcode)) {
+  if (!ParseResponse(std::string_view(buf, size_t(n)), id_, q.type, &addresses, &rcode)) {
     return;  // not the answer (stale or forged): keep waiting until the timeout
   }
   if (!addresses.empty()) {
-    self->Finish(true, addresses.front());
+    Finish(true, addresses.front());
     return;
   }
-  self->last_error_ = rcode == 3 ? "no such name" : rcode ? fmt::format("server error {}", rcode) : "no address";
+  last_error_ = rcode == 3 ? "no such name" : rcode ? fmt::format("server error {}", rcode) : "no address";
   if (rcode == 3) {
     // No such name: the other servers and types will say the same.
-    while (self->next_ < self->queries_.size() && self->queries_[self->next_].name == q.name) ++self->next_;
+    while (next_ < queries_.size() && queries_[next_].name == q.name) ++next_;
   }
-  self->Next();
+  Next();
 }
 
-void DnsLookup::OnTimer(struct ev_loop*, ev_timer* w, int) {
-  auto* self = static_cast<DnsLookup*>(w->data);
-  if (self->immediate_) {
-    self->Finish(true, self->result_);
+void DnsLookup::OnTimer() {
+  if (immediate_) {
+    Finish(true, result_);
     return;
   }
-  self->last_error_ = "timeout";
-  self->Next();
+  last_error_ = "timeout";
+  Next();
 }
 
 }  // namespace steward

@@ -9,8 +9,6 @@
 // follows no pointer outside the packet.
 #pragma once
 
-#include <ev.h>
-
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "steward/util/fd.hpp"
+#include "steward/util/watcher.hpp"
 
 namespace steward {
 
@@ -73,12 +72,11 @@ class DnsLookup {
     uint16_t type;
     std::string server;
   };
-  static void OnIo(struct ev_loop* loop, ev_io* w, int revents);
-  static void OnTimer(struct ev_loop* loop, ev_timer* w, int revents);
+  void OnIo();
+  void OnTimer();
   void Next();
   void Finish(bool ok, const std::string& text);
 
-  struct ev_loop* loop_;
   Done done_;
   std::vector<Query> queries_;
   size_t next_ = 0;
@@ -88,8 +86,8 @@ class DnsLookup {
   bool immediate_ = false;
   UniqueFd sock_;
   uint16_t id_ = 0;
-  ev_io io_{};
-  ev_timer timer_{};
+  IoWatcher io_;        // the query's socket
+  TimerWatcher timer_;  // the query's timeout, or a result known at once
 };
 
 }  // namespace steward

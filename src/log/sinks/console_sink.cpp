@@ -42,11 +42,10 @@ ConsoleSink::ConsoleSink(struct ev_loop* loop, int index, const LogConfig& cfg, 
       drop_oldest_(cfg.console_drop_oldest) {
   bool nonblocking = false;
   fd_ = OpenStdout(stdout_fd, &nonblocking);
-  ev_io_init(&io_, &ConsoleSink::OnWritable, fd_.get(), EV_WRITE);
-  io_.data = this;
+  io_.Bind<&ConsoleSink::OnWritable>(loop_, this, fd_.get(), EV_WRITE);
 }
 
-ConsoleSink::~ConsoleSink() { ev_io_stop(loop_, &io_); }
+ConsoleSink::~ConsoleSink() = default;
 
 void ConsoleSink::Add(const Record& r, std::string_view display) {
   if (r.own) {
@@ -125,7 +124,7 @@ void ConsoleSink::DropOldest() {
 
 bool ConsoleSink::Flush() {
   if (WriteSome()) return true;
-  ev_io_start(loop_, &io_);
+  io_.Start();
   if (drop_oldest_) {
     if (pending_.size() > kQueueLimit) DropOldest();
     return true;
@@ -134,11 +133,10 @@ bool ConsoleSink::Flush() {
   return false;
 }
 
-void ConsoleSink::OnWritable(struct ev_loop* loop, ev_io* w, int) {
-  auto* self = static_cast<ConsoleSink*>(w->data);
-  if (!self->WriteSome()) return;
-  ev_io_stop(loop, w);
-  if (self->outstanding_) self->Done();
+void ConsoleSink::OnWritable() {
+  if (!WriteSome()) return;
+  io_.Stop();
+  if (outstanding_) Done();
 }
 
 }  // namespace steward::log

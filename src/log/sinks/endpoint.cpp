@@ -1,8 +1,6 @@
 #include "steward/log/sinks/endpoint.hpp"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -12,6 +10,8 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+
+#include "steward/util/sockaddr.hpp"
 
 namespace steward::log {
 
@@ -91,23 +91,12 @@ UniqueFd Connect(const Endpoint& ep, const std::string& address, bool* in_progre
     return fd;
   }
   int type = ep.kind == Endpoint::Kind::kTcp ? SOCK_STREAM : SOCK_DGRAM;
-  struct sockaddr_storage ss = {};
-  auto* sin = reinterpret_cast<struct sockaddr_in*>(&ss);
-  auto* sin6 = reinterpret_cast<struct sockaddr_in6*>(&ss);
-  socklen_t len;
-  if (inet_pton(AF_INET, address.c_str(), &sin->sin_addr) == 1) {
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(ep.port);
-    len = sizeof *sin;
-  } else if (inet_pton(AF_INET6, address.c_str(), &sin6->sin6_addr) == 1) {
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(ep.port);
-    len = sizeof *sin6;
-  } else {
+  SocketAddress sa;
+  if (!ToSocketAddress(address, ep.port, &sa)) {
     *err = fmt::format("not an address: '{}'", address);
     return UniqueFd();
   }
-  UniqueFd fd = Start(ss.ss_family, type, reinterpret_cast<struct sockaddr*>(&ss), len, in_progress, &error);
+  UniqueFd fd = Start(sa.family(), type, sa.get(), sa.len, in_progress, &error);
   if (!fd) *err = fmt::format("connect({}:{}): {}", address, ep.port, strerror(error));
   return fd;
 }

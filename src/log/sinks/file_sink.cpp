@@ -34,13 +34,12 @@ FileSink::FileSink(struct ev_loop* loop, int index, const SinkConfig& cfg, Ready
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
     max_open_ = std::clamp<size_t>(size_t(rl.rlim_cur / 4), 4, kMaxOpenFiles);
   }
-  ev_timer_init(&retry_, &FileSink::OnRetry, 0, 0);
-  retry_.data = this;
+  retry_.Bind<&FileSink::OnRetry>(loop_, this);
 }
 
 // The backlog is memory: what is still in it now is lost, and said so.
 FileSink::~FileSink() {
-  ev_timer_stop(loop_, &retry_);
+  retry_.Stop();
   for (auto& [path, f] : files_) {
     uint64_t lines = f.file->pending_lines();
     if (lines == 0) continue;
@@ -188,13 +187,12 @@ void FileSink::AfterWrite() {
   for (const auto& [path, f] : files_) trouble = trouble || f.file->troubled() || f.file->pending();
   UpdateProblem();
   if (!trouble) {
-    ev_timer_stop(loop_, &retry_);
+    retry_.Stop();
     return;
   }
-  if (ev_is_active(&retry_)) return;
+  if (retry_.active()) return;
   backoff_.Reset();
-  ev_timer_set(&retry_, std::chrono::duration<double>(backoff_.Next()).count(), 0);
-  ev_timer_start(loop_, &retry_);
+  retry_.Start(backoff_.Next());
 }
 
 bool FileSink::Flush() {
@@ -214,22 +212,20 @@ bool FileSink::Flush() {
   return !outstanding_;
 }
 
-void FileSink::OnRetry(struct ev_loop* loop, ev_timer* w, int) {
-  auto* self = static_cast<FileSink*>(w->data);
+void FileSink::OnRetry() {
   // An open() may have failed with EMFILE: idle files give their descriptors back.
-  self->ForgetIdleFiles();
+  ForgetIdleFiles();
   bool trouble = false;
-  for (auto& [path, f] : self->files_) {
+  for (auto& [path, f] : files_) {
     if (f.file->troubled() || f.file->pending()) {
       if (!f.file->Retry()) trouble = true;
     }
-    self->CollectRejected(f);
+    CollectRejected(f);
   }
-  self->UpdateProblem();
-  if (self->outstanding_ && self->backlog() == 0) self->Done();
-  if (!trouble && !self->outstanding_) return;  // at rest; AfterWrite() starts it again
-  ev_timer_set(w, std::chrono::duration<double>(self->backoff_.Next()).count(), 0);
-  ev_timer_start(loop, w);
+  UpdateProblem();
+  if (outstanding_ && backlog() == 0) Done();
+  if (!trouble && !outstanding_) return;  // at rest; AfterWrite() starts it again
+  retry_.Start(backoff_.Next());
 }
 
 }  // namespace steward::log

@@ -1,40 +1,28 @@
-// A network sink's life: its spool, and the connection (resolve, connect,
-// TLS handshake, RELP open, back-off). Sending is in net_sink_send.cpp.
+// A network sink: its spool and batches, and the I/O under its Link (DNS,
+// the socket, the timer). The connection's states are link.cpp's table;
+// the protocols are the senders (stream_sender.cpp, datagram_sender.cpp).
 #include "steward/log/sinks/net_sink.hpp"
 
-#include <errno.h>
-#include <linux/sockios.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include <chrono>
+#include <fmt/format.h>
 
 #include "steward/util/diag.hpp"
 #include "steward/log/sinks/format.hpp"
 
 namespace steward::log {
 
-namespace {
-
-// A collector that accepts the connection but never finishes the TLS
-// handshake or never answers RELP's open is an outage too.
-constexpr double kOpenTimeout = 10.0;
-
-double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
-
-}  // namespace
-
 NetSink::NetSink(struct ev_loop* loop, int index, const SinkConfig& cfg, const Endpoint& ep,
                  std::string hostname, Ready ready)
     : Sink(cfg.name, index, std::move(ready)),
-      loop_(loop),
       cfg_(cfg),
       ep_(ep),
       hostname_(std::move(hostname)),
+      cursor_(&spool_, cfg.name),
       stream_(ep.kind == Endpoint::Kind::kTcp),
       relp_(cfg.type == SinkConfig::Type::kRelp),
-      dns_(loop) {
+      dns_(loop),
+      link_(this, &cursor_, cfg.name, cfg.url, ep.tls) {
   if (ep.tls) {
     TlsOptions o;
     if (!cfg.tls_ca.empty()) o.ca = cfg.tls_ca;
@@ -44,26 +32,21 @@ NetSink::NetSink(struct ev_loop* loop, int index, const SinkConfig& cfg, const E
     o.verify = cfg.tls_verify;
     tls_ = std::make_unique<TlsContext>(std::move(o));
   }
-  ev_io_init(&io_, &NetSink::OnIo, -1, 0);
-  io_.data = this;
-  ev_timer_init(&timer_, &NetSink::OnTimer, 0, 0);
-  timer_.data = this;
+  io_.Bind<&NetSink::OnIo>(loop, this);
+  timer_.Bind<&NetSink::OnTimer>(loop, this);
 }
 
-NetSink::~NetSink() {
-  ev_io_stop(loop_, &io_);
-  ev_timer_stop(loop_, &timer_);
-}
+NetSink::~NetSink() = default;
 
 bool NetSink::OpenSpool(UniqueFd fd, std::string* err) {
   std::string note;
   if (!spool_.Open(std::move(fd), cfg_.buffer, &note, err)) return false;
   if (!note.empty()) Warning("{}: spool: {}", name(), note);
-  send_pos_ = spool_.head();
+  cursor_.Rewind();
   return true;
 }
 
-void NetSink::Start() { Connect(); }
+void NetSink::Start() { Handle({LinkEvent::kStart, {}, 0}); }
 
 void NetSink::Format(const Record& r, std::string* out) const {
   if (relp_) {
@@ -102,12 +85,19 @@ void NetSink::Add(const Record& r, std::string_view) {
 
 bool NetSink::Flush() {
   RetryBatch();
-  Pump();
+  Handle({LinkEvent::kSend, {}, 0});
   if (batch_.empty()) return true;
   RetryBatch();  // the sender may have made room
   if (batch_.empty()) return true;
   outstanding_ = true;
   return false;
+}
+
+void NetSink::Handle(LinkInput in) {
+  link_.Dispatch(std::move(in));
+  if (link_.dispatching() || !outstanding_) return;
+  RetryBatch();
+  if (batch_.empty()) Done();
 }
 
 // Moves batch_ into the spool, as far as it goes.
@@ -122,232 +112,83 @@ void NetSink::RetryBatch() {
   } else if (result != Spool::Push::kError) {
     spool_error_reported_ = false;
   }
-  if (result == Spool::Push::kError && state_ == State::kConnected) {
+  if (result == Spool::Push::kError && link_.state() == LinkState::kConnected) {
     // Nothing else would wake us to retry the spool: a short timer does.
-    ev_timer_stop(loop_, &timer_);
-    ev_timer_set(&timer_, 1.0, 0);
-    ev_timer_start(loop_, &timer_);
+    timer_.Start(1.0);
   }
 }
 
 bool NetSink::Idle() const {
-  if (!batch_.empty() || !spool_.empty() || !resend_.empty() || outstanding_) return false;
-  if (!stream_ || relp_ || state_ != State::kConnected) return true;
-  int outq = 0;
-  return ioctl(sock_.get(), SIOCOUTQ, &outq) == 0 && outq == 0;
+  if (!batch_.empty() || !cursor_.empty() || outstanding_) return false;
+  return link_.state() != LinkState::kConnected || link_.sender()->Drained();
 }
 
-bool NetSink::InOutage() const { return state_ != State::kConnected && !problem_.empty(); }
-
-uint64_t NetSink::Undelivered() const {
-  uint64_t n = unacked_.size() + resend_.size();
-  std::string entry;
-  for (uint64_t pos = spool_.head(), next; pos < spool_.tail() && spool_.Read(pos, &entry, &next); pos = next) ++n;
-  return n;
+bool NetSink::InOutage() const {
+  return link_.state() != LinkState::kConnected && !link_.problem().empty();
 }
 
-void NetSink::Watch(int events) {
-  if (io_.fd == sock_.get() && (io_.events & (EV_READ | EV_WRITE)) == events && ev_is_active(&io_)) {
-    return;
-  }
-  ev_io_stop(loop_, &io_);
-  if (!sock_ || events == 0) return;
-  ev_io_set(&io_, sock_.get(), events);
-  ev_io_start(loop_, &io_);
+void NetSink::Refused(int code, const std::string& text) {
+  // The collector will not take this record: permanent for it (SPEC §5),
+  // counted; the next one goes on. A collector that refuses one record
+  // refuses the next thousand alike: one notice per answer code, and the
+  // forwarder's `dropped N records` carries the count.
+  Reject(1, SinkRejection{fmt::format("relp rsp {}", code),
+                          fmt::format("{}: the collector refused a record: {} {}; refused "
+                                      "records are dropped for this sink and counted",
+                                      name(), code, text)});
+  if (on_rejected) on_rejected();
 }
 
-void NetSink::Connect() {
-  if (ep_.kind == Endpoint::Kind::kUnix) {
-    ConnectTo("");
-    return;
-  }
-  // Resolved again at each attempt: a collector may move (Kubernetes).
-  state_ = State::kResolving;
+void NetSink::Resolve() {
+  if (ep_.kind == Endpoint::Kind::kUnix) return link_.Dispatch({LinkEvent::kResolved, "", 0});
   dns_.Start(ep_.host, [this](bool ok, const std::string& result) {
-    if (ok) {
-      ConnectTo(result);
-    } else {
-      ConnectFailed(result);
-    }
+    Handle({ok ? LinkEvent::kResolved : LinkEvent::kFailed, result, 0});
   });
 }
 
-void NetSink::ConnectTo(const std::string& address) {
-  bool in_progress = false;
-  std::string err;
-  sock_ = log::Connect(ep_, address, &in_progress, &err);
-  if (!sock_) {
-    ConnectFailed(err);
-    return;
-  }
+bool NetSink::Connect(const std::string& address, bool* in_progress, std::string* err) {
+  sock_ = log::Connect(ep_, address, in_progress, err);
+  if (!sock_) return false;
   if (ep_.kind == Endpoint::Kind::kUnix) {
     int type = 0;
     socklen_t len = sizeof type;
     getsockopt(sock_.get(), SOL_SOCKET, SO_TYPE, &type, &len);
     stream_ = type == SOCK_STREAM;
   }
-  if (!in_progress) {
-    StartSession();
-    return;
-  }
-  state_ = State::kConnecting;
-  Watch(EV_WRITE);
+  return true;
 }
 
-// The socket is gone: wait out the next back-off delay, then connect again.
-void NetSink::ScheduleReconnect() {
-  transport_.reset();
-  sock_.Reset();
-  Watch(0);
-  state_ = State::kWaiting;
-  ev_timer_stop(loop_, &timer_);
-  ev_timer_set(&timer_, Seconds(backoff_.Next()), 0);
-  ev_timer_start(loop_, &timer_);
+int NetSink::SocketError() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  getsockopt(sock_.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+  return err;
 }
 
-// One message per outage, and another when it turns into a TLS or RELP
-// failure, which the user must act on (the collector came up, but its
-// certificate does not verify).
-void NetSink::ConnectFailed(const std::string& why) {
-  bool protocol = why.compare(0, 5, "TLS: ") == 0 || why.compare(0, 6, "RELP: ") == 0;
-  if (!outage_reported_ || (protocol && why != problem_)) {
-    outage_reported_ = true;
-    if (protocol) {
-      Warning("{}: {} (connecting to {}); retrying with back-off, records wait in the spool",
-              name(), why, cfg_.url);
-    } else {
-      Warning("{}: cannot connect to {}: {}; retrying with back-off, records wait in the spool",
-              name(), cfg_.url, why);
-    }
-  }
-  SetProblem(why);
-  ScheduleReconnect();
-}
-
-// PID 1 keeps the last problem it was told across forwarder restarts, so
-// the first state of a new forwarder is always sent.
-void NetSink::SetProblem(const std::string& why) {
-  if (why == problem_ && problem_told_) return;
-  problem_told_ = true;
-  problem_ = why;
-  if (on_problem) on_problem();
-}
-
-// The socket is connected: TLS first when asked for, then RELP's open.
-void NetSink::StartSession() {
-  if (!stream_) return Connected();
+std::unique_ptr<Sender> NetSink::NewSender(std::string* err) {
+  RecordFormat format = [this](const Record& r, std::string* out) { Format(r, out); };
+  if (!stream_) return MakeDatagramSender(sock_.get(), &cursor_, std::move(format));
+  std::unique_ptr<Transport> t;
   if (tls_) {
-    std::string err;
-    if (!tls_->Load(&err)) return ConnectFailed(err);
-    transport_ = tls_->NewSession(sock_.get());
+    if (!tls_->Load(err)) return nullptr;
+    t = tls_->NewSession(sock_.get());
   } else {
-    transport_ = MakePlainTransport(sock_.get());
+    t = MakePlainTransport(sock_.get());
   }
-  state_ = State::kHandshaking;
-  ev_timer_stop(loop_, &timer_);
-  ev_timer_set(&timer_, kOpenTimeout, 0);
-  ev_timer_start(loop_, &timer_);
-  Handshake();
+  if (relp_) return MakeRelpSender(std::move(t), &cursor_, std::move(format), cfg_.window, this);
+  return MakeStreamSender(std::move(t), sock_.get(), &cursor_, std::move(format));
 }
 
-void NetSink::Handshake() {
-  std::string err;
-  Transport::Io io = transport_->Handshake(&err);
-  if (io == Transport::Io::kOk) return Opened();
-  if (io == Transport::Io::kError || io == Transport::Io::kClosed) {
-    return ConnectFailed(err.empty() ? "closed by the collector" : err);
-  }
-  WatchFor(io);
+void NetSink::Close() {
+  io_.Stop();
+  sock_.Reset();
 }
 
-void NetSink::Opened() {
-  if (!relp_) {
-    ev_timer_stop(loop_, &timer_);
-    return Connected();
-  }
-  // The open is the session's first transaction; Pump() writes it, and the
-  // collector's answer (OnRelp) completes the connection.
-  state_ = State::kOpening;
-  reader_.Reset();
-  txns_.clear();
-  out_.clear();
-  out_off_ = frame_start_ = 0;
-  frames_.clear();
-  relp::AppendFrame(1, "open", relp::OpenOffers(), &out_);
-  txnr_ = 2;
-  PumpStream();
+void NetSink::Watch(int events) {
+  if (io_.fd() == sock_.get() && io_.events() == events && io_.active()) return;
+  io_.Stop();
+  if (!sock_ || events == 0) return;
+  io_.Set(sock_.get(), events);
 }
-
-void NetSink::Connected() {
-  ev_timer_stop(loop_, &timer_);  // the open timeout
-  state_ = State::kConnected;
-  if (outage_reported_) {
-    outage_reported_ = false;
-    Info("{}: connected to {}", name(), cfg_.url);
-  }
-  SetProblem("");
-  // relp: only once a record is answered (OnRelp), so that a collector that
-  // accepts the session but drops it at some record is not retried hot.
-  if (!relp_) backoff_.Reset();
-  out_.clear();
-  out_off_ = frame_start_ = 0;
-  frames_.clear();
-  txns_.clear();
-  send_pos_ = spool_.head();
-  Watch(stream_ ? EV_READ : 0);
-  Pump();
-}
-
-void NetSink::Disconnect(const std::string& why) {
-  if (!outage_reported_) {
-    outage_reported_ = true;
-    Warning("{}: connection to {} lost: {}; reconnecting, records wait in the spool", name(),
-            cfg_.url, why);
-  }
-  SetProblem(why);
-  // What the peer may not have received goes first on the next connection;
-  // what was only partly written is still in the spool. (relp: everything
-  // unanswered is still in the spool.)
-  for (auto it = unacked_.rbegin(); it != unacked_.rend(); ++it) resend_.push_front(std::move(it->frame));
-  unacked_.clear();
-  txns_.clear();
-  ScheduleReconnect();
-}
-
-void NetSink::OnTimer(struct ev_loop*, ev_timer* w, int) {
-  auto* self = static_cast<NetSink*>(w->data);
-  if (self->state_ == State::kWaiting) {
-    self->Connect();
-  } else if (self->state_ == State::kHandshaking) {
-    self->ConnectFailed(self->tls_ ? "TLS: no handshake from the collector within 10 s"
-                                   : "no answer from the collector within 10 s");
-  } else if (self->state_ == State::kOpening) {
-    self->ConnectFailed("RELP: no answer to open within 10 s (is it an imrelp port?)");
-  } else if (self->state_ == State::kConnected) {
-    self->Pump();  // spool retry
-  }
-}
-
-void NetSink::OnIo(struct ev_loop*, ev_io* w, int revents) {
-  auto* self = static_cast<NetSink*>(w->data);
-  if (self->state_ == State::kConnecting) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    getsockopt(self->sock_.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      self->ConnectFailed(strerror(err));
-    } else {
-      self->StartSession();
-    }
-    return;
-  }
-  if (self->state_ == State::kHandshaking) return self->Handshake();
-  if ((revents & EV_READ) && self->stream_) {
-    self->ReadStream();
-    if (self->state_ != State::kConnected && self->state_ != State::kOpening) return;
-  }
-  if (revents & EV_WRITE) self->Pump();
-}
-
 
 }  // namespace steward::log

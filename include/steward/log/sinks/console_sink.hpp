@@ -15,14 +15,13 @@
 // full they go at once rather than wait behind it.
 #pragma once
 
-#include <ev.h>
-
 #include <deque>
 #include <string>
 #include <utility>
 
 #include "steward/config/config.hpp"
 #include "steward/util/fd.hpp"
+#include "steward/util/watcher.hpp"
 #include "steward/log/sinks/sink.hpp"
 
 namespace steward::log {
@@ -41,7 +40,7 @@ class ConsoleSink : public Sink {
   uint64_t dropped() const override { return dropped_; }
 
  private:
-  static void OnWritable(struct ev_loop* loop, ev_io* w, int revents);
+  void OnWritable();
   bool WriteSome();  // true when nothing is pending any more
   void DropOldest();
 
@@ -49,7 +48,7 @@ class ConsoleSink : public Sink {
   LogConfig::Console mode_;
   bool drop_oldest_;
   UniqueFd fd_;
-  ev_io io_{};
+  IoWatcher io_;  // stdout writable again
   size_t width_ = 0;
   std::string pending_;        // formatted bytes not yet written
   // steward's own lines (Record::own), for stderr once pending_ has been

@@ -28,14 +28,13 @@
 // further tags go to the file of `{service}` = "syslog".
 #pragma once
 
-#include <ev.h>
-
 #include <functional>
 #include <map>
 #include <memory>
 #include <vector>
 
 #include "steward/config/config.hpp"
+#include "steward/util/watcher.hpp"
 #include "steward/log/sinks/endpoint.hpp"
 #include "steward/log/sinks/rotating_file.hpp"
 #include "steward/log/sinks/sink.hpp"
@@ -75,7 +74,7 @@ class FileSink : public Sink {
     std::unique_ptr<RotatingFile> file;
     std::string batch;
   };
-  static void OnRetry(struct ev_loop* loop, ev_timer* w, int revents);
+  void OnRetry();
   File& FileFor(std::string_view service);  // cached: lines come in runs per service
   File& FileForSlow(std::string_view service);
   void ForgetIdleFiles();
@@ -93,7 +92,7 @@ class FileSink : public Sink {
   std::string last_service_;  // FileFor's cache; cleared with the files it points into
   File* last_file_ = nullptr;
   std::vector<std::string> tag_names_;  // syslog tags given a file of their own
-  ev_timer retry_{};
+  TimerWatcher retry_;
   Backoff backoff_;
   uint64_t dropped_ = 0;      // overflow = "drop-oldest"
   std::string problem_;

@@ -27,27 +27,29 @@
 // failed handshake (a certificate that does not verify) is an outage like
 // a refused connection; problem() says why until the next success.
 //
-// Owns the socket, the transport and the spool descriptor.
+// The connection is a Link (link.hpp): one state x event table; the
+// protocol is the connection's Sender (sender.hpp: stream, relp or
+// datagram), reading the spool through one SpoolCursor.
+//
+// Owns the socket, the spool descriptor and the TLS configuration.
 #pragma once
 
-#include <ev.h>
-
-#include <deque>
 #include <memory>
 
 #include "steward/config/config.hpp"
-#include "steward/util/fd.hpp"
 #include "steward/util/dns.hpp"
+#include "steward/util/fd.hpp"
+#include "steward/util/watcher.hpp"
 #include "steward/log/sinks/endpoint.hpp"
-#include "steward/log/sinks/relp.hpp"
+#include "steward/log/sinks/link.hpp"
+#include "steward/log/sinks/sender.hpp"
 #include "steward/log/sinks/sink.hpp"
 #include "steward/log/sinks/spool.hpp"
 #include "steward/log/sinks/tls.hpp"
-#include "steward/log/sinks/transport.hpp"
 
 namespace steward::log {
 
-class NetSink : public Sink {
+class NetSink : public Sink, private LinkHost, private SenderEvents {
  public:
   NetSink(struct ev_loop* loop, int index, const SinkConfig& cfg, const Endpoint& ep,
           std::string hostname, Ready ready);
@@ -66,14 +68,14 @@ class NetSink : public Sink {
   bool InOutage() const override;
   // Records not known to be delivered: in the spool, and written to a
   // socket but not acknowledged (for the warning of a sink a reload removes).
-  uint64_t Undelivered() const;
+  uint64_t Undelivered() const { return cursor_.Undelivered(); }
   // Spool overflow and oversized datagrams; records the collector refused
   // are rejected() (Sink::Reject).
-  uint64_t dropped() const override { return spool_.dropped() + too_big_; }
+  uint64_t dropped() const override { return spool_.dropped() + cursor_.unsendable(); }
 
   // Why the sink cannot deliver right now ("TLS: certificate has expired"),
   // "" while it can. on_problem is called whenever it changes.
-  const std::string& problem() const { return problem_; }
+  const std::string& problem() const { return link_.problem(); }
   std::function<void()> on_problem;
   // Called when the collector refused a record (relp), which happens
   // between the forwarder's rounds: the forwarder then announces it.
@@ -84,83 +86,43 @@ class NetSink : public Sink {
   void Format(const Record& r, std::string* out) const;
 
  private:
-  // kHandshaking: TLS handshake; kOpening: RELP `open` sent, not answered.
-  enum class State { kWaiting, kResolving, kConnecting, kHandshaking, kOpening, kConnected };
-  struct Frame {
-    size_t end;         // end offset of the frame in out_
-    uint64_t pop_to;    // spool position after its entry; 0 for a resent frame
-  };
-  struct Unacked {
-    std::string frame;
-    uint64_t wire_end;  // transport's wire_written() once the frame was written
-  };
-  struct Txn {
-    uint32_t txnr;
-    uint64_t pop_to;  // spool position after the record
-  };
+  // LinkHost
+  void Resolve() override;
+  bool Connect(const std::string& address, bool* in_progress, std::string* err) override;
+  int SocketError() override;
+  std::unique_ptr<Sender> NewSender(std::string* err) override;
+  void Close() override;
+  void Watch(int events) override;
+  void StartTimer(Duration after) override { timer_.Start(after); }
+  void StopTimer() override { timer_.Stop(); }
+  void ProblemChanged() override {
+    if (on_problem) on_problem();
+  }
+  // SenderEvents
+  void Acknowledged() override { link_.ResetBackoff(); }
+  void Refused(int code, const std::string& text) override;
 
-  static void OnIo(struct ev_loop* loop, ev_io* w, int revents);
-  static void OnTimer(struct ev_loop* loop, ev_timer* w, int revents);
-  void Connect();
-  void ConnectTo(const std::string& address);
-  void ScheduleReconnect();
-  void ConnectFailed(const std::string& why);
-  void StartSession();
-  void Handshake();
-  void Opened();
-  void Connected();
-  void Disconnect(const std::string& why);
-  void SetProblem(const std::string& why);
-  void Pump();
-  void PumpStream();
-  void PumpDatagram();
-  bool FillOut();
-  bool FillRelp();
-  void TrimAcked();
+  // Hands in to the link, then retries an outstanding batch.
+  void Handle(LinkInput in);
+  void OnIo(int revents) { Handle({LinkEvent::kReady, {}, revents}); }
+  void OnTimer() { Handle({LinkEvent::kTimer, {}, 0}); }
   void RetryBatch();
-  void Watch(int events);
-  void WatchFor(Transport::Io io);
-  void ReadStream();
-  bool OnRelp(const relp::Frame& f);
 
-  struct ev_loop* loop_;
   SinkConfig cfg_;
   Endpoint ep_;
   std::string hostname_;
   Spool spool_;
+  SpoolCursor cursor_;
   std::string batch_;  // framed spool entries added since the last Flush
   UniqueFd sock_;
   bool stream_ = true;  // false for udp and unix datagram sockets
   bool relp_ = false;
-  std::unique_ptr<TlsContext> tls_;       // tls:// only
-  std::unique_ptr<Transport> transport_;  // stream sockets, while connected
-  State state_ = State::kWaiting;
-  ev_io io_{};
-  ev_timer timer_{};
+  std::unique_ptr<TlsContext> tls_;  // tls:// only
+  IoWatcher io_;                     // the socket
+  TimerWatcher timer_;               // back-off, opening timeout, spool retry
   DnsLookup dns_;
-  Backoff backoff_;
-  bool outage_reported_ = false;
-  std::string problem_;
-  bool problem_told_ = false;  // on_problem called at least once
   bool spool_error_reported_ = false;
-  uint64_t too_big_ = 0;  // datagrams the kernel refused as too large
-
-  // Stream sending. out_ holds formatted frames; out_off_ bytes of it are
-  // written; frames_ lists the frames not yet completely written.
-  std::string out_;
-  size_t out_off_ = 0;
-  size_t frame_start_ = 0;  // start of frames_.front() in out_
-  std::deque<Frame> frames_;
-  uint64_t send_pos_ = 0;  // spool position of the next entry to format
-  // Frames completely written on this connection and maybe not yet acked
-  // by the peer's kernel (not for relp, whose records wait in the spool).
-  std::deque<Unacked> unacked_;
-  std::deque<std::string> resend_;  // unacked frames of the previous connection
-
-  // RELP: transactions sent and not yet answered, oldest first.
-  relp::Reader reader_;
-  uint32_t txnr_ = 1;
-  std::deque<Txn> txns_;
+  Link link_;  // last: its sender borrows the socket and the cursor
 };
 
 }  // namespace steward::log

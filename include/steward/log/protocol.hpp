@@ -41,7 +41,16 @@ enum class MsgType : uint8_t {
   // next one, through PID 1, which only holds the descriptors
   kRings,       // fds: a memfd with the rings and the followers' state (ring.hpp)
   kTails,       // fds: 1 to 8 `ctl logs` clients, in the order the rings memfd lists them
+  // hub -> forwarder, first of all: the configuration it runs with (it is a
+  // program of its own, executed afresh, so it inherits none of PID 1's memory)
+  kConfig,      // id = verbosity, value = sinks that follow; strings: runtime dir, the [log] settings
+  kSinkConfig,  // strings: one [[log.sink]]'s settings, then its services
 };
+
+// The forwarder is steward's own binary executed again under this name,
+// with the control socket on this descriptor (hub_forwarder.cpp).
+inline constexpr char kForwarderName[] = "steward-log";
+inline constexpr int kForwarderControlFd = 3;
 
 struct Message {
   MsgType type = MsgType::kStart;
@@ -127,6 +136,20 @@ struct DroppedMsg {
   std::optional<std::string> problem;
 };
 
+// The forwarder's whole configuration, which PID 1 holds and the forwarder
+// must see exactly as PID 1 does (never read again from the TOML files,
+// which a volume may have changed since): kConfig, then one kSinkConfig
+// per sink, in order.
+struct ConfigMsg {
+  LogConfig log;  // its sinks travel as the kSinkConfig that follow
+  std::string runtime_dir;
+  int verbosity = 1;
+  uint32_t sinks = 0;  // how many kSinkConfig follow (Decode)
+};
+struct SinkConfigMsg {
+  SinkConfig sink;
+};
+
 Message Encode(const AttachMsg& a);
 Message Encode(const SetPidMsg& a);
 Message Encode(const DetachMsg& a);
@@ -141,6 +164,8 @@ Message Encode(const DroppedMsg& a);
 Message Encode(const HandoverMsg& a);
 Message Encode(const RingsMsg& a);
 Message Encode(const TailsMsg& a);
+Message Encode(const ConfigMsg& a);
+Message Encode(const SinkConfigMsg& a);
 bool Decode(const Message& m, AttachMsg* out);
 bool Decode(const Message& m, SetPidMsg* out);
 bool Decode(const Message& m, DetachMsg* out);
@@ -155,6 +180,8 @@ bool Decode(const Message& m, DroppedMsg* out);
 bool Decode(const Message& m, HandoverMsg* out);
 bool Decode(const Message& m, RingsMsg* out);
 bool Decode(const Message& m, TailsMsg* out);
+bool Decode(const Message& m, ConfigMsg* out);
+bool Decode(const Message& m, SinkConfigMsg* out);
 
 // Non-blocking. Returns 1 when sent, 0 when the socket is full (try again
 // when writable), -1 on error (errno; EPIPE: the peer is gone).

@@ -28,6 +28,7 @@ bool SameFile(const std::string& a, const std::string& b) {
 std::string Proc(pid_t pid, const char* what) { return ReadFile(fmt::format("/proc/{}/{}", pid, what)); }
 
 void Ticker(FaultSet* set) {
+  set->Global("");
   set->Add("ticker", "command = [\"/bin/sh\", \"-c\", \"while :; do echo tick; sleep 0.1; done\"]\n");
 }
 

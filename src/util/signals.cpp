@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <string.h>
 
-#include "steward/config/parse.hpp"
+#include "steward/util/number.hpp"
 
 namespace steward {
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "steward/util/number.hpp"
+
 namespace steward {
 
 using Duration = std::chrono::milliseconds;
@@ -21,8 +23,5 @@ bool ParseSize(std::string_view text, uint64_t* out, std::string* err);
 
 // The shortest exact spelling: 1500ms -> "1.5s", 60000ms -> "1m".
 std::string FormatDuration(Duration d);
-
-// A non-negative decimal integer that fits in *out; no sign, no spaces.
-bool ParseUnsigned(std::string_view text, uint64_t* out);
 
 }  // namespace steward

@@ -23,5 +23,4 @@ set(STEWARD_FOLDERS
 set(STEWARD_INCLUDE_EXCEPTIONS
   "include/steward/control/control.hpp|steward/pid1/supervisor.hpp"
   "src/control/control_protocol.cpp|steward/pid1/probes.hpp"
-  "src/log/hub_forwarder.cpp|steward/log/forwarder/forwarder.hpp"
 )

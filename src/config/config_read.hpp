@@ -185,5 +185,7 @@ void ReadIntKey(FileCtx& c, const toml::node& v, const char* label, int64_t min,
 void ReadPositiveDuration(FileCtx& c, const toml::node& v, const char* label, Duration* out);
 void ReadReadyTable(FileCtx& c, const toml::node& v, ReadyCheck* out);
 void ReadHealthTable(FileCtx& c, const toml::node& v, HealthCheck* out);
+// [limits] (config_limits.cpp): appends each limit read to *out.
+void ReadLimitsTable(FileCtx& c, const toml::node& v, std::vector<ResourceLimit>* out);
 
 }  // namespace steward

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 #include <string>
 #include <vector>
 
@@ -21,16 +23,13 @@ namespace steward::testing_config {
 
 using Errors = std::vector<std::string>;
 
-inline int RemoveEntry(const char* path, const struct stat*, int, struct FTW*) { return remove(path); }
+
 
 // A scratch tree per test: services/, steward.toml and a fake image root
 // with etc/passwd and etc/group. Removed afterwards.
 class ConfigLoad : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/steward-config-XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(tmpl));
-    dir_ = tmpl;
     mkdir((dir_ + "/services").c_str(), 0755);
     mkdir((dir_ + "/etc").c_str(), 0755);
     WriteFile(dir_ + "/etc/passwd",
@@ -41,7 +40,6 @@ class ConfigLoad : public ::testing::Test {
     req_.services_dir = dir_ + "/services";
     req_.root = dir_;
   }
-  void TearDown() override { nftw(dir_.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS); }
 
   void WriteFile(const std::string& path, const std::string& text, mode_t mode = 0644) {
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -78,7 +76,8 @@ class ConfigLoad : public ::testing::Test {
     return errors_;
   }
 
-  std::string dir_;
+  testing::TempDir tmp_{"config"};
+  std::string dir_ = tmp_.path();
   LoadRequest req_;
   Config config_;
   Errors errors_;

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 #include "steward/config/env_file.hpp"
 
 namespace steward {
@@ -18,21 +20,16 @@ using Vars = std::vector<std::pair<std::string, std::string>>;
 constexpr uid_t kNobody = 65534;
 constexpr uid_t kSteward = uid_t(-1);  // a service running as steward's own user
 
-int RemoveEntry(const char* path, const struct stat*, int, struct FTW*) { return remove(path); }
 
 // A scratch directory with a root-only secret and a directory svc/ that
 // uid 65534 owns: the service's, where it can swap anything.
 class EnvFileRead : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/steward-envread-XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(tmpl));
-    dir_ = tmpl;
     Write(dir_ + "/secret.env", "TOKEN=hunter2\n", 0600);
     ASSERT_EQ(0, mkdir(Svc("").c_str(), 0755));
     ASSERT_EQ(0, chown(Svc("").c_str(), kNobody, kNobody));
   }
-  void TearDown() override { nftw(dir_.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS); }
 
   static void Write(const std::string& path, const std::string& text, mode_t mode = 0644) {
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -48,7 +45,8 @@ class EnvFileRead : public ::testing::Test {
                             "keep the link where only root can write";
   }
 
-  std::string dir_;
+  testing::TempDir tmp_{"envread"};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(EnvFileRead, ReadsItsVariablesAndADigestOfTheContent) {
@@ -138,9 +136,8 @@ TEST_F(EnvFileRead, ABadLineIsReportedByPositionWithoutItsText) {
 }
 
 TEST(ReadFile, NeverBlocksOnAFifoAndStopsAtItsBound) {
-  char tmpl[] = "/tmp/steward-readfile-XXXXXX";
-  ASSERT_NE(nullptr, mkdtemp(tmpl));
-  std::string dir = tmpl, fifo = dir + "/fifo", big = dir + "/big";
+  testing::TempDir tmp("readfile");
+  std::string dir = tmp.path(), fifo = dir + "/fifo", big = dir + "/big";
   ASSERT_EQ(0, mkfifo(fifo.c_str(), 0644));
   std::string text, err;
   EXPECT_FALSE(ReadFile(fifo, &text, &err));

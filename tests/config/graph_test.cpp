@@ -2,15 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "service_config.hpp"
+
 namespace steward {
 namespace {
 
 using Waves = std::vector<std::vector<std::string>>;
 
 ServiceConfig Svc(const std::string& name, std::vector<std::string> deps, bool enabled = true) {
-  ServiceConfig s;
-  s.name = name;
-  s.depends_on = std::move(deps);
+  ServiceConfig s = testing::Longrun(name, std::move(deps));
   s.enabled = enabled;
   return s;
 }

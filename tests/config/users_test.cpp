@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 namespace steward {
 namespace {
 
@@ -29,18 +31,9 @@ const char kGroup[] =
 class Users : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/steward-users-XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(tmpl));
-    root_ = tmpl;
     mkdir((root_ + "/etc").c_str(), 0755);
     Write("/etc/passwd", kPasswd);
     Write("/etc/group", kGroup);
-  }
-  void TearDown() override {
-    unlink((root_ + "/etc/passwd").c_str());
-    unlink((root_ + "/etc/group").c_str());
-    rmdir((root_ + "/etc").c_str());
-    rmdir(root_.c_str());
   }
   void Write(const std::string& rel, const char* text) {
     FILE* f = fopen((root_ + rel).c_str(), "w");
@@ -63,7 +56,8 @@ class Users : public ::testing::Test {
     return err;
   }
 
-  std::string root_;
+  testing::TempDir tmp_{"users"};
+  std::string root_ = tmp_.path();
 };
 
 TEST_F(Users, NameGivesUidGidHomeAndGroups) {

@@ -17,16 +17,12 @@
 #include <vector>
 
 #include "steward/config/env_file.hpp"
+#include "temp_dir.hpp"
 
 namespace steward::volume_test {
 
 class Tree {
  public:
-  Tree() {
-    char tmpl[] = "/tmp/steward-volume-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~Tree() { (void)!system(("rm -rf '" + path_ + "'").c_str()); }
   const std::string& path() const { return path_; }
   void Write(const std::string& rel, const std::string& content, mode_t mode = 0644) {
     std::string p = path_ + "/" + rel;
@@ -48,7 +44,8 @@ class Tree {
   }
 
  private:
-  std::string path_;
+  testing::TempDir dir_{"volume"};
+  std::string path_ = dir_.path();
 };
 
 constexpr uid_t kNobody = 65534;

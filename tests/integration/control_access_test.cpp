@@ -38,7 +38,7 @@ TEST(Control, ControlGroupMembersMayControl) {
   set.Add("db", Recorder("db"));
   std::string config = set.path("steward.toml");
   WriteFile(config, "control_group = \"nogroup\"\n[log]\nsyslog_socket = \"\"\n");
-  Process p(set.Args(config));
+  Process p(set.ArgsWithConfig(config));
   ASSERT_TRUE(WaitFor([&] { return set.Has("start db"); })) << p.Stderr();
   struct stat st;
   ASSERT_EQ(0, lstat(set.socket().c_str(), &st));

@@ -51,7 +51,7 @@ TEST(Control, LogsPrintsTheLastLinesOfAServiceWithTheConsoleOff) {
                  "echo oops >&2; touch @DIR/app.done\n"
                  "exec sleep 1000\n\"\"\"\n");
   set.Add("quiet", "command = [\"sleep\", \"1000\"]\n");
-  Process p(set.Args(set.path("steward.toml")));
+  Process p(set.ArgsWithConfig(set.path("steward.toml")));
   ASSERT_TRUE(WaitFor([&] { return Exists(set.path("app.done")); })) << p.Stderr();
   // The forwarder may still be reading: wait for the last line of each
   // stream (stdout and stderr are two pipes: no order between them).

@@ -78,7 +78,7 @@ TEST(Control, StatusListsLogSinksWithTheirDrops) {
   WriteFile(config, "[log]\nconsole = \"off\"\nsyslog_socket = \"\"\n"
                     "[[log.sink]]\nname = \"files\"\ntype = \"file\"\npath = \"" +
                         set.path("{service}.log") + "\"\n");
-  Process p(set.Args(config));
+  Process p(set.ArgsWithConfig(config));
   ASSERT_TRUE(WaitFor([&] { return set.Has("start db"); })) << p.Stderr();
   CtlResult r = Ctl(set, {"status"});
   ASSERT_EQ(0, r.code) << r.err;

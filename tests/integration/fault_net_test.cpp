@@ -100,7 +100,7 @@ class ResettingCollector {
 
 TEST(FaultNet, CollectorResettingEveryConnectionHoldsNothingElseAndRecovers) {
   ResettingCollector collector;
-  FaultSet set;
+  LogSet set;
   set.Global(fmt::format(
       "console = \"prefixed\"\n"
       "[[log.sink]]\nname = \"central\"\ntype = \"syslog\"\nurl = \"tcp://127.0.0.1:{}\"\nframing = \"lf\"\n"

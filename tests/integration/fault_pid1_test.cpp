@@ -41,7 +41,7 @@ int Zombies(pid_t steward) {
 }
 
 TEST(FaultPid1, TenThousandOrphansAreAllReaped) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"prefixed\"\n");
   set.Add("maker", fmt::format("command = [\"/bin/sh\", \"-c\", \"sleep 0.5; {} orphans 10000; exec sleep 100\"]\n",
                                STEWARD_TEST_HELPER));
@@ -60,7 +60,7 @@ TEST(FaultPid1, TenThousandOrphansAreAllReaped) {
 }
 
 TEST(FaultPid1, ServiceForkingUntilItsProcessLimitLeavesStewardResponsive) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"prefixed\"\n");
   // RLIMIT_NPROC holds for an unprivileged user (root is exempt).
   set.Add("bomb", fmt::format("command = [\"{}\", \"forkbomb\", \"100000\"]\nuser = \"nobody\"\n"
@@ -82,7 +82,7 @@ TEST(FaultPid1, ServiceForkingUntilItsProcessLimitLeavesStewardResponsive) {
 }
 
 TEST(FaultPid1, A64MiBLineIsCutIntoRecordsAndNothingGrows) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"off\"\n"
              "[[log.sink]]\nname = \"files\"\ntype = \"file\"\npath = \"@DIR/logs/{service}.log\"\n"
              "rotate_size = \"1GiB\"\n");  // one file: the default 10 MiB x 5 would rotate lines out
@@ -129,7 +129,7 @@ int Connect(const std::string& path) {
 }
 
 TEST(FaultPid1, ControlSocketFloodsAndGarbageAreBounded) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"prefixed\"\n");
   set.Add("web", "command = [\"sleep\", \"100\"]\n");
   Process p(set.Args());

@@ -30,14 +30,14 @@ std::string WriteUntil(const std::string& prefix, const std::string& file) {
 }
 
 // The problem `ctl status` shows for the sink "files", "" when none.
-std::string Problem(const FaultSet& set) {
+std::string Problem(const LogSet& set) {
   CtlResult st = RunCtl(set.path("run"), {"status"});
   std::vector<std::string> row = Grep(st.out, "files ");
   return row.empty() ? "" : row[0];
 }
 
 TEST(FaultSinkAttack, ALinkAFifoAndADanglingLinkInAServicesLogDirectoryStopNothing) {
-  FaultSet set;
+  LogSet set;
   ASSERT_EQ(0, chmod(set.path("").c_str(), 0755));  // root's; only logs/evil is the service's
   // The root-only file: in a directory only root can enter.
   std::string secret_dir = set.path("secret"), secret = set.path("secret/shadow");
@@ -112,7 +112,7 @@ TEST(FaultSinkAttack, ALinkAFifoAndADanglingLinkInAServicesLogDirectoryStopNothi
 // directory someone else could write): not opened, nothing blocks, the
 // spool is kept in memory and said so.
 TEST(FaultSinkAttack, AFifoAtASpoolsNameIsNotOpened) {
-  FaultSet set;
+  LogSet set;
   int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);  // the collector: never read
   ASSERT_GE(udp, 0);
   struct sockaddr_in a = {};

@@ -33,7 +33,7 @@ std::string Count(const std::string& prefix, int n) {
 }
 
 TEST(FaultSink, PermanentErrorDropsForThatSinkOnlyAndIsAnnouncedOnce) {
-  FaultSet set;
+  LogSet set;
   // A name longer than any filesystem allows (NAME_MAX 255): ENAMETOOLONG.
   set.Global("console = \"prefixed\"\n"
              "[[log.sink]]\nname = \"long\"\ntype = \"file\"\npath = \"@DIR/logs/{service}-" +
@@ -87,7 +87,7 @@ std::string Fill(const std::string& dir, off_t leave) {
 
 TEST(FaultSink, FullDiskWithOverflowBlockBlocksThenLosesNothingAndRotatesWhileFull) {
   ASSERT_TRUE(PrivateMounts()) << strerror(errno);
-  FaultSet set;
+  LogSet set;
   std::string logs = set.path("logs");
   mkdir(logs.c_str(), 0755);
   ASSERT_EQ(0, mount("tmpfs", logs.c_str(), "tmpfs", 0, "size=1m")) << strerror(errno);
@@ -125,7 +125,7 @@ TEST(FaultSink, FullDiskWithOverflowBlockBlocksThenLosesNothingAndRotatesWhileFu
 // A low `ulimit -n` for steward and its forwarder: the file sink gives idle
 // descriptors back instead of waiting for good on EMFILE.
 TEST(FaultSink, LowDescriptorLimitDoesNotStallTheFileSink) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"off\"\n"
              "[[log.sink]]\nname = \"files\"\ntype = \"file\"\npath = \"@DIR/logs/{service}.log\"\n");
   for (int i = 0; i < 4; ++i) {
@@ -165,7 +165,7 @@ TEST(FaultSink, LowDescriptorLimitDoesNotStallTheFileSink) {
 // file open for writing there, so the stop is tried with a second one.)
 TEST(FaultSink, AReadOnlyDirectoryHoldsBackOnlyItsOwnSink) {
   ASSERT_TRUE(PrivateMounts()) << strerror(errno);
-  FaultSet set;
+  LogSet set;
   std::string ro = set.path("ro"), ro2 = set.path("ro2");
   auto read_only = [&](const std::string& dir, bool on) {
     return mount(nullptr, dir.c_str(), nullptr, MS_REMOUNT | MS_BIND | (on ? MS_RDONLY : 0), nullptr) == 0;

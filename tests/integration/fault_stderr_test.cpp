@@ -35,7 +35,7 @@ int Restarts(const std::string& json) {
 }
 
 TEST(FaultStderr, StderrNobodyReadsNeverStopsPid1) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"prefixed\"\n");
   set.Add("crash", "command = [\"/bin/false\"]\nrestart_delay = \"1ms\"\nrestart_delay_max = \"1ms\"\n");
   std::string fifo = set.path("stderr.fifo");

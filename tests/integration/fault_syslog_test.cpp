@@ -28,7 +28,7 @@ std::string Bsd(const std::string& tag, const std::string& msg) {
 // filesystem refuses; the file sink then waited for good, /dev/log was no
 // longer read, and every later syslog() call hung.
 TEST(FaultSyslog, LongTagIsCutAndDevLogKeepsBeingRead) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"prefixed\"\n"
              "[[log.sink]]\nname = \"files\"\ntype = \"file\"\npath = \"@DIR/logs/{service}.log\"\n");
   set.Add("app", "command = [\"/bin/sh\", \"-c\", \"sleep 2; echo app-after; exec sleep 100\"]\n");
@@ -55,7 +55,7 @@ TEST(FaultSyslog, LongTagIsCutAndDevLogKeepsBeingRead) {
 // Tags are cut and cleaned before they name a file: no '/' escape, no
 // control bytes, no name past 48 bytes; past 64 tags, `{service}` = syslog.
 TEST(FaultSyslog, TagsBecomeSafeBoundedFileNames) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"off\"\n"
              "[[log.sink]]\nname = \"files\"\ntype = \"file\"\npath = \"@DIR/logs/{service}.log\"\n");
   set.Add("app", "command = [\"sleep\", \"100\"]\n");
@@ -83,7 +83,7 @@ TEST(FaultSyslog, TagsBecomeSafeBoundedFileNames) {
 // strange tags) with 1,000 valid ones mixed in: every send is taken, the
 // forwarder never dies, every valid message arrives once and in order.
 TEST(FaultSyslog, TwentyThousandHostileDatagramsWithValidOnesMixedIn) {
-  FaultSet set;
+  LogSet set;
   set.Global("console = \"off\"\n"
              "[[log.sink]]\nname = \"files\"\ntype = \"file\"\npath = \"@DIR/logs/{service}.log\"\n");
   set.Add("app", "command = [\"sleep\", \"1000\"]\n");

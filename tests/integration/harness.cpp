@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -196,7 +198,37 @@ Process::~Process() {
   unlink(err_path_.c_str());
 }
 
-void Process::Signal(int sig) { kill(steward_pid_, sig); }
+namespace {
+
+// The SigBlk mask of /proc/PID/status, or false when the process is gone
+// or a zombie (then nothing will ever block a signal again).
+bool BlockedMask(pid_t pid, unsigned long long* mask) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  if (status.empty() || status.find("\nState:\tZ") != std::string::npos) return false;
+  for (const std::string& l : Lines(status)) {
+    if (l.rfind("SigBlk:", 0) == 0) {
+      *mask = strtoull(l.c_str() + 7, nullptr, 16);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// steward blocks every signal as the first thing main() does (under ASan,
+// a while after exec). Before that, PID 1 of a namespace drops a signal it
+// has no handler for, and outside one the default action kills it; so a
+// signal waits until steward has blocked it (then it is queued, never
+// lost). SIGKILL needs no readiness.
+void Process::Signal(int sig) {
+  if (sig != SIGKILL && sig != SIGSTOP && sig > 0 && sig <= 64) {
+    unsigned long long bit = 1ULL << (sig - 1), mask = 0;
+    WaitFor([&] { return !BlockedMask(steward_pid_, &mask) || (mask & bit) != 0; },
+            std::chrono::seconds(30));
+  }
+  kill(steward_pid_, sig);
+}
 
 void Process::WriteStdin(const std::string& data) {
   if (stdin_fd_ >= 0) (void)!write(stdin_fd_, data.data(), data.size());
@@ -225,58 +257,6 @@ int Process::Wait(std::chrono::milliseconds timeout) {
 std::string Process::Stdout() const { return ReadFile(out_path_); }
 std::string Process::Stderr() const { return ReadFile(err_path_); }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/steward-test-XXXXXX";
-  path_ = mkdtemp(tmpl);
-  chmod(path_.c_str(), 0755);
-}
-
-TempDir::~TempDir() {
-  std::string cmd = "rm -rf '" + path_ + "'";
-  (void)!system(cmd.c_str());
-}
-
-void WriteFile(const std::string& path, const std::string& content, int mode) {
-  std::ofstream f(path, std::ios::trunc);
-  f << content;
-  f.close();
-  chmod(path.c_str(), mode);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
-
-bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line)) out.push_back(line);
-  return out;
-}
-
-std::vector<std::string> Grep(const std::string& text, const std::string& needle) {
-  std::vector<std::string> out;
-  for (const std::string& l : Lines(text)) {
-    if (l.find(needle) != std::string::npos) out.push_back(l);
-  }
-  return out;
-}
-
 std::vector<pid_t> Children(pid_t pid) {
   std::string p = std::to_string(pid);
   std::stringstream ss(ReadFile("/proc/" + p + "/task/" + p + "/children"));
@@ -297,6 +277,35 @@ long VoluntarySwitches(pid_t pid) {
     if (l.rfind("voluntary_ctxt_switches:", 0) == 0) return atol(l.c_str() + 24);
   }
   return -1;
+}
+
+bool WaitUntilQuiet(pid_t pid, std::chrono::milliseconds quiet, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  long last = VoluntarySwitches(pid);
+  auto since = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    long now = VoluntarySwitches(pid);
+    if (now != last) {
+      last = now;
+      since = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - since >= quiet) {
+      return true;
+    }
+  }
+  return false;
+}
+
+pid_t ForwarderOf(pid_t steward) {
+  for (pid_t c : Children(steward)) {
+    if (ReadFile("/proc/" + std::to_string(c) + "/comm") == "steward-log\n") return c;
+  }
+  return 0;
+}
+
+void ExpectNoSanitizerReport(const Process& p) {
+  EXPECT_EQ(std::string::npos, p.Stderr().find("Sanitizer")) << p.Stderr();
+  EXPECT_EQ(std::string::npos, p.Stderr().find("runtime error:")) << p.Stderr();
 }
 
 }  // namespace steward::testing

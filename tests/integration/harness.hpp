@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "files.hpp"
+#include "temp_dir.hpp"
+
 namespace steward::testing {
 
 struct RunOptions {
@@ -47,6 +50,8 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   pid_t pid() const { return steward_pid_; }  // steward, as seen from here
+  // Sends sig once steward is ready for it (has it blocked: main() ran),
+  // never earlier; SIGKILL at once.
   void Signal(int sig);
   void WriteStdin(const std::string& data);
   void CloseStdin();
@@ -66,33 +71,21 @@ class Process {
   std::string out_path_, err_path_;
 };
 
-// A fresh temporary directory, removed recursively on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-void WriteFile(const std::string& path, const std::string& content, int mode = 0644);
-std::string ReadFile(const std::string& path);  // "" when missing
-bool Exists(const std::string& path);
-// Polls (tests only) until pred() or timeout; returns pred().
-bool WaitFor(const std::function<bool()>& pred,
-             std::chrono::milliseconds timeout = std::chrono::seconds(30));
-std::vector<std::string> Lines(const std::string& text);
-// Every line of text that contains needle.
-std::vector<std::string> Grep(const std::string& text, const std::string& needle);
 // The direct children of a process (/proc/PID/task/PID/children).
 std::vector<pid_t> Children(pid_t pid);
 bool IsZombie(pid_t pid);
 // voluntary_ctxt_switches of a process.
 long VoluntarySwitches(pid_t pid);
+// Waits until pid has not woken up for `quiet` (its start-up and whatever
+// it was doing are over); false if it never settled within timeout.
+bool WaitUntilQuiet(pid_t pid, std::chrono::milliseconds quiet = std::chrono::milliseconds(500),
+                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 const char* StewardBin();
+
+// steward's forwarder: the child of PID 1 named steward-log; 0 when none.
+pid_t ForwarderOf(pid_t steward);
+// Nothing in steward's stderr from AddressSanitizer or UBSan.
+void ExpectNoSanitizerReport(const Process& p);
 
 }  // namespace steward::testing

@@ -13,6 +13,7 @@
 
 #include "harness.hpp"
 #include "log_set.hpp"
+#include "collector.hpp"
 #include "log_support.hpp"
 
 namespace steward::testing {
@@ -63,10 +64,15 @@ TEST(LogEndToEnd, ForwarderKilledInsideTheContainerLosesNothing) {
   Process p(set.Args());
   for (int k = 0; k < 3; ++k) {
     pid_t fwd = 0;
-    ASSERT_TRUE(WaitFor([&] { return (fwd = Forwarder(p.pid())) > 0; })) << p.Stderr();
-    std::this_thread::sleep_for(milliseconds(300));
+    ASSERT_TRUE(WaitFor([&] { return (fwd = ForwarderOf(p.pid())) > 0; })) << p.Stderr();
+    // Mid-stream: lines keep arriving through this forwarder.
+    size_t before = Lines(ReadFile(set.path("logs/app.log"))).size();
+    WaitFor([&] {
+      return Lines(ReadFile(set.path("logs/app.log"))).size() > before + 100 ||
+             p.Stdout().find(fmt::format("\"a-{}\"", n)) != std::string::npos;
+    });
     kill(fwd, SIGKILL);
-    ASSERT_TRUE(WaitFor([&] { pid_t f = Forwarder(p.pid()); return f > 0 && f != fwd; })) << p.Stderr();
+    ASSERT_TRUE(WaitFor([&] { pid_t f = ForwarderOf(p.pid()); return f > 0 && f != fwd; })) << p.Stderr();
   }
   ASSERT_TRUE(WaitFor([&] { return p.Stdout().find(fmt::format("\"a-{}\"", n)) != std::string::npos; },
                       seconds(60)));

@@ -18,7 +18,7 @@ namespace steward::testing {
 namespace {
 
 using controlled::Ctl;
-using controlled::CtlResult;
+using testing::Ctl;
 
 constexpr int kUid = 1000, kGid = 1000;
 
@@ -107,7 +107,7 @@ TEST(NonRoot, RunsAsPid1WithItsOwnRuntimeDirControlSocketAndServices) {
   // steward's namespaces as uid 1000: root's ctl refuses a directory uid
   // 1000 owns.
   std::string run = "/proc/" + std::to_string(p.pid()) + "/root/tmp/steward-1000";
-  controlled::CtlOptions as_steward;
+  CtlOptions as_steward;
   as_steward.ns_of = p.pid();
   as_steward.uid = kUid;
   as_steward.gid = kGid;

@@ -56,8 +56,8 @@ TEST(ReloadLog, SinksAddedRemovedAndChangedLoseAndRepeatNothing) {
              "[[log.sink]]\nname = \"c\"\ntype = \"file\"\npath = \"@DIR/c-2.log\"\n" +
              fmt::format("[[log.sink]]\nname = \"r\"\ntype = \"syslog\"\n"
                          "url = \"tcp://127.0.0.1:{}\"\n", rsyslog.port()));
-  controlled::CtlResult r =
-      controlled::Ctl({"--runtime-dir", set.path("run"), "reload"});
+  CtlResult r =
+      Ctl({"--runtime-dir", set.path("run"), "reload"});
   EXPECT_EQ(0, r.code) << r.err << p.Stderr();
   EXPECT_EQ("reconfigured [log]\n", r.out);
   size_t at_reload = FileNumbers(set.path("a.log")).size();

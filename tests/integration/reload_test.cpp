@@ -180,7 +180,7 @@ TEST(Reload, GlobalSettingsApplyAtOnce) {
                       "while :; do sleep 1; done\"\nstop_grace_period = \"120s\"\n");
   std::string global = set.path("steward.toml");
   WriteFile(global, "shutdown_timeout = \"120s\"\n");
-  Process p(set.Args(global));
+  Process p(set.ArgsWithConfig(global));
   ASSERT_TRUE(WaitFor([&] { return set.Has("start stubborn"); })) << p.Stderr();
   struct stat st;
   ASSERT_EQ(0, stat(set.socket().c_str(), &st));

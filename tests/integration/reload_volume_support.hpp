@@ -54,7 +54,7 @@ struct PlainVolume {
     Mkdirs(mirror);
     WriteFile(mirror + "/app.toml", App(set, "one"));
     o.env["STEWARD_CONFIG_VOLUME"] = volume;
-    p = std::make_unique<Process>(set.Args(global), o);
+    p = std::make_unique<Process>(set.ArgsWithConfig(global), o);
     ASSERT_TRUE(WaitFor([&] { return set.Has("start app one"); })) << p->Stderr();
   }
 };

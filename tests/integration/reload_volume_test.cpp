@@ -43,7 +43,8 @@ TEST(ReloadVolume, APlainDirectoryChangeIsInstalledAndReloaded) {
   EXPECT_EQ(db, PidOf(set, "db"));
 
   // Idle after the reloads: the watch is inotify, nothing polls.
-  std::this_thread::sleep_for(milliseconds(1500));  // past the settle timer
+  // Quiet for longer than the settle timer: it fired and nothing is left.
+  ASSERT_TRUE(WaitUntilQuiet(p.pid(), milliseconds(1500))) << "steward never settled";
   long before = VoluntarySwitches(p.pid());
   std::this_thread::sleep_for(seconds(3));
   EXPECT_EQ(before, VoluntarySwitches(p.pid())) << "steward woke up while idle after a reload";
@@ -186,7 +187,7 @@ TEST_P(VolumePush, ABrokenPushIsRefusedAndAGoodOneAfterItIsAppliedAlsoAcrossRest
   volume.Push({{dest, App(set, "one")}});
   RunOptions o;
   o.env["STEWARD_CONFIG_VOLUME"] = volume.path();
-  auto p = std::make_unique<Process>(set.Args(set.path("steward.toml")), o);
+  auto p = std::make_unique<Process>(set.ArgsWithConfig(set.path("steward.toml")), o);
   ASSERT_TRUE(WaitFor([&] { return set.Has("start app one"); })) << p->Stderr();
   std::string app = PidOf(set, "app"), db = PidOf(set, "db");
 
@@ -221,13 +222,13 @@ TEST_P(VolumePush, ABrokenPushIsRefusedAndAGoodOneAfterItIsAppliedAlsoAcrossRest
   // Broken while the container is down: the start is refused and nothing
   // installed, so the one after the fix starts (no crash loop).
   volume.Push({{dest, broken}});
-  p = std::make_unique<Process>(set.Args(set.path("steward.toml")), o);
+  p = std::make_unique<Process>(set.ArgsWithConfig(set.path("steward.toml")), o);
   EXPECT_EQ(2, p->Wait()) << p->Stderr();
   EXPECT_EQ(1u, Grep(p->Stderr(), error).size()) << p->Stderr();
   EXPECT_EQ(1u, Grep(p->Stderr(), refused).size()) << p->Stderr();
   EXPECT_EQ(App(set, "two"), ReadFile(dest));
   volume.Push({{dest, App(set, "three")}});
-  p = std::make_unique<Process>(set.Args(set.path("steward.toml")), o);
+  p = std::make_unique<Process>(set.ArgsWithConfig(set.path("steward.toml")), o);
   ASSERT_TRUE(WaitFor([&] { return set.Has("start app three"); })) << p->Stderr();
   EXPECT_EQ(App(set, "three"), ReadFile(dest));
   p->Signal(SIGTERM);

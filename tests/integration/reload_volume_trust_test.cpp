@@ -33,7 +33,7 @@ struct Attacked {
                             "\necho attacked >> @LOG\nexec sleep 1000\n\"\"\"\n");
     RunOptions o;
     o.env["STEWARD_CONFIG_VOLUME"] = volume;
-    p = std::make_unique<Process>(set.Args(set.path("steward.toml")), o);
+    p = std::make_unique<Process>(set.ArgsWithConfig(set.path("steward.toml")), o);
     ASSERT_TRUE(WaitFor([&] { return set.Has("attacked"); })) << p->Stderr();
   }
 };

@@ -64,8 +64,7 @@ TEST(StewardRecords, CtlLogsAnswersForASyslogTagAndForSteward) {
                   "exec sleep 100\"]\n");
   Process p(set.Args());
   ASSERT_TRUE(WaitFor([&] { return p.Stdout().find("job ran") != std::string::npos; })) << p.Stderr();
-  using controlled::Ctl;
-  controlled::CtlResult r = Ctl({"--runtime-dir", set.path("run"), "logs", "cronjob"});
+  CtlResult r = Ctl({"--runtime-dir", set.path("run"), "logs", "cronjob"});
   EXPECT_EQ(0, r.code) << r.err;
   ASSERT_EQ(1u, Lines(r.out).size()) << r.out;
   EXPECT_NE(std::string::npos, r.out.find(" job ran")) << r.out;

@@ -24,7 +24,7 @@ using supervised::SecondsSince;
 // Issue 19.2: a syslog and a RELP sink whose collector is down (nothing
 // listens in this network namespace): the stop does not wait for them.
 TEST(StopBudget, ACollectorThatIsDownIsNotWaitedFor) {
-  FaultSet set;
+  LogSet set;
   set.Global(
       "[[log.sink]]\nname = \"central\"\ntype = \"syslog\"\nurl = \"tcp://127.0.0.1:6514\"\n"
       "[[log.sink]]\nname = \"reliable\"\ntype = \"relp\"\nurl = \"tcp://127.0.0.1:2514\"\n");

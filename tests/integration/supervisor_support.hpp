@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "service_set.hpp"
 
 namespace steward::testing::supervised {
 
@@ -24,51 +25,7 @@ inline double SecondsSince(steady_clock::time_point t) {
   return std::chrono::duration<double>(steady_clock::now() - t).count();
 }
 
-// A services directory, a runtime directory and an event log in one place.
-class Set {
- public:
-  Set() {
-    (void)mkdir((dir_ / "services").c_str(), 0755);
-    (void)mkdir((dir_ / "run").c_str(), 0755);
-    chmod(dir_.path().c_str(), 0777);
-    WriteFile(log(), "", 0666);
-  }
-  std::string services() const { return dir_ / "services"; }
-  std::string log() const { return dir_ / "events"; }
-  std::string path(const std::string& name) const { return dir_ / name; }
-  // Writes services/NAME.toml; "@LOG" in the text becomes the event log,
-  // "@DIR" the test's directory.
-  void Add(const std::string& name, std::string toml) {
-    for (size_t at; (at = toml.find("@LOG")) != std::string::npos;) toml.replace(at, 4, log());
-    for (size_t at; (at = toml.find("@DIR")) != std::string::npos;) toml.replace(at, 4, dir_.path());
-    WriteFile(services() + "/" + name + ".toml", toml);
-  }
-  std::vector<std::string> Args(std::vector<std::string> extra = {},
-                                std::vector<std::string> program = {}) const {
-    std::vector<std::string> a = {"--services", services(), "--config", "",
-                                  "--runtime-dir", dir_ / "run"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    if (!program.empty()) {
-      a.push_back("--");
-      a.insert(a.end(), program.begin(), program.end());
-    }
-    return a;
-  }
-  std::vector<std::string> Events() const { return Lines(ReadFile(log())); }
-  bool Has(const std::string& event) const {
-    auto ev = Events();
-    return std::find(ev.begin(), ev.end(), event) != ev.end();
-  }
-  // Position of an event in the log; -1 when absent.
-  int At(const std::string& event) const {
-    auto ev = Events();
-    auto it = std::find(ev.begin(), ev.end(), event);
-    return it == ev.end() ? -1 : int(it - ev.begin());
-  }
-
- private:
-  TempDir dir_;
-};
+using Set = ServiceSet;
 
 // A longrun that records its start and, on SIGTERM, its stop. It is ready
 // only once its trap is set and its start recorded, so nothing depending on

@@ -1,6 +1,7 @@
 // Services mode (SPEC §3-4) through the real binary as PID 1: start order
 // and readiness gating, reverse stop, grace periods, exit statuses,
-// restarts, signals, readiness and health (the rest: supervisor_more_test.cpp).
+// restarts, signals, readiness and health (how a service runs:
+// supervisor_service_test.cpp; the configuration: supervisor_config_test.cpp).
 // Services record what happens in a shared log file;
 // appends of one short line are atomic, so its order is the order of events.
 #include "supervisor_support.hpp"

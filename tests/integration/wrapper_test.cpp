@@ -94,15 +94,23 @@ TEST(Wrapper, EveryCatchableSignalReachesTheChild) {
 }
 
 TEST(Wrapper, OrphanedGrandchildrenLeaveNoZombie) {
-  // 100 grandchildren orphaned at once, re-parented to steward (PID 1).
+  TempDir dir;
+  // 100 grandchildren orphaned at once, re-parented to steward (PID 1); the
+  // main program runs on until the test is done looking.
   Process p(Wrap({"/bin/sh", "-c",
-                  "i=0; while [ $i -lt 100 ]; do (sleep 0.2 &); i=$((i+1)); done; sleep 3"}));
-  std::this_thread::sleep_for(milliseconds(1500));
+                  "i=0; while [ $i -lt 100 ]; do (sleep 0.2 &); i=$((i+1)); done; touch " +
+                      dir / "forked" + "; while [ ! -e " + dir / "done" +
+                      " ]; do sleep 0.05; done"}));
+  ASSERT_TRUE(WaitFor([&] { return Exists(dir / "forked"); }));
+  // Every orphan has ended (0.2 s each, longer on a loaded machine): reaped,
+  // only the main program is left.
+  WaitFor([&] { return Children(p.pid()).size() <= 1; });
   std::vector<pid_t> children = Children(p.pid());
   int zombies = 0;
   for (pid_t c : children) zombies += IsZombie(c);
   EXPECT_EQ(0, zombies);
   EXPECT_EQ(1u, children.size()) << "only the main program should remain";
+  WriteFile(dir / "done", "");
   EXPECT_EQ(0, p.Wait());
 }
 
@@ -196,6 +204,21 @@ void WaitForChild(const Process& p) {
       << "steward started no child";
 }
 
+// The shell (steward's child) runs `comm` as its own child: the signal the
+// test sends next meets the command it is meant for, not the shell between
+// two commands (under load the marker's `touch` could still be running; a
+// SIGINT then was seen lost: steward still waited for `sleep 30` 25 s later).
+void WaitForShellsChild(const Process& p, const std::string& comm) {
+  ASSERT_TRUE(WaitFor([&] {
+    for (pid_t sh : Children(p.pid())) {
+      for (pid_t c : Children(sh)) {
+        if (ReadFile("/proc/" + std::to_string(c) + "/comm") == comm + "\n") return true;
+      }
+    }
+    return false;
+  }, seconds(20))) << "the shell did not start " << comm;
+}
+
 TEST(Wrapper, SigintEndsShellAndSleepAtOnceInGroupMode) {
   auto t0 = steady_clock::now();
   TempDir dir;
@@ -203,6 +226,7 @@ TEST(Wrapper, SigintEndsShellAndSleepAtOnceInGroupMode) {
   Process p(Wrap({"/bin/sh", "-c", "touch " + dir / "up" + "; sleep 30; echo survived"}));
   WaitForChild(p);
   ASSERT_TRUE(WaitFor([&] { return Exists(dir / "up"); }, seconds(20)));
+  WaitForShellsChild(p, "sleep");
   p.Signal(SIGINT);
   EXPECT_EQ(128 + SIGINT, p.Wait(seconds(25)));
   EXPECT_LT(SecondsSince(t0), 25.0);  // well before sleep 30 would end
@@ -217,6 +241,7 @@ TEST(Wrapper, ProcessKillModeSignalsOnlyTheChild) {
                  {"--kill-mode", "process"}));
   WaitForChild(p);
   ASSERT_TRUE(WaitFor([&] { return Exists(dir / "armed"); }, seconds(20)));
+  WaitForShellsChild(p, "sleep");
   p.Signal(SIGINT);
   EXPECT_EQ(0, p.Wait());
   EXPECT_EQ("got-int\ndone\n", p.Stdout());
@@ -273,7 +298,8 @@ TEST(Wrapper, JobControlUnderAPseudoTerminal) {
 
 TEST(Wrapper, NoWakeUpsWhileTheChildSleeps) {
   Process p(Wrap({"/bin/sleep", "30"}));
-  std::this_thread::sleep_for(milliseconds(500));
+  WaitForChild(p);
+  ASSERT_TRUE(WaitUntilQuiet(p.pid())) << "steward never settled";
   long before = VoluntarySwitches(p.pid());
   std::this_thread::sleep_for(seconds(3));
   long after = VoluntarySwitches(p.pid());

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 namespace steward {
 namespace {
 
@@ -61,18 +63,13 @@ TEST(DaemonTest, MessageNamesTheServiceTheTimeThePidsAndTheFix) {
 
 class PidFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/steward-pidfile-XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(tmpl));
-    dir_ = tmpl;
-  }
-  void TearDown() override { (void)!system(("rm -rf '" + dir_ + "'").c_str()); }
   std::string Write(const std::string& content) {
     std::string path = dir_ + "/app.pid";
     std::ofstream(path) << content;
     return path;
   }
-  std::string dir_;
+  testing::TempDir tmp_{"pidfile"};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(PidFileTest, OneNumberWithWhitespaceIsThePid) {

@@ -7,23 +7,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 namespace steward {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/steward-runtime-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    (void)!system(("chmod -R u+w '" + path_ + "' 2>/dev/null; rm -rf '" + path_ + "'").c_str());
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 bool IsDir(const std::string& p) {
   struct stat st;
@@ -92,13 +81,13 @@ TEST(RuntimeDirTest, ChoosesTheFirstThatWorksElseNone) {
   EXPECT_EQ("/tmp/steward-0", ChooseRuntimeDir({"/run/steward", "/tmp/steward-0"}, false, make));
   EXPECT_EQ((std::vector<std::string>{"/run/steward", "/tmp/steward-0"}), tried);
   tried.clear();
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   EXPECT_EQ("", ChooseRuntimeDir({"/run/steward", "/tmp/x/steward-0"}, false, make));
   EXPECT_EQ(
       "steward: warning: no usable runtime directory (cannot create /run: Read-only file system; "
       "cannot create /tmp/x: Read-only file system); running without control socket and with "
       "in-memory spools (on a read-only root, mount a tmpfs on /run or set --runtime-dir)\n",
-      testing::internal::GetCapturedStderr());
+      ::testing::internal::GetCapturedStderr());
 }
 
 }  // namespace

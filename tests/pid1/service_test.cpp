@@ -9,70 +9,26 @@
 
 #include <gtest/gtest.h>
 
+#include "fake_service_host.hpp"
+#include "service_config.hpp"
+
 namespace steward {
 namespace {
 
 int Exited(int code) { return code << 8; }
 int Signaled(int sig) { return sig; }
 
-class FakeHost : public ServiceHost {
- public:
-  pid_t next_pid = 100;
-  bool launch_fails = false;
-  int launch_exit_code = 127;
-  bool launch_final = false;
-  bool group_alive = false;
-  bool stop_command_ok = true;
-  Clock::time_point now{};
-  std::vector<std::string> log;  // "kill 100 group SIGTERM", "timer 5000", ...
-  std::vector<std::pair<State, State>> transitions;
-  bool timer_set = false;
-  Clock::duration timer{};
-
-  pid_t Launch(Service&, LaunchFailure* f) override {
-    if (launch_fails) {
-      f->exit_code = launch_exit_code;
-      f->final = launch_final;
-      log.push_back("launch failed");
-      return -1;
-    }
-    log.push_back("launch " + std::to_string(next_pid));
-    return next_pid++;
-  }
-  void Kill(pid_t pid, bool group, int sig) override {
-    log.push_back("kill " + std::to_string(pid) + (group ? " group " : " ") + std::to_string(sig));
-  }
-  bool RunStopCommand(Service&) override {
-    log.push_back("stop_command");
-    return stop_command_ok;
-  }
-  bool GroupAlive(pid_t) override { return group_alive; }
-  void SetTimer(Service&, Clock::duration after) override {
-    timer_set = true;
-    timer = after;
-  }
-  void CancelTimer(Service&) override { timer_set = false; }
-  Clock::time_point Now() override { return now; }
-  void StateChanged(Service& s, State old) override { transitions.emplace_back(old, s.state()); }
-  pid_t adopt_pid = -1;  // what AdoptDaemon finds in the pid file
-  pid_t AdoptDaemon(Service&) override {
-    log.push_back("adopt " + std::to_string(adopt_pid));
-    return adopt_pid;
-  }
-};
+using FakeHost = testing::FakeServiceHost;
 
 ServiceConfig Longrun() {
-  ServiceConfig c;
-  c.name = "web";
+  ServiceConfig c = testing::Longrun("web");
   c.command.argv = {"/bin/true"};
   return c;
 }
 
 ServiceConfig Oneshot() {
-  ServiceConfig c = Longrun();
-  c.name = "migrate";
-  c.type = ServiceType::kOneshot;
-  c.restart = RestartPolicy::kNo;
+  ServiceConfig c = testing::Oneshot("migrate");
+  c.command.argv = {"/bin/true"};
   return c;
 }
 

@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 extern char** environ;
 
 namespace steward {
@@ -37,12 +39,6 @@ int OpenFds() {
 
 class SpawnTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/steward-spawn-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { system(("rm -rf " + dir_).c_str()); }
 
   void WriteFile(const std::string& name, const std::string& text, mode_t mode) {
     std::ofstream(dir_ + "/" + name) << text;
@@ -67,7 +63,8 @@ class SpawnTest : public ::testing::Test {
     return out;
   }
 
-  std::string dir_;
+  testing::TempDir tmp_{"spawn"};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(SpawnTest, ExecsWithArgumentsAndReturnsThePid) {

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 namespace steward {
 namespace {
 
@@ -16,13 +18,10 @@ class VolumeWatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     loop_ = ev_loop_new(EVFLAG_AUTO);
-    char tmpl[] = "/tmp/steward-watch-XXXXXX";
-    dir_ = mkdtemp(tmpl);
   }
   void TearDown() override {
     watcher_.reset();
     ev_loop_destroy(loop_);
-    (void)!system(("rm -rf '" + dir_ + "'").c_str());
   }
   void Watch(Duration settle = Duration(50)) {
     watcher_ = std::make_unique<VolumeWatcher>(loop_, dir_, settle, [this] { ++changes_; });
@@ -47,7 +46,8 @@ class VolumeWatchTest : public ::testing::Test {
   }
 
   struct ev_loop* loop_ = nullptr;
-  std::string dir_;
+  testing::TempDir tmp_{"watch"};
+  std::string dir_ = tmp_.path();
   std::unique_ptr<VolumeWatcher> watcher_;
   int changes_ = 0;
 };

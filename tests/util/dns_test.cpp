@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 #include <fstream>
 #include <thread>
 
@@ -128,13 +130,9 @@ class DnsLookupTest : public ::testing::Test {
  protected:
   void SetUp() override {
     loop_ = ev_loop_new(EVFLAG_AUTO);
-    char tmpl[] = "/tmp/steward-dns-XXXXXX";
-    ASSERT_NE(nullptr, mkdtemp(tmpl));
-    dir_ = tmpl;
   }
   void TearDown() override {
     ev_loop_destroy(loop_);
-    system(("rm -rf " + dir_).c_str());
   }
   void Write(const std::string& name, const std::string& text) { std::ofstream(dir_ + "/" + name) << text; }
   std::pair<bool, std::string> Resolve(const std::string& name) {
@@ -150,7 +148,8 @@ class DnsLookupTest : public ::testing::Test {
     return got;
   }
   struct ev_loop* loop_;
-  std::string dir_;
+  testing::TempDir tmp_{"dns"};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(DnsLookupTest, NumericAndHostsAnswerAtOnce) {

@@ -22,6 +22,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 namespace steward {
 namespace {
 
@@ -30,9 +32,6 @@ constexpr uid_t kNobody = 65534;
 class SafePath : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/steward-safepath-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
     ASSERT_EQ(0, chmod(root_.c_str(), 0755));
     // A root-only secret, and a directory the "service" owns.
     Mkdir("/secret", 0700);
@@ -40,7 +39,6 @@ class SafePath : public ::testing::Test {
     Mkdir("/svc", 0755);
     ASSERT_EQ(0, chown(P("/svc").c_str(), kNobody, kNobody));
   }
-  void TearDown() override { (void)system(("rm -rf " + root_).c_str()); }
 
   std::string P(const std::string& rel) const { return root_ + rel; }
   void Mkdir(const std::string& rel, mode_t mode) {
@@ -73,7 +71,8 @@ class SafePath : public ::testing::Test {
     return write(f.fd.get(), "x\n", 2) == 2;
   }
 
-  std::string root_;
+  testing::TempDir tmp_{"safepath"};
+  std::string root_ = tmp_.path();
 };
 
 TEST_F(SafePath, OpensAndCreatesAPlainFileWithItsParents) {

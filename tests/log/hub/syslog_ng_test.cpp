@@ -20,7 +20,8 @@
 
 #include <memory>
 
-#include "harness.hpp"
+#include "files.hpp"
+#include "temp_dir.hpp"
 #include "log_support.hpp"
 
 namespace steward::testing {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "log_collector.hpp"
+#include "collector_fixture.hpp"
 
 namespace steward::testing {
 namespace {

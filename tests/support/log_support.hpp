@@ -1,6 +1,5 @@
-// Shared by the log integration tests: a real rsyslog on loopback, started
-// and stopped by the test on a free port (../shared/TESTING.md), a libev
-// loop driver that reaps like the supervisor does, line writers in child
+// Shared by the log tests (tests/log/hub/, tests/integration/): free ports
+// and daemons a test starts and ends, a libev loop driver that reaps like the supervisor does, line writers in child
 // processes, and a small JSON reader to parse console records back.
 #pragma once
 
@@ -14,28 +13,6 @@
 #include <vector>
 
 namespace steward::testing {
-
-// rsyslogd -n with imtcp (octet counting on) and imudp on 127.0.0.1:port,
-// writing each message's raw form as one line of DIR/got.log.
-class Rsyslog {
- public:
-  explicit Rsyslog(std::string dir);
-  ~Rsyslog();
-  bool Start(std::string* err);  // the port is chosen once and kept across restarts
-  void Stop();
-  uint16_t port() const { return port_; }
-  std::string Received() const;
-  std::vector<std::string> ReceivedLines() const;
-  // How to wait for the daemon's exit (true once reaped): waitpid for up to
-  // 30 s by default; tests that reap with libev's pid 0 watcher substitute
-  // their own.
-  std::function<bool(pid_t)> wait_exit;
-
- private:
-  std::string dir_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
 
 // A port free for both TCP and UDP on 127.0.0.1.
 uint16_t FreePort();

@@ -1,7 +1,7 @@
-// The LogHubReloadTest fixture the reload tests share (log_hub_reload*_test.cpp): numbered lines, sinks, followers.
+// The LogHubReloadTest fixture the reload tests share (hub_reload*_test.cpp): numbered lines, sinks, followers.
 #pragma once
 
-#include "log_hub_fixture.hpp"
+#include "hub_fixture.hpp"
 
 #include <dirent.h>
 #include <sys/un.h>

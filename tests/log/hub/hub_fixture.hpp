@@ -1,4 +1,4 @@
-// The in-process LogHub fixture the log pipeline tests share (log_hub_*_test.cpp).
+// The in-process LogHub fixture the log pipeline tests share (hub*_test.cpp).
 #pragma once
 
 #include "steward/log/hub.hpp"
@@ -22,7 +22,9 @@
 #include <memory>
 #include <thread>
 
-#include "harness.hpp"
+#include "files.hpp"
+#include "temp_dir.hpp"
+#include "collector.hpp"
 #include "log_support.hpp"
 
 namespace steward::testing::loghub {

@@ -1,5 +1,5 @@
 // The log pipeline in-process, continued: collectors that go away, spools, json and datagram sinks, drops, /dev/log.
-#include "log_hub_fixture.hpp"
+#include "hub_fixture.hpp"
 
 namespace steward::testing {
 namespace {

@@ -1,5 +1,5 @@
 // LogHub::Reconfigure (SPEC §4 step 5) in-process: file sinks added, removed, changed while a service writes numbered lines; global settings.
-#include "log_hub_reload_fixture.hpp"
+#include "hub_reload_fixture.hpp"
 
 namespace steward::testing {
 namespace {

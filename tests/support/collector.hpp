@@ -7,8 +7,6 @@
 
 #include <sys/types.h>
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -16,10 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "harness.hpp"
+#include "files.hpp"
 #include "log_support.hpp"
-#include "steward/log/hub.hpp"
-#include "steward/util/fd.hpp"
 
 namespace steward::testing {
 
@@ -31,20 +27,38 @@ class Collector {
   // `inputs` (module and input lines; "{port}" and "{dir}" are replaced),
   // starts rsyslogd -n and waits until that process itself listens on the
   // port (not merely until something answers there). The port is chosen
-  // once; rsyslogd's own messages go to DIR/rsyslogd.out.
-  bool Start(const std::string& global_extra, const std::string& inputs, std::string* err);
+  // once; rsyslogd's own messages go to DIR/rsyslogd.out. direct: queues
+  // in Direct mode (rsyslog answers a RELP transaction only once it wrote
+  // the record); otherwise rsyslog's default in-memory queue.
+  bool Start(const std::string& global_extra, const std::string& inputs, std::string* err,
+             bool direct = true);
   // SIGKILL, as a crash: what rsyslog had not written is gone.
   void Kill();
   void Stop();  // SIGTERM; the daemon is gone (and its port free) on return
   bool running() const { return pid_ > 0; }
   uint16_t port();
   std::vector<std::string> ReceivedLines() const;
-  std::function<bool(pid_t)> wait_exit;  // as Rsyslog::wait_exit
+  const std::string& dir() const { return dir_; }
+  // How to wait for the daemon's exit (true once reaped): waitpid for up to
+  // 30 s by default; tests that reap with libev's pid 0 watcher substitute
+  // their own.
+  std::function<bool(pid_t)> wait_exit;
 
  private:
   std::string dir_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
+};
+
+// The plain collector of the log tests: imtcp (octet counting on) and
+// imudp on 127.0.0.1:port, default queues, each message's raw form one
+// line of DIR/got.log.
+class Rsyslog : public Collector {
+ public:
+  using Collector::Collector;
+  bool Start(std::string* err) { return Collector::Start("", PlainInputs(), err, false); }
+  std::string Received() const { return ReadFile(dir() + "/got.log"); }
+  static std::string PlainInputs();
 };
 
 // imrelp on {port}, plain or TLS (tls_params: imrelp's tls.* parameters).
@@ -73,34 +87,5 @@ struct Tally {
   int duplicates = 0;  // extra copies
 };
 Tally Count(const std::vector<int>& numbers, int count);
-
-// A real LogHub (and its forked forwarder) in the test process, with the
-// console off and the forwarder's stderr in DIR/stderr, and a Collector,
-// as log_hub_test.cpp does with its Rsyslog.
-class CollectorTest : public ::testing::Test {
- protected:
-  void SetUp() override;
-  void TearDown() override;
-  void StartHub();
-  struct Fds {
-    int out = -1, err = -1;
-  };
-  Fds Attach(const std::string& name);
-  void WaitAll(const std::vector<pid_t>& pids);
-  bool Drain(std::chrono::seconds budget = std::chrono::seconds(60));
-  std::string Stderr() { return ReadFile(dir_ / "stderr"); }
-  // A sink named "central" of this type to scheme://127.0.0.1:PORT.
-  SinkConfig Sink(SinkConfig::Type type, const std::string& scheme);
-  // Runs the loop until the collector has count numbers with each prefix.
-  std::vector<std::string> WaitReceived(const std::vector<std::string>& prefixes, int count,
-                                        std::chrono::seconds budget = std::chrono::seconds(60));
-
-  TempDir dir_;
-  LoopDriver driver_;
-  LogConfig cfg_;
-  std::unique_ptr<Collector> collector_;
-  std::unique_ptr<log::LogHub> hub_;
-  UniqueFd stderr_;
-};
 
 }  // namespace steward::testing

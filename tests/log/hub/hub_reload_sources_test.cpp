@@ -1,5 +1,5 @@
 // LogHub::Reconfigure in-process: rsyslog sinks, /dev/log, ctl logs followers and collectors that are down across a handover.
-#include "log_hub_reload_fixture.hpp"
+#include "hub_reload_fixture.hpp"
 
 namespace steward::testing {
 namespace {

@@ -18,8 +18,9 @@
 #include <set>
 #include <thread>
 
-#include "harness.hpp"
+#include "files.hpp"
 #include "steward/log/hub.hpp"
+#include "temp_dir.hpp"
 
 namespace steward::testing {
 
@@ -107,52 +108,6 @@ bool WaitChild(pid_t pid) {
   }
   return false;
 }
-
-Rsyslog::Rsyslog(std::string dir) : wait_exit(WaitChild), dir_(std::move(dir)) {}
-
-Rsyslog::~Rsyslog() { Stop(); }
-
-bool Rsyslog::Start(std::string* err) {
-  if (port_ == 0) port_ = FreePort();
-  std::string conf = fmt::format(
-      "global(workDirectory=\"{0}\" maxMessageSize=\"64k\" {2}\n"
-      "       parser.escapeControlCharactersOnReceive=\"off\")\n"
-      "module(load=\"imtcp\" MaxSessions=\"200\")\n"
-      "module(load=\"imudp\")\n"
-      "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n"
-      "ruleset(name=\"in\") {{ action(type=\"omfile\" file=\"{0}/got.log\" template=\"raw\") }}\n"
-      "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"{1}\" ruleset=\"in\"\n"
-      "      supportOctetCountedFraming=\"on\")\n"
-      "input(type=\"imudp\" address=\"127.0.0.1\" port=\"{1}\" ruleset=\"in\"\n"
-      "      rcvbufSize=\"8m\")\n",
-      dir_, port_, kRsyslogOwnMessages);
-  WriteFile(dir_ + "/rsl.conf", conf);
-  pid_ = fork();
-  if (pid_ == 0) {
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, 0);
-    std::string conf_path = dir_ + "/rsl.conf", pidfile = dir_ + "/rsl.pid";
-    execlp("rsyslogd", "rsyslogd", "-n", "-f", conf_path.c_str(), "-i", pidfile.c_str(),
-           static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 1000; ++i) {
-    if (PortOpen(port_)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  *err = "rsyslogd did not open its port";
-  return false;
-}
-
-void Rsyslog::Stop() {
-  if (pid_ <= 0) return;
-  EndDaemon(pid_, SIGTERM, wait_exit, "rsyslogd");
-  pid_ = -1;
-  unlink((dir_ + "/rsl.pid").c_str());
-}
-
-std::string Rsyslog::Received() const { return ReadFile(dir_ + "/got.log"); }
-std::vector<std::string> Rsyslog::ReceivedLines() const { return Lines(Received()); }
 
 LoopDriver::LoopDriver() : loop_(ev_default_loop(0)) {
   ev_child_init(&child_, &LoopDriver::OnChild, 0, 0);

@@ -2,7 +2,7 @@
 // in for PID 1, reaping like the supervisor), its real forked forwarder,
 // real pipes, and a real rsyslog on loopback. The console and the
 // forwarder's stderr go to files of the test.
-#include "log_hub_fixture.hpp"
+#include "hub_fixture.hpp"
 
 namespace steward::testing {
 namespace {

@@ -15,7 +15,7 @@
 #include <iostream>
 #include <thread>
 
-#include "log_collector.hpp"
+#include "collector_fixture.hpp"
 #include "steward/log/sinks/relp.hpp"
 
 namespace steward::testing {

@@ -1,5 +1,5 @@
-// rsyslogd as a RELP or TLS collector, and the test PKI (log_collector.hpp).
-#include "log_collector.hpp"
+// rsyslogd as a collector, and the test PKI (collector.hpp).
+#include "collector.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -12,7 +12,6 @@
 
 #include <thread>
 
-#include "harness.hpp"
 #include "log_support.hpp"
 
 namespace steward::testing {
@@ -35,7 +34,8 @@ uint16_t Collector::port() {
   return port_;
 }
 
-bool Collector::Start(const std::string& global_extra, const std::string& inputs, std::string* err) {
+bool Collector::Start(const std::string& global_extra, const std::string& inputs, std::string* err,
+                      bool direct) {
   if (pid_ > 0) {
     *err = "rsyslogd is already running";
     return false;
@@ -46,14 +46,15 @@ bool Collector::Start(const std::string& global_extra, const std::string& inputs
   std::string conf = fmt::format(
       "global(workDirectory=\"{0}\" maxMessageSize=\"64k\" {3}\n"
       "       parser.escapeControlCharactersOnReceive=\"off\" {1})\n"
-      "main_queue(queue.type=\"Direct\")\n"
+      "{4}"
       "action(type=\"omfile\" file=\"{0}/rsyslogd.out\")\n"  // its own messages
       "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")\n"
-      "ruleset(name=\"in\" queue.type=\"Direct\") {{\n"
+      "ruleset(name=\"in\"{5}) {{\n"
       "  action(type=\"omfile\" file=\"{0}/got.log\" template=\"raw\")\n"
       "}}\n"
       "{2}\n",
-      dir_, global_extra, in, kRsyslogOwnMessages);
+      dir_, global_extra, in, kRsyslogOwnMessages,
+      direct ? "main_queue(queue.type=\"Direct\")\n" : "", direct ? " queue.type=\"Direct\"" : "");
   WriteFile(dir_ + "/rsl.conf", conf);
   pid_ = fork();
   if (pid_ == 0) {
@@ -96,6 +97,15 @@ void Collector::Stop() {
 }
 
 std::vector<std::string> Collector::ReceivedLines() const { return Lines(ReadFile(dir_ + "/got.log")); }
+
+std::string Rsyslog::PlainInputs() {
+  return "module(load=\"imtcp\" MaxSessions=\"200\")\n"
+         "module(load=\"imudp\")\n"
+         "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"{port}\" ruleset=\"in\"\n"
+         "      supportOctetCountedFraming=\"on\")\n"
+         "input(type=\"imudp\" address=\"127.0.0.1\" port=\"{port}\" ruleset=\"in\"\n"
+         "      rcvbufSize=\"8m\")\n";
+}
 
 std::string ImrelpInput(const std::string& tls_params) {
   return "module(load=\"imrelp\")\n"
@@ -196,75 +206,6 @@ Tally Count(const std::vector<int>& numbers, int count) {
     if (seen[size_t(i)] > 1) t.duplicates += seen[size_t(i)] - 1;
   }
   return t;
-}
-
-void CollectorTest::SetUp() {
-  cfg_.syslog_socket = "";  // never the machine's /dev/log
-  cfg_.console = LogConfig::Console::kOff;
-  collector_ = std::make_unique<Collector>(dir_.path());
-  collector_->wait_exit = [this](pid_t pid) { return driver_.WaitExit(pid); };
-}
-
-void CollectorTest::TearDown() {
-  hub_.reset();
-  collector_.reset();
-  EXPECT_EQ(std::string::npos, Stderr().find("Sanitizer")) << Stderr();
-  EXPECT_EQ(std::string::npos, Stderr().find("runtime error:")) << Stderr();
-}
-
-void CollectorTest::StartHub() {
-  stderr_ = UniqueFd(open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  mkdir((dir_ / "run").c_str(), 0700);
-  hub_ = std::make_unique<log::LogHub>(driver_.loop(), cfg_, dir_ / "run");
-  hub_->RedirectForwarderStdio(stderr_.get(), stderr_.get());
-  driver_.on_exit = [this](pid_t pid, int status) {
-    if (hub_) hub_->OnForwarderExit(pid, status);
-  };
-  std::string err;
-  ASSERT_TRUE(hub_->Start(&err)) << err;
-}
-
-CollectorTest::Fds CollectorTest::Attach(const std::string& name) {
-  Fds f;
-  std::string err;
-  EXPECT_TRUE(hub_->Attach(name, ServiceLogConfig{}, &f.out, &f.err, &err)) << err;
-  return f;
-}
-
-void CollectorTest::WaitAll(const std::vector<pid_t>& pids) {
-  for (pid_t p : pids) {
-    ASSERT_TRUE(driver_.RunUntil([&] { return driver_.Exited(p); }, std::chrono::seconds(120)));
-    EXPECT_EQ(0, driver_.Status(p));
-  }
-}
-
-bool CollectorTest::Drain(std::chrono::seconds budget) {
-  bool done = false;
-  hub_->Drain(std::chrono::steady_clock::now() + budget, [&] { done = true; });
-  return driver_.RunUntil([&] { return done; }, budget + std::chrono::seconds(5));
-}
-
-SinkConfig CollectorTest::Sink(SinkConfig::Type type, const std::string& scheme) {
-  SinkConfig s;
-  s.name = "central";
-  s.type = type;
-  s.url = fmt::format("{}://127.0.0.1:{}", scheme, collector_->port());
-  return s;
-}
-
-std::vector<std::string> CollectorTest::WaitReceived(const std::vector<std::string>& prefixes,
-                                                     int count, std::chrono::seconds budget) {
-  std::vector<std::string> got;
-  driver_.RunUntil(
-      [&] {
-        got = collector_->ReceivedLines();
-        for (const std::string& p : prefixes) {
-          if (Count(Numbers(got, p), count).missing > 0) return false;
-        }
-        return true;
-      },
-      budget);
-  return got;
 }
 
 }  // namespace steward::testing

@@ -22,6 +22,9 @@
 #include "steward/config/config_volume.hpp"
 #include "steward/config/privileges.hpp"
 #include "steward/control/ctl.hpp"
+#include "steward/log/forwarder/forwarder.hpp"
+#include "steward/log/hub.hpp"
+#include "steward/log/protocol.hpp"
 #include "steward/util/diag.hpp"
 #include "steward/util/fd.hpp"
 #include "steward/config/options.hpp"
@@ -149,6 +152,13 @@ SupervisorSettings Settings(const Options& o, const Config& config, bool wrapper
 }  // namespace
 
 int main(int argc, char** argv) {
+  // 0. One binary, two programs: PID 1 starts its log forwarder by executing
+  //    this binary again as `steward-log` (log/hub.hpp).
+  if (argc > 0 && argv[0]) {
+    const char* slash = strrchr(argv[0], '/');
+    if (strcmp(slash ? slash + 1 : argv[0], log::kForwarderName) == 0) return log::ForwarderMain(argc, argv);
+  }
+
   // 1. Signals are blocked before anything else, so none is lost or acted
   //    on asynchronously; the event loop takes them as events.
   InheritedSignals inherited;
@@ -181,6 +191,9 @@ int main(int argc, char** argv) {
     case Options::Mode::kCheck:
       break;
   }
+  // The forwarder's program, held before a config volume or anything else
+  // can change what the path names.
+  if (o.mode == Options::Mode::kInit) log::HoldOwnBinary(argc > 0 ? argv[0] : nullptr);
   if (o.pdeathsig && prctl(PR_SET_PDEATHSIG, o.pdeathsig, 0, 0, 0) < 0)
     Warning("{}", SysError("prctl", "PR_SET_PDEATHSIG", errno));
 

@@ -54,7 +54,7 @@ LogHub::~LogHub() {
 }
 
 bool LogHub::Start(std::string* err) {
-  started_ = true;
+  phase_ = Next(phase_, Event::kStart);
   BindSyslog();
   MakeSpools();
   if (!Fork(err)) return false;
@@ -215,7 +215,7 @@ void LogHub::SendState() {
     Send(std::move(m));
   }
   pending_tails_.clear();
-  if (draining_) Send(Encode(DrainMsg{std::chrono::duration_cast<Duration>(deadline_ - Clock::now())}));
+  if (Draining()) Send(Encode(DrainMsg{std::chrono::duration_cast<Duration>(deadline_ - Clock::now())}));
 }
 
 // Messages for a forwarder that is not running are dropped: SendState()
@@ -223,7 +223,7 @@ void LogHub::SendState() {
 // restarted with the full state when it is reaped.
 // During a handover too: the one handing over reads nothing more.
 void LogHub::Send(Message m) {
-  if (!forwarder_ || !control_ || handover_) return;
+  if (!forwarder_ || !control_ || handing_over()) return;
   outbox_.Send(std::move(m));
 }
 
@@ -249,7 +249,7 @@ void LogHub::Receive() {
     DroppedMsg dropped;
     RingsMsg rings;
     TailsMsg tails;
-    if (!handover_ && (m.type == MsgType::kRings || m.type == MsgType::kTails)) {
+    if (!handing_over() && (m.type == MsgType::kRings || m.type == MsgType::kTails)) {
       continue;  // only a forwarder we asked to hand over leaves these (closed here)
     } else if (Decode(m, &rings) && fds.size() == 1) {
       carried_rings_ = std::move(fds[0]);
@@ -348,7 +348,7 @@ void LogHub::Tail(const std::string& service, bool configured, int lines, bool f
     (void)!send(client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     return;
   }
-  if (handover_) {
+  if (handing_over()) {
     // A reload is handing over (a fraction of a second): the next
     // forwarder answers it, after the history it inherits.
     if (pending_tails_.size() < 16) {

@@ -96,9 +96,8 @@ void BecomeUser(int uid, int gid) {
   if (setgroups(0, nullptr) < 0 || setgid(gid_t(gid)) < 0 || setuid(uid_t(uid)) < 0) _exit(123);
 }
 
-[[noreturn]] void ExecSteward(const std::vector<std::string>& args, char** envp) {
+[[noreturn]] void ExecSteward(std::string bin, const std::vector<std::string>& args, char** envp) {
   std::vector<char*> argv;
-  std::string bin = StewardBin();
   argv.push_back(bin.data());
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -151,7 +150,7 @@ Process::Process(const std::vector<std::string>& args, const RunOptions& opts) {
     if (!opts.new_pid_namespace) {
       pid_t self = getpid();
       (void)!write(report[1], &self, sizeof self);
-      ExecSteward(args, envp.data());
+      ExecSteward(opts.binary.empty() ? StewardBin() : opts.binary, args, envp.data());
     }
     if (unshare(CLONE_NEWPID | CLONE_NEWNS | (opts.new_net_namespace ? CLONE_NEWNET : 0)) < 0)
       _exit(124);
@@ -164,7 +163,7 @@ Process::Process(const std::vector<std::string>& args, const RunOptions& opts) {
       PrivateDev();
       if (opts.private_run_tmp) PrivateRunTmp(opts.keep);
       BecomeUser(opts.uid, opts.gid);
-      ExecSteward(args, envp.data());
+      ExecSteward(opts.binary.empty() ? StewardBin() : opts.binary, args, envp.data());
     }
     (void)!write(report[1], &inner, sizeof inner);
     close(0);

@@ -38,6 +38,7 @@ struct RunOptions {
   // test's. Needs new_pid_namespace.
   bool private_run_tmp = false;
   std::string keep;
+  std::string binary;  // steward's binary at another path ("": StewardBin())
 };
 
 // A running steward. The destructor SIGKILLs whatever is left.

@@ -19,11 +19,16 @@
 #include <thread>
 
 #include "files.hpp"
+#include "steward/log/hub.hpp"
 #include "temp_dir.hpp"
 
 namespace steward::testing {
 
 namespace {
+
+// The in-process LogHub tests start their forwarder as steward does, by
+// executing steward's binary as `steward-log` (this test program is not it).
+const bool kForwarderBinaryHeld = (log::HoldBinary(STEWARD_BIN), true);
 
 bool Bindable(int type, uint16_t port) {
   int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);

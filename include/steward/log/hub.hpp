@@ -4,16 +4,18 @@
 // ends for the life of the service, across its restarts, so that neither a
 // restart nor a crash of the forwarder loses a line. Next to each pipe it
 // holds the pipe's journal (a memfd, see journal.hpp). It binds /dev/log,
-// forks the forwarder (`steward-log`) and restarts it at once when it dies,
-// handing every descriptor over again, at a reload hands it over to one
-// with the new [log] (Reconfigure), and at shutdown asks it to drain.
-// hub.cpp: pipes, /dev/log, spools, messages; hub_forwarder.cpp: the
-// forwarder process (fork, restart, handover, drain).
+// starts the forwarder (`steward-log`: steward's own binary executed again,
+// which learns its configuration over the control socket) and restarts it
+// at once when it dies, handing every descriptor over again, at a reload
+// hands it over to one with the new [log] (Reconfigure), and at shutdown
+// asks it to drain. Its lifecycle is one Phase (below). hub.cpp: pipes,
+// /dev/log, spools, messages; hub_forwarder.cpp: the forwarder process
+// (start, restart, handover, drain) and the phase table.
 //
-// The supervisor owns the LogHub and is the only caller. The hub installs no
-// child watcher: the supervisor's reaper calls OnForwarderExit() for the
-// forwarder's pid. Everything it does is non-blocking; errors after Start()
-// are logged, never fatal (PID 1 must not die of its logging).
+// PID 1's ProcessHost owns the LogHub and is the only caller. The hub
+// installs no child watcher: ProcessHost's reaper calls OnForwarderExit()
+// for the forwarder's pid. Everything it does is non-blocking; errors after
+// Start() are logged, never fatal (PID 1 must not die of its logging).
 #pragma once
 
 #include <ev.h>
@@ -24,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "steward/config/config.hpp"
@@ -32,6 +35,16 @@
 #include "steward/log/protocol.hpp"
 
 namespace steward::log {
+
+// The forwarder's program: steward's own binary, executed again as
+// `steward-log`. main() holds it open from the start (/proc/self/exe, or
+// argv[0] as a shell finds it when there is no /proc), so that a forwarder
+// can be started whatever later happens to /proc or to the binary's path (a
+// config volume, an image layer update). When neither works, starting the
+// forwarder fails with a message naming the problem and the fix.
+void HoldOwnBinary(const char* argv0);
+// The same with a given path (tests, whose own binary is not steward).
+void HoldBinary(const std::string& path);
 
 class LogHub {
  public:
@@ -65,7 +78,34 @@ class LogHub {
   // Non-blocking; from the loop. Call Expect() with the new services too.
   void Reconfigure(const LogConfig& cfg);
   static constexpr std::chrono::milliseconds kHandoverTime{3000};
-  bool handing_over() const { return handover_; }
+  bool handing_over() const { return phase_ == Phase::kHandingOver || phase_ == Phase::kHandingOverToDrain; }
+
+  // The hub's lifecycle. forwarder_pid() says whether a forwarder process
+  // runs; the phase says what the hub wants of it.
+  enum class Phase {
+    kIdle,               // Start() not called: nothing bound, no forwarder
+    kStarting,           // no forwarder runs: the next is started at once or by the restart timer
+    kRunning,            // a forwarder runs and takes every message
+    kHandingOver,        // Reconfigure(): it hands over; the next starts when it exits
+    kHandingOverToDrain, // Drain() during a handover: the next starts to drain
+    kDraining,           // Drain(): a forwarder (restarted if it crashes) reads to the end and exits
+    kDrainKilled,        // the drain's deadline passed: SIGKILLed, done() once it is reaped
+    kDone,               // drained: done() called; nothing starts any more
+  };
+  enum class Event {
+    kStart,        // Start()
+    kForked,       // a forwarder process was started
+    kStartFailed,  // it could not be
+    kReconfigure,  // Reconfigure() while one runs
+    kDrain,        // Drain()
+    kExited,       // the forwarder was reaped (during a drain: exited, or past the deadline)
+    kDied,         // during a drain, before the deadline: killed by a signal (restarted)
+    kDeadline,     // the drain's deadline passed with a forwarder running
+  };
+  // The transition table (pure; unit-tested cell by cell). An event a phase
+  // does not expect leaves it where it is.
+  static Phase Next(Phase phase, Event event);
+  Phase phase() const { return phase_; }
 
   // The pipes of one service, created on the first call and kept until
   // Detach(); later calls return the same ones (and update cfg). *out_w and
@@ -141,6 +181,10 @@ class LogHub {
   void MakeSpools();
   bool MakePipe(const std::string& name, Pipe* p, std::string* err);
   bool Fork(std::string* err);
+  bool StartNext(std::string_view failure);
+  void Finish();
+  bool Draining() const;
+  void SendConfig();
   void SendState();
   Message AttachMessage(const Entry& e, bool with_fds) const;
   void Send(Message m);
@@ -175,13 +219,10 @@ class LogHub {
   size_t width_ = 0;                      // Expect()
   pid_t forwarder_ = 0;  // 0 when none is running
   std::chrono::steady_clock::time_point started_at_;
-  bool started_ = false;
-  bool draining_ = false;
-  bool killed_at_deadline_ = false;
-  // Reconfigure(): the current forwarder is handing over; what it leaves
-  // for the next one (descriptors only, never read here), and the
-  // `ctl logs` clients that came meanwhile.
-  bool handover_ = false;
+  Phase phase_ = Phase::kIdle;
+  // During a handover: what the current forwarder leaves for the next one
+  // (descriptors only, never read here), and the `ctl logs` clients that
+  // came meanwhile.
   UniqueFd carried_rings_;
   std::vector<UniqueFd> carried_tails_;
   struct PendingTail {

@@ -175,8 +175,22 @@ enum Index { STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_INDEX) };
 #undef STEWARD_LOG_MSG_INDEX
 }  // namespace wire_index
 #define STEWARD_LOG_MSG_ENUM(M, ...) k##M = wire_index::k##M + 1,
-enum class MsgType : uint8_t { STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_ENUM) };
+enum class MsgType : uint8_t {
+  STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_ENUM)
+  // hub -> forwarder, first of all: the configuration it runs with (it is a
+  // program of its own, executed afresh, so it inherits none of PID 1's
+  // memory). Their fields are the configuration's own, so their codecs are
+  // written out in protocol_config.cpp, tied to the structs by a
+  // static_assert, with a round-trip test of every field.
+  kConfig,      // id = verbosity, value = sinks that follow; strings: runtime dir, the [log] settings
+  kSinkConfig,  // strings: one [[log.sink]]'s settings, then its services
+};
 #undef STEWARD_LOG_MSG_ENUM
+
+// The forwarder is steward's own binary executed again under this name,
+// with the control socket on this descriptor (hub_forwarder.cpp).
+inline constexpr char kForwarderName[] = "steward-log";
+inline constexpr int kForwarderControlFd = 3;
 
 // Wire<M>: the message's type and fields (a std::tuple of kinds).
 #define STEWARD_LOG_MSG_WIRE(M, ...)                    \
@@ -195,6 +209,24 @@ STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_WIRE)
   bool Decode(const Message& m, M##Msg* out);
 STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_CODEC)
 #undef STEWARD_LOG_MSG_CODEC
+
+// The forwarder's whole configuration, which PID 1 holds and the forwarder
+// must see exactly as PID 1 does (never read again from the TOML files,
+// which a volume may have changed since): kConfig, then one kSinkConfig
+// per sink, in order.
+struct ConfigMsg {
+  LogConfig log;  // its sinks travel as the kSinkConfig that follow
+  std::string runtime_dir;
+  int verbosity = 1;
+  uint32_t sinks = 0;  // how many kSinkConfig follow (Decode)
+};
+struct SinkConfigMsg {
+  SinkConfig sink;
+};
+Message Encode(const ConfigMsg& a);
+Message Encode(const SinkConfigMsg& a);
+bool Decode(const Message& m, ConfigMsg* out);
+bool Decode(const Message& m, SinkConfigMsg* out);
 
 // Non-blocking. Returns 1 when sent, 0 when the socket is full (try again
 // when writable), -1 on error (errno; EPIPE: the peer is gone).

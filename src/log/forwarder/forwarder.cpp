@@ -234,6 +234,9 @@ void Forwarder::Handle(Message& m, std::vector<UniqueFd>& fds) {
     case MsgType::kDetached:
     case MsgType::kDropped:
       break;  // ours to send, not to receive
+    case MsgType::kConfig:
+    case MsgType::kSinkConfig:
+      break;  // read once before the loop (forwarder_main.cpp)
   }
 }
 

@@ -25,4 +25,11 @@ namespace steward::log {
 // Returns the process exit status.
 int RunForwarder(const LogConfig& cfg, const std::string& runtime_dir, int control_fd);
 
+// main() of `steward-log`, the name under which PID 1 executes steward's own
+// binary again as the forwarder (hub_forwarder.cpp): the control socket on
+// descriptor 3, whose first messages are the configuration (kConfig, then
+// its kSinkConfig). Typed by hand (no such socket), it says what it is and
+// returns 2.
+int ForwarderMain(int argc, char** argv);
+
 }  // namespace steward::log

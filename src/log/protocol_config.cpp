@@ -16,7 +16,7 @@ static_assert(sizeof(void*) != 8 || (sizeof(SinkConfig) == 336 && sizeof(LogConf
 namespace {
 
 std::string Num(uint64_t v) { return std::to_string(v); }
-std::string Flag(bool b) { return b ? "1" : "0"; }
+std::string FlagText(bool b) { return b ? "1" : "0"; }
 
 // Whole decimal text only, within max.
 bool GetNum(const std::string& s, uint64_t max, uint64_t* out) {
@@ -51,7 +51,7 @@ Message Encode(const ConfigMsg& a) {
   m.value = int64_t(a.log.sinks.size());
   m.strings = {a.runtime_dir,
                Num(uint64_t(a.log.console)),
-               Flag(a.log.console_drop_oldest),
+               FlagText(a.log.console_drop_oldest),
                Num(a.log.max_line),
                Num(uint64_t(a.log.partial_flush.count())),
                Num(a.log.ring),
@@ -86,11 +86,11 @@ Message Encode(const SinkConfigMsg& a) {
   const SinkConfig& s = a.sink;
   Message m;
   m.type = MsgType::kSinkConfig;
-  m.strings = {s.name,          Num(uint64_t(s.type)), s.url,        Flag(s.octet_counting),
-               Flag(s.rfc3164), Num(uint64_t(s.facility)), s.hostname, Num(s.buffer),
-               Flag(s.overflow_block), s.path, Num(s.rotate_size), Num(uint64_t(s.keep)),
+  m.strings = {s.name,          Num(uint64_t(s.type)), s.url,        FlagText(s.octet_counting),
+               FlagText(s.rfc3164), Num(uint64_t(s.facility)), s.hostname, Num(s.buffer),
+               FlagText(s.overflow_block), s.path, Num(s.rotate_size), Num(uint64_t(s.keep)),
                Num(uint64_t(s.window)), s.tls_ca, s.tls_cert, s.tls_key,
-               s.tls_server_name, Flag(s.tls_verify)};
+               s.tls_server_name, FlagText(s.tls_verify)};
   m.strings.insert(m.strings.end(), s.services.begin(), s.services.end());
   return m;
 }

@@ -27,13 +27,13 @@ bool SameFile(const std::string& a, const std::string& b) {
 
 std::string Proc(pid_t pid, const char* what) { return ReadFile(fmt::format("/proc/{}/{}", pid, what)); }
 
-void Ticker(FaultSet* set) {
+void Ticker(LogSet* set) {
   set->Global("");
   set->Add("ticker", "command = [\"/bin/sh\", \"-c\", \"while :; do echo tick; sleep 0.1; done\"]\n");
 }
 
 TEST(ForwarderExec, ItIsStewardsOwnBinaryRunAsStewardLog) {
-  FaultSet set;
+  LogSet set;
   Ticker(&set);
   Process p(set.Args());
   pid_t fwd = 0;
@@ -48,7 +48,7 @@ TEST(ForwarderExec, ItIsStewardsOwnBinaryRunAsStewardLog) {
 }
 
 TEST(ForwarderExec, RestartsFromTheHeldBinaryAfterItsPathIsRenamedAway) {
-  FaultSet set;
+  LogSet set;
   Ticker(&set);
   TempDir bin;
   std::string copy = bin / "steward", moved = bin / "steward.replaced";

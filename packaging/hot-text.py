@@ -192,6 +192,17 @@ def main():
     mapfile = os.path.join(work, "steward.map")
     relink(os.path.abspath(args.build), binary, mapfile)
 
+    # valgrind runs a child it follows with the binary's path as argv[0],
+    # whatever argv[0] the exec gave: so the binary of the run with services
+    # is named steward-log, which the forwarder, executed from the
+    # descriptor PID 1 holds, is then called by; PID 1 itself is started
+    # through a link named steward.
+    forwarder_named = os.path.join(work, "steward-log")
+    os.link(binary, forwarder_named)
+    as_init = os.path.join(work, "init", "steward")
+    os.mkdir(os.path.dirname(as_init))
+    os.symlink(forwarder_named, as_init)
+
     services = os.path.join(work, "services")
     os.mkdir(services)
     for i in range(1, 21):
@@ -206,13 +217,14 @@ def main():
             "true-ns": callgrind(work, "true-ns", wrapper + ["--", "/bin/true"], pidns=True),
             "sleep-ns": callgrind(work, "sleep-ns", wrapper + ["--", "/bin/sleep", "60"],
                                   stop_after=3, pidns=True),
-            "set": callgrind(work, "set", [binary, "--services", services, "--config", ""],
+            "set": callgrind(work, "set", [as_init, "--services", services, "--config", ""],
                              stop_after=15, pidns=True, children=True)}
     # In the PID namespace the init is pid 1; the forwarder is the process
     # that runs as steward-log (the services, /bin/sleep, are left out).
     pid1 = [p for p in runs["set"] if p.endswith(".1")]
     forwarder = [p for p in runs["set"]
-                 if not p.endswith(".1") and command(p).startswith("steward-log")]
+                 if not p.endswith(".1") and
+                 os.path.basename(command(p).split()[0] if command(p) else "") == "steward-log"]
     wrapper_runs = runs["true"] + runs["sleep"] + runs["true-ns"] + runs["sleep-ns"]
     groups = [set(CHILD_SIDE).union(*(functions(p) for p in wrapper_runs)),
               set().union(*(functions(p) for p in pid1)),

@@ -56,7 +56,8 @@ set_tests_properties(Packaging.ManPageMatchesHelp Packaging.DebInstallsAndRuns
 # The release binary's layout (packaging/hot-text.ld): the code it runs
 # together, so that less than half of the binary is resident when idle.
 add_test(NAME Packaging.HotCodeLaidOutTogether
-         COMMAND ${STEWARD_PACKAGING_TESTS}/layout_test.sh $<TARGET_FILE:steward>)
+         COMMAND ${STEWARD_PACKAGING_TESTS}/layout_test.sh $<TARGET_FILE:steward>
+                 ${CMAKE_BINARY_DIR}/steward.map ${CMAKE_SOURCE_DIR}/packaging/hot-text.ld)
 set_tests_properties(Packaging.HotCodeLaidOutTogether PROPERTIES
   LABELS packaging SKIP_RETURN_CODE 77 TIMEOUT 60)
 

@@ -6,7 +6,9 @@
 # third. Skips for a build without the layout (sanitizer, dynamic).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-BIN=${1:?usage: layout_test.sh STEWARD}
+BIN=${1:?usage: layout_test.sh STEWARD [LINK.map HOT-TEXT.ld]}
+MAP=${2:-}
+LD=${3:-}
 
 sections=$(readelf -SW "$BIN")
 grep -q ' \.text\.steward\.hot ' <<<"$sections" || skip "no .text.steward.hot: not a release build"
@@ -16,6 +18,34 @@ ro=$((16#$(hex_size .rodata.steward.hot)))
 step "hot code $text bytes, hot constants $ro bytes"
 [ "$text" -gt 65536 ] || fail ".text.steward.hot holds $text bytes: packaging/hot-text.ld matched almost nothing (regenerate it: packaging/hot-text.py)"
 [ "$ro" -gt 4096 ] || fail ".rodata.steward.hot holds $ro bytes: packaging/hot-text.ld matched almost nothing"
+
+# The layout's patterns still name the code: compilers rename what LTO
+# clones (.isra, .constprop, .lto_priv), and a pattern that matches nothing
+# costs nothing but does nothing either. At least 90 % of the code patterns
+# must match an input section the link put in .text.steward.hot.
+if [ -n "$MAP" ] && [ -n "$LD" ]; then
+  [ -f "$MAP" ] || fail "no link map at $MAP (the release link writes it: -Wl,-Map)"
+  awk '
+    FNR == NR {  # hot-text.ld: the text part, each pattern'"'"'s section name
+      if ($0 ~ /\.text\.steward\.hot/) on = 1
+      else if ($0 ~ /^  \}/) on = 0
+      else if (on && match($0, /\((\.text[^)]*)\)/)) want[substr($0, RSTART + 1, RLENGTH - 2)] = 1
+      next
+    }
+    /^\.text\.steward\.hot/ {in_hot = 1; next}
+    /^\.[a-z]/ {in_hot = 0}
+    in_hot && /^ \.text/ {have[$1] = 1}
+    END {
+      for (w in want) {n++; if (w in have) m++}
+      printf "%d %d\n", m, n
+    }' "$LD" "$MAP" >"$BIN.layout.$$" 2>&1 || fail "could not read $MAP"
+  read -r matched total <"$BIN.layout.$$"
+  rm -f "$BIN.layout.$$"
+  step "layout patterns matched: $matched of $total"
+  [ "$total" -gt 0 ] || fail "no code pattern in $LD"
+  [ $((matched * 100)) -ge $((total * 90)) ] ||
+    fail "only $matched of the $total code patterns of $LD match a section of the link ($MAP): the hot code is named differently now (regenerate it: packaging/hot-text.py --build BUILD)"
+fi
 
 # steward -- sleep in a PID namespace, as in a container; RSS of the
 # binary's own mappings once it is idle.

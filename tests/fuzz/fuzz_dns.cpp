@@ -11,17 +11,17 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   uint16_t id = size >= 2 ? uint16_t(data[0] << 8 | data[1]) : 0;
-  for (uint16_t type : {steward::log::kTypeA, steward::log::kTypeAAAA}) {
+  for (uint16_t type : {steward::kTypeA, steward::kTypeAAAA}) {
     std::vector<std::string> addresses;
     int rcode = 0;
     if (steward::ParseResponse(in, id, type, &addresses, &rcode)) {
       for (const std::string& a : addresses) {
-        if (!steward::log::IsNumericAddress(a)) abort();
+        if (!steward::IsNumericAddress(a)) abort();
       }
     }
   }
   steward::ResolvConf rc = steward::ParseResolvConf(in);
-  steward::log::SearchNames("collector", rc);
-  steward::log::LookupHosts(in, "collector");
+  steward::SearchNames("collector", rc);
+  steward::LookupHosts(in, "collector");
   return 0;
 }

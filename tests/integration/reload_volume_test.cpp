@@ -138,7 +138,8 @@ TEST(ReloadVolume, WatchingCanBeTurnedOff) {
   CtlResult r = Ctl(set, {"reload"});
   EXPECT_EQ(0, r.code) << r.err;
   EXPECT_EQ("restarted app\n", r.out);
-  EXPECT_TRUE(set.Has("start app two"));
+  // The answer comes once app is launched; its first line follows.
+  EXPECT_TRUE(WaitFor([&] { return set.Has("start app two"); })) << p.Stderr();
   p.Signal(SIGTERM);
   EXPECT_EQ(0, p.Wait());
 }

@@ -221,32 +221,9 @@ class Loader {
       c.ErrorAt(e.source(), std::string(e.description()));
       return false;
     }
-    ApplyProfiles(c, t);
+    ApplyProfiles(c, t, req_.profile, &profiles_defined_);
     InterpolateAll(c, *t);
     return true;
-  }
-
-  void ApplyProfiles(FileCtx& c, toml::table* root) {
-    toml::node* p = root->get("profile");
-    if (!p) return;
-    if (toml::table* profiles = p->as_table()) {
-      for (auto&& [k, v] : *profiles) {
-        if (v.is_table()) profiles_defined_.insert(std::string(k.str()));
-        if (!v.is_table())
-          c.Error(v, fmt::format("'profile.{}' must be a table, not {}", k.str(), TypeName(v)));
-        else if (v.as_table()->contains("profile"))
-          c.Error(v, "profiles cannot be nested");
-      }
-      for (const std::string& name : SplitProfiles(req_.profile)) {
-        toml::node* chosen = profiles->get(name);
-        if (chosen && chosen->is_table() && !chosen->as_table()->contains("profile"))
-          MergeTable(root, chosen->as_table());
-      }
-    } else {
-      c.Error(*p, fmt::format("'profile' must be a table of [profile.NAME] tables, not {}",
-                              TypeName(*p)));
-    }
-    root->erase("profile");
   }
 
   void InterpolateAll(FileCtx& c, toml::node& n) {

@@ -160,6 +160,10 @@ bool ParseHostPort(std::string_view s, std::string* host, uint16_t* port);
 // requested name that no file has a table for.
 std::vector<std::string> SplitProfiles(const std::string& list);
 void MergeTable(toml::table* dst, toml::table* src);
+// The chosen profiles of `requested` merged over root (profiles.cpp); each
+// [profile.NAME] the file defines is added to *defined.
+void ApplyProfiles(FileCtx& c, toml::table* root, const std::string& requested,
+                   std::set<std::string>* defined);
 std::vector<std::string> ProfileWarnings(const std::string& requested,
                                          const std::set<std::string>& defined);
 

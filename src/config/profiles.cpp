@@ -51,4 +51,30 @@ std::vector<std::string> ProfileWarnings(const std::string& requested,
   return out;
 }
 
+// Merges the chosen [profile.NAME] tables over `root` in the order asked,
+// notes every profile the file defines, and removes the [profile] table.
+void ApplyProfiles(FileCtx& c, toml::table* root, const std::string& requested,
+                   std::set<std::string>* defined) {
+  toml::node* p = root->get("profile");
+  if (!p) return;
+  if (toml::table* profiles = p->as_table()) {
+    for (auto&& [k, v] : *profiles) {
+      if (v.is_table()) defined->insert(std::string(k.str()));
+      if (!v.is_table())
+        c.Error(v, fmt::format("'profile.{}' must be a table, not {}", k.str(), TypeName(v)));
+      else if (v.as_table()->contains("profile"))
+        c.Error(v, "profiles cannot be nested");
+    }
+    for (const std::string& name : SplitProfiles(requested)) {
+      toml::node* chosen = profiles->get(name);
+      if (chosen && chosen->is_table() && !chosen->as_table()->contains("profile"))
+        MergeTable(root, chosen->as_table());
+    }
+  } else {
+    c.Error(*p, fmt::format("'profile' must be a table of [profile.NAME] tables, not {}",
+                            TypeName(*p)));
+  }
+  root->erase("profile");
+}
+
 }  // namespace steward

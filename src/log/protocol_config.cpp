@@ -1,10 +1,9 @@
 // The hub <-> forwarder wire: the configuration messages (kConfig, kSinkConfig), same shape as protocol.cpp's.
-#include <errno.h>
-#include <stdlib.h>
 
 #include <string>
 
 #include "steward/log/protocol.hpp"
+#include "steward/util/number.hpp"
 
 namespace steward::log {
 
@@ -20,10 +19,8 @@ std::string FlagText(bool b) { return b ? "1" : "0"; }
 
 // Whole decimal text only, within max.
 bool GetNum(const std::string& s, uint64_t max, uint64_t* out) {
-  if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-  errno = 0;
-  unsigned long long v = strtoull(s.c_str(), nullptr, 10);
-  if (errno != 0 || v > max) return false;
+  uint64_t v;
+  if (!ParseUnsigned(s, &v) || v > max) return false;
   *out = v;
   return true;
 }

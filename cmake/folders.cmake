@@ -18,7 +18,14 @@ set(STEWARD_FOLDERS
   "tools|tools|config,util|"
 )
 
-# Includes that go against the map today and are being moved; each entry is
-# "FILE|HEADER". The list only shrinks.
-set(STEWARD_INCLUDE_EXCEPTIONS
-)
+# One row of STEWARD_FOLDERS into NAME, DIR, USES and OWNS (lists) in the
+# caller's scope.
+macro(steward_folder_row row)
+  string(REPLACE "|" ";" _f "${row}")
+  list(GET _f 0 name)
+  list(GET _f 1 dir)
+  list(GET _f 2 uses)
+  list(GET _f 3 owns)
+  string(REPLACE "," ";" uses "${uses}")
+  string(REPLACE "," ";" owns "${owns}")
+endmacro()

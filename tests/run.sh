@@ -32,6 +32,20 @@ if [ ! -x "$syslog_ng_root/usr/sbin/syslog-ng" ]; then
 fi
 [ -x "$syslog_ng_root/usr/sbin/syslog-ng" ] && export STEWARD_SYSLOG_NG_ROOT=$syslog_ng_root
 
+# Some tests run steward and `steward ctl` as nobody and as uid 1000 (the
+# attacker, a non-root container): they must be able to reach the build.
+# A clone under `mktemp -d` (mode 0700) would make each of those exec fail
+# with 126; every directory above the tree is made searchable (o+x, not
+# readable) and said so.
+d=$(pwd -P)
+while [ "$d" != "/" ]; do
+  if [ "$(stat -c %u "$d")" = 0 ] && [ $(( 0$(stat -c %a "$d") & 1 )) = 0 ]; then
+    echo "making $d searchable by other users (o+x): the tests run steward as nobody"
+    chmod o+x "$d"
+  fi
+  d=$(dirname "$d")
+done
+
 jobs=$(nproc)
 run_suite() {
   local dir=$1; shift

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,6 +39,10 @@ int CtlAgainstNobodysSocket(const std::vector<std::string>& args, std::string* t
   pid_t child = fork();
   if (child == 0) {
     close(out[0]);
+    // The binary by descriptor: the tmpfs on /tmp below hides a build that
+    // lives under /tmp (a clone under mktemp -d).
+    int bin = open(StewardBin(), O_PATH | O_CLOEXEC);
+    if (bin < 0) _exit(119);
     if (unshare(CLONE_NEWNS) < 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0 ||
         mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777") < 0 ||
         mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
@@ -76,7 +81,7 @@ int CtlAgainstNobodysSocket(const std::vector<std::string>& args, std::string* t
       for (std::string& s : a) argv.push_back(s.data());
       argv.push_back(nullptr);
       unsetenv("STEWARD_RUNTIME_DIR");
-      execv(argv[0], argv.data());
+      syscall(SYS_execveat, bin, "", argv.data(), environ, AT_EMPTY_PATH);
       _exit(126);
     }
     int st;

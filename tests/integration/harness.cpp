@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,12 +97,19 @@ void BecomeUser(int uid, int gid) {
   if (setgroups(0, nullptr) < 0 || setgid(gid_t(gid)) < 0 || setuid(uid_t(uid)) < 0) _exit(123);
 }
 
-[[noreturn]] void ExecSteward(std::string bin, const std::vector<std::string>& args, char** envp) {
+// By descriptor when `fd` is one: a private /tmp may hide the build (a
+// clone under mktemp -d).
+[[noreturn]] void ExecSteward(std::string bin, const std::vector<std::string>& args, char** envp,
+                              int fd = -1) {
   std::vector<char*> argv;
   argv.push_back(bin.data());
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  execve(bin.c_str(), argv.data(), envp);
+  if (fd >= 0) {
+    syscall(SYS_execveat, fd, "", argv.data(), envp, AT_EMPTY_PATH);
+  } else {
+    execve(bin.c_str(), argv.data(), envp);
+  }
   _exit(126);
 }
 
@@ -160,10 +168,12 @@ Process::Process(const std::vector<std::string>& args, const RunOptions& opts) {
       // PID 1 of the new namespace: a private /proc of its own.
       mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
       mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+      std::string bin = opts.binary.empty() ? StewardBin() : opts.binary;
+      int fd = open(bin.c_str(), O_PATH | O_CLOEXEC);
       PrivateDev();
       if (opts.private_run_tmp) PrivateRunTmp(opts.keep);
       BecomeUser(opts.uid, opts.gid);
-      ExecSteward(opts.binary.empty() ? StewardBin() : opts.binary, args, envp.data());
+      ExecSteward(bin, args, envp.data(), fd);
     }
     (void)!write(report[1], &inner, sizeof inner);
     close(0);

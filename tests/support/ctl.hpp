@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,9 @@ inline CtlResult Ctl(const std::vector<std::string>& args, const CtlOptions& o =
     dup2(fo, 1);
     dup2(fe, 2);
     for (auto& [k, v] : o.env) setenv(k.c_str(), v.c_str(), 1);
+    // By descriptor: steward's namespace may have a private /tmp that hides
+    // the build (a clone under mktemp -d).
+    int binfd = open(bin.c_str(), O_PATH | O_CLOEXEC);
     if (o.as_nobody && (setgroups(0, nullptr) < 0 || setgid(kNogroup) < 0 || setuid(kNobody) < 0))
       _exit(125);
     if (o.ns_of > 0) {
@@ -82,6 +86,7 @@ inline CtlResult Ctl(const std::vector<std::string>& args, const CtlOptions& o =
     }
     if (o.uid >= 0 && (setgroups(0, nullptr) < 0 || setgid(gid_t(o.gid)) < 0 || setuid(uid_t(o.uid)) < 0))
       _exit(125);
+    if (binfd >= 0) syscall(SYS_execveat, binfd, "", argv.data(), environ, AT_EMPTY_PATH);
     execv(argv[0], argv.data());
     _exit(126);
   }

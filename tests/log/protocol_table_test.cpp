@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <iterator>
-#include <limits>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>

@@ -18,7 +18,8 @@
 // MsgType number on the wire); the reader's switch on MsgType
 // (forwarder.cpp; -Wswitch) then asks for its case. If no kind in
 // wire_fields.hpp fits a field, add one there, its Put/Get in protocol.cpp
-// and its sample values (Vary, Same) in protocol_table_test.cpp.
+// and its sample values (Vary, Same) and malformed wire (Break) in
+// protocol_table_test.cpp.
 #pragma once
 
 #include <sys/types.h>

@@ -1,22 +1,27 @@
 #!/usr/bin/env python3
-"""Writes packaging/hot-text.ld: the code steward runs, laid out together.
+"""Writes packaging/hot-text.list: the code and constants steward runs, by name.
 
 The kernel maps a binary's pages 64 KiB at a time around each page a process
 touches (fault-around), so what is resident is every 64 KiB window that holds
-one function the process ran. Spread over 1.4 MiB of code, a few hundred
-functions touch nearly every window. The linker script this writes puts
-them together, the code first, in three groups, in this order:
+one function or constant the process used. Spread over 1.5 MiB, a few hundred
+functions touch nearly every window. The build (cmake/hot_text.cmake) turns
+the list into a linker script that puts them together, in this order:
 
-  1. what wrapper mode runs (`steward -- PROGRAM`, start, signal, exit),
-  2. what PID 1 runs on top of that with a services directory,
-  3. what the log forwarder (steward executed again as steward-log) runs;
+  1. what only the log forwarder (steward executed again as steward-log) runs,
+  2. what the forwarder and PID 1 both run (the C library's start, malloc),
+  3. what wrapper mode runs (`steward -- PROGRAM`: start, signal, exit),
+  4. what PID 1 runs on top of that with a services directory,
+  5. the other CPUs' variants of the C library's string functions,
 
-and, after .rodata, steward's constants and those of the C library code of
-group 1. The script only orders sections; a name that no longer exists matches
-nothing and costs nothing but its place. Run this after a change that moves
-much code (docs/BENCHMARKS.md shows the RSS it buys), on purpose, never from
-the build. It needs valgrind and a Release build directory, whose steward
-it links again, unstripped and with a map, to profile:
+so that each process's code is one run of windows: the forwarder 1-2,
+wrapper mode 2-3, PID 1 with services 2-4. Constants the same way, after
+.rodata (next to .eh_frame, whose start every process reads). A name is a
+section without the suffixes compilers give clones (.isra.0, .lto_priv.0),
+so the list survives a compiler update; the build fails when under 90 % of
+the list is laid out. Run this after a change that moves much code, on
+purpose, never from the build (docs/BENCHMARKS.md shows the RSS it buys).
+It needs valgrind and a Release build directory, whose steward it links
+again, without the layout, unstripped and with a map, to profile:
 
   packaging/hot-text.py --build build
 """
@@ -25,6 +30,7 @@ import bisect
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,23 +39,54 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def relink(build, out, mapfile):
-    """The steward link command of BUILD, unstripped, with a map, to OUT."""
+def relink(build, out, mapfile, script=None):
+    """The steward link command of BUILD, unstripped, with a map, to OUT;
+    laid out by SCRIPT, or not at all."""
     with open(os.path.join(build, "CMakeFiles/steward.dir/link.txt")) as f:
         cmd = shlex.split(f.read())
-    cmd = [a for a in cmd if a != "-s" and not a.startswith("-Wl,-T,")]
+    cmd = [a for a in cmd if a != "-s" and not a.startswith(("-Wl,-T,", "-Wl,-Map="))]
     i = cmd.index("-o")
     cmd[i + 1] = out
     cmd.append("-Wl,-Map=" + mapfile)
+    if script:
+        cmd.append("-Wl,-T," + script)
     subprocess.run(cmd, cwd=build, check=True)
 
 
-def callgrind(outdir, tag, argv, stop_after=None, pidns=False, children=False):
-    """Runs argv under callgrind; returns the profile files it wrote.
+def named(work, binary):
+    """BINARY linked as WORK/steward-log and started through WORK/init/steward:
+    valgrind runs a child it follows with the binary's path as argv[0],
+    whatever argv[0] the exec gave, so the forwarder, executed from the
+    descriptor PID 1 holds, is called steward-log that way too."""
+    forwarder_named = os.path.join(work, "steward-log")
+    as_init = os.path.join(work, "init", "steward")
+    for path in (forwarder_named, as_init):
+        if os.path.lexists(path):
+            os.unlink(path)
+    os.makedirs(os.path.dirname(as_init), exist_ok=True)
+    os.link(binary, forwarder_named)
+    os.symlink(forwarder_named, as_init)
+    return as_init
+
+
+def commands(work, binary, as_init):
+    """Wrapper mode, and PID 1 with the 20 services of WORK/services."""
+    wrapper = [binary, "--services", "/nonexistent", "--config", ""]
+    with_services = [as_init, "--services", os.path.join(work, "services"), "--config",
+                     os.path.join(work, "global.toml")]
+    return wrapper, with_services
+
+
+def valgrind(outdir, tag, tool, argv, stop_after=None, pidns=False, children=False):
+    """Runs argv under a valgrind tool (callgrind: the functions run; lackey:
+    every load and store), which writes a file per process, TAG.PID.
     children: follow execs too (the forwarder is steward executed again)."""
     base = os.path.join(outdir, tag)
-    cmd = ["valgrind", "--tool=callgrind", "--demangle=no", "--compress-strings=no",
-           "--callgrind-out-file=" + base + ".%p"]
+    if tool == "callgrind":
+        cmd = ["valgrind", "--tool=callgrind", "--demangle=no", "--compress-strings=no",
+               "--callgrind-out-file=" + base + ".%p"]
+    else:
+        cmd = ["valgrind", "--tool=lackey", "--trace-mem=yes", "--log-file=" + base + ".%p"]
     if children:
         cmd.append("--trace-children=yes")
     cmd += argv
@@ -64,17 +101,39 @@ def callgrind(outdir, tag, argv, stop_after=None, pidns=False, children=False):
             target = int(subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
                                         text=True).stdout.split()[0])
         os.kill(target, 15)
-    p.wait(timeout=120)
-    return sorted(os.path.join(outdir, f) for f in os.listdir(outdir) if f.startswith(tag + "."))
+    p.wait(timeout=300)
 
 
 def command(profile):
-    """The command line a profile was taken of (callgrind's "cmd:" line)."""
-    with open(profile) as f:
+    """The command line a profile was taken of (callgrind's "cmd:" line,
+    lackey's "Command:" line)."""
+    with open(profile, errors="replace") as f:
         for line in f:
             if line.startswith("cmd:"):
                 return line[4:].strip()
+            m = re.match(r"^==\d+== Command: (.*)$", line)
+            if m:
+                return m.group(1).strip()
     return ""
+
+
+def program(profile):
+    words = command(profile).split()
+    return os.path.basename(words[0]) if words else ""
+
+
+def loads(log, lo, hi):
+    """Addresses in [lo, hi) that a lackey log shows read or written."""
+    seen = set()
+    access = re.compile(r"^ [LSM] ([0-9a-f]+),")
+    with open(log, errors="replace") as f:
+        for line in f:
+            m = access.match(line)
+            if m:
+                a = int(m.group(1), 16)
+                if lo <= a < hi:
+                    seen.add(a)
+    return seen
 
 
 def functions(profile):
@@ -108,7 +167,7 @@ def text_sections(mapfile, output=".text"):
     with open(mapfile) as f:
         for line in f:
             line = line.rstrip("\n")
-            if re.match(r"^%s\s" % re.escape(output), line):
+            if re.match(r"^%s(\s|$)" % re.escape(output), line):
                 inside = True
                 continue
             if inside and re.match(r"^\.\S", line):
@@ -131,8 +190,7 @@ def text_sections(mapfile, output=".text"):
 
 
 # Run but not seen by callgrind: the child between clone() and exec() (it
-# shares steward's memory, so what it touches is resident in PID 1), and
-# the first and last instructions of the process.
+# shares steward's memory, so what it touches is resident in PID 1).
 CHILD_SIDE = ["_ZN7steward12_GLOBAL__N_18RunChildEPv.lto_priv.0",
               "_ZN7steward12_GLOBAL__N_18RunChildEPv",
               "_ZN7steward12_GLOBAL__N_17SetUpFdsEPNS0_5ChildE",
@@ -143,10 +201,18 @@ CHILD_SIDE = ["_ZN7steward12_GLOBAL__N_18RunChildEPv.lto_priv.0",
               "isatty", "tcgetattr", "dup2", "fcntl", "__fcntl64_nocancel", "open", "__open",
               "setrlimit", "umask", "chdir", "prctl", "syscall", "getuid", "geteuid", "getgid",
               "getegid", "sigaction", "__libc_sigaction", "sigprocmask", "_exit", "__strchrnul",
-              "_start", "_dl_new_object", "_dl_relocate_static_pie", "exit", "__run_exit_handlers",
-              "_IO_cleanup", "_dl_fini", "frame_dummy", "register_tm_clones",
-              "deregister_tm_clones", "__do_global_dtors_aux", "__libc_alloca_cutoff",
-              "_dl_setup_hash"]
+              "sigfillset",
+              # the string functions of execvpe's PATH walk, as today's
+              # machines pick them (perf: page-faults -d)
+              "__strchrnul_avx2", "__strchrnul_evex", "__strnlen_avx2", "__strnlen_evex"]
+
+# Run by every process but not seen by callgrind: the first and last
+# instructions, and what valgrind's process lacks: it has no vDSO, whose
+# clock functions a static binary's C library looks up by name.
+START_UNSEEN = ["_start", "_dl_new_object", "_dl_relocate_static_pie", "exit",
+                "__run_exit_handlers", "_IO_cleanup", "_dl_fini", "frame_dummy",
+                "register_tm_clones", "deregister_tm_clones", "__do_global_dtors_aux",
+                "__libc_alloca_cutoff", "_dl_setup_hash", "_dl_lookup_symbol_x"]
 
 
 VARIANT = re.compile(r"^([a-z0-9_]+)-(sse|ssse3|avx|evex|erms|rtm|unaligned|vec)")
@@ -166,151 +232,301 @@ def variant(member):
         and "-rtm" not in member
 
 
-def pattern(section, obj):
-    """The linker script's input section description, or None if ambiguous."""
+# Section names that say nothing of whose they are: an LTO partition's
+# merged strings and constants (.rodata.str1.1, .rodata.cst8) or a
+# compiler-numbered table (.rodata.CSWTCH.1292).
+ANONYMOUS = {"str1", "str2", "str4", "str8", "cst4", "cst8", "cst16", "cst32", "CSWTCH"}
+
+
+def entry(section, obj):
+    """The list's name for an input section, or None if it has no stable one:
+    ARCHIVE:MEMBER(SECTION) for the libraries' (names fixed by the archive),
+    the section name without clone suffixes for steward's own (-ffunction-
+    sections: one per function; LTO partitions have temporary file names)."""
     m = re.match(r"^.*/(lib[^/]+\.a)\(([^)]+)\)$", obj)
     if m:
-        return "*%s:%s(%s)" % (m.group(1), m.group(2), section)
+        return "%s:%s(%s)" % (m.group(1), m.group(2), section)
     m = re.match(r"^.*/(crt[^/]*\.o)$", obj)
     if m:
-        return "*%s(%s)" % (m.group(1), section)
-    # Code of steward's own (LTO partitions, temporary file names): the
-    # section name alone, unique with -ffunction-sections.
-    if section.startswith((".text.", ".rodata.")) and section not in (".text.unlikely", ".text.startup",
-                                                        ".text.hot", ".text.exit"):
-        return "*(%s)" % section
+        return "%s(%s)" % (m.group(1), section)
+    for prefix in (".text.unlikely.", ".text.startup.", ".text.hot.", ".text.exit.", ".text.",
+                   ".rodata."):
+        if section.startswith(prefix):
+            name = section[len(prefix):].split(".", 1)[0]
+            if not name:
+                return None
+            if name in ANONYMOUS:  # of no function: all of steward's own, or none
+                if not section.startswith(".rodata."):
+                    return None
+                return ":*(.rodata.CSWTCH.*)" if name == "CSWTCH" else ":*(%s)" % section
+            return prefix + name
     return None
+
+
+def locate(sections, starts, a):
+    """The input section (start, size, name, file) holding address a, or None."""
+    i = bisect.bisect_right(starts, a) - 1
+    if i < 0 or not sections[i][0] <= a < sections[i][0] + max(sections[i][1], 1):
+        return None
+    return sections[i]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build", help="a Release build directory")
-    ap.add_argument("--out", default=os.path.join(HERE, "hot-text.ld"))
+    ap.add_argument("--out", default=os.path.join(HERE, "hot-text.list"))
+    ap.add_argument("--again", metavar="DIR",
+                    help="write the list again from the profiles an earlier run left in DIR")
     args = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="steward-hot-")
+    work = args.again or tempfile.mkdtemp(prefix="steward-hot-")
     binary = os.path.join(work, "steward")
     mapfile = os.path.join(work, "steward.map")
+    if args.again:
+        return write_list(args, work, binary, mapfile)
     relink(os.path.abspath(args.build), binary, mapfile)
 
-    # valgrind runs a child it follows with the binary's path as argv[0],
-    # whatever argv[0] the exec gave: so the binary of the run with services
-    # is named steward-log, which the forwarder, executed from the
-    # descriptor PID 1 holds, is then called by; PID 1 itself is started
-    # through a link named steward.
-    forwarder_named = os.path.join(work, "steward-log")
-    os.link(binary, forwarder_named)
-    as_init = os.path.join(work, "init", "steward")
-    os.mkdir(os.path.dirname(as_init))
-    os.symlink(forwarder_named, as_init)
-
+    as_init = named(work, binary)
     services = os.path.join(work, "services")
     os.mkdir(services)
     for i in range(1, 21):
         dep = 'depends_on = ["s%d"]\n' % (i - 1) if i > 1 else ""
         with open(os.path.join(services, "s%d.toml" % i), "w") as f:
             f.write('command = ["/bin/sleep", "1000"]\n' + dep)
-    wrapper = [binary, "--services", "/nonexistent", "--config", ""]
+    with open(os.path.join(work, "global.toml"), "w") as f:  # not the host's /dev/log
+        f.write('[log]\nsyslog_socket = "%s"\n' % os.path.join(work, "dev-log"))
+    wrapper, with_services = commands(work, binary, as_init)
     # Wrapper mode both as a plain process and as PID 1 of a namespace (as
     # in a container), which takes paths of its own.
-    runs = {"true": callgrind(work, "true", wrapper + ["--", "/bin/true"]),
-            "sleep": callgrind(work, "sleep", wrapper + ["--", "/bin/sleep", "60"], stop_after=3),
-            "true-ns": callgrind(work, "true-ns", wrapper + ["--", "/bin/true"], pidns=True),
-            "sleep-ns": callgrind(work, "sleep-ns", wrapper + ["--", "/bin/sleep", "60"],
-                                  stop_after=3, pidns=True),
-            "set": callgrind(work, "set", [as_init, "--services", services, "--config", ""],
-                             stop_after=15, pidns=True, children=True)}
+    valgrind(work, "true", "callgrind", wrapper + ["--", "/bin/true"])
+    valgrind(work, "sleep", "callgrind", wrapper + ["--", "sleep", "60"], stop_after=3)
+    valgrind(work, "true-ns", "callgrind", wrapper + ["--", "/bin/true"], pidns=True)
+    valgrind(work, "sleep-ns", "callgrind", wrapper + ["--", "sleep", "60"], stop_after=3,
+             pidns=True)
+    valgrind(work, "set", "callgrind", with_services, stop_after=15, pidns=True, children=True)
+    # What it reads, for the constants: lackey, which is slower.
+    valgrind(work, "data-sleep-ns", "lackey", wrapper + ["--", "sleep", "60"], stop_after=4,
+             pidns=True)
+    valgrind(work, "data-set", "lackey", with_services, stop_after=20, pidns=True, children=True)
+    write_list(args, work, binary, mapfile)
+
+
+def profiles(work, tag):
+    return sorted(os.path.join(work, f) for f in os.listdir(work) if f.startswith(tag + "."))
+
+
+def write_list(args, work, binary, mapfile):
+    code = {tag: profiles(work, tag) for tag in ("true", "sleep", "true-ns", "sleep-ns", "set")}
+    data = {tag: profiles(work, "data-" + tag) for tag in ("sleep-ns", "set")}
     # In the PID namespace the init is pid 1; the forwarder is the process
     # that runs as steward-log (the services, /bin/sleep, are left out).
-    pid1 = [p for p in runs["set"] if p.endswith(".1")]
-    forwarder = [p for p in runs["set"]
-                 if not p.endswith(".1") and
-                 os.path.basename(command(p).split()[0] if command(p) else "") == "steward-log"]
-    wrapper_runs = runs["true"] + runs["sleep"] + runs["true-ns"] + runs["sleep-ns"]
-    groups = [set(CHILD_SIDE).union(*(functions(p) for p in wrapper_runs)),
-              set().union(*(functions(p) for p in pid1)),
-              set().union(*(functions(p) for p in forwarder))]
-    # valgrind 3.19 runs an execveat(fd, "", ...) child with the binary's
-    # path as argv[0], so steward cannot know it as steward-log and no
-    # forwarder profile comes out: its group is then kept from the file.
-    kept = []
-    if not groups[2] and os.path.exists(args.out):
-        print("no profile of the forwarder (valgrind does not keep its argv[0]): "
-              "its group is kept from " + args.out)
-        with open(args.out) as f:
-            text = f.read()
-        m = re.search(r"/\* 3: [^*]*\*/\n(.*?)\n  \}", text, re.S)
-        if m:
-            kept = [l.strip() for l in m.group(1).split("\n") if l.strip()]
-        groups[2] = {"(kept)"}
-    if not all(groups):
-        sys.exit("hot-text.py: a run left no profile (is valgrind installed? %s)" % work)
+    def split(files):
+        pid1 = [p for p in files if p.endswith(".1")]
+        forwarder = [p for p in files if not p.endswith(".1") and program(p) == "steward-log"]
+        return pid1, forwarder
+    code_pid1, code_forwarder = split(code["set"])
+    data_pid1, data_forwarder = split(data["set"])
+    if not (code_pid1 and code_forwarder and data_pid1 and data_forwarder):
+        sys.exit("hot-text.py: a run left no profile of PID 1 or of the forwarder "
+                 "(is valgrind installed? %s)" % work)
 
-    addr = symbols(binary)
-    sections = text_sections(mapfile)
-    rodata = text_sections(mapfile, ".rodata")
+    sections = sorted(text_sections(mapfile))
     starts = [s[0] for s in sections]
-    seen = set()
-    lines = []
-    hot_objects = set()  # of group 1, for their read-only data
-    for n, group in enumerate(groups, 1):
-        picked = set()
-        for name in group:
+    addr = symbols(binary)
+
+    def code_entries(names):
+        out = set()
+        for name in names:
             a = addr.get(name)
-            if a is None:
-                continue
-            i = bisect.bisect_right(starts, a) - 1
-            if i < 0 or not sections[i][0] <= a < sections[i][0] + max(sections[i][1], 1):
-                continue
-            p = pattern(sections[i][2], sections[i][3])
-            if p and p not in seen:
-                picked.add(p)
-                if n == 1:
-                    hot_objects.add(sections[i][3])
-            m = re.match(r"^.*/libc\.a\(([^)]+)\)$", sections[i][3])
-            if m:  # every variant of a string function
-                for _, _, sec, obj in sections:
-                    o = re.match(r"^.*/libc\.a\(([^)]+)\)$", obj)
-                    if o and variant(o.group(1)) and family(o.group(1)) == family(m.group(1)):
-                        q = pattern(sec, obj)
-                        if q not in seen:
-                            picked.add(q)
-        seen |= picked
-        size = sum(sz for _, sz, sec, obj in sections if pattern(sec, obj) in picked)
-        print("group %d: %d sections, %d bytes" % (n, len(picked), size))
-        lines.append("    /* %d: %s */" % (n, ["wrapper mode", "PID 1 with services",
-                                                 "the log forwarder"][n - 1]))
-        if n == 3 and kept:
-            picked = {p for p in kept if p not in seen}
-            seen |= picked
-            print("group 3: %d sections kept" % len(picked))
-        lines += ["    " + p for p in sorted(picked)]
+            sec = locate(sections, starts, a) if a is not None else None
+            if sec:
+                e = entry(sec[2], sec[3])
+                if e:
+                    out.add(e)
+        return out
 
-    # Wrapper mode's constants: those of the C library's objects it runs, and
-    # all of steward's own (36 KB): the linker merges equal strings, so a
-    # string of a hot function may be any function's copy.
-    ro = set()
+    def union(files, read):
+        return set().union(*(read(name) for name in files))
+
+    wrapper_runs = code["true"] + code["sleep"] + code["true-ns"] + code["sleep-ns"]
+    w = code_entries(union(wrapper_runs, functions) | set(CHILD_SIDE) | set(START_UNSEEN))
+    p = code_entries(union(code_pid1, functions) | set(CHILD_SIDE) | set(START_UNSEEN))
+    f = code_entries(union(code_forwarder, functions) | set(START_UNSEEN))
+    # glibc picks a string function's variant for the CPU at start, and
+    # valgrind's CPU is not the machine's: where a process ran one variant
+    # of a family, the variants today's machines pick (AVX2, AVX-512) go in
+    # its group instead, and the others (SSE2, RTM, ...) last of all.
+    modern, others = {}, set()
+    for _, _, sec, obj in sections:
+        m = re.match(r"^.*/libc\.a\(([^)]+)\)$", obj)
+        if m and VARIANT.match(m.group(1)):
+            e = entry(sec, obj)
+            if variant(m.group(1)):
+                modern.setdefault(family(m.group(1)), set()).add(e)
+            else:
+                others.add(e)
+    for group in (w, p, f):
+        ran = {family(m.group(1)) for m in (re.match(r"^libc\.a:([^(]+)\(", e) for e in group)
+               if m and VARIANT.match(m.group(1))}
+        group -= others
+        for fam in ran:
+            group |= modern.get(fam, set())
+    variants = others & set().union(*(code_entries(union(files, functions)) for files in
+                                      (wrapper_runs, code_pid1, code_forwarder)))
+
+    rodata = sorted(text_sections(mapfile, ".rodata"))
+    ro_starts = [s[0] for s in rodata]
+    lo, hi = rodata[0][0], rodata[-1][0] + rodata[-1][1]
+
+    def data_entries(logs):
+        out = set()
+        for log in logs:
+            for a in loads(log, lo, hi):
+                sec = locate(rodata, ro_starts, a)
+                if sec:
+                    e = entry(sec[2], sec[3])
+                    if e:
+                        out.add(e)
+        return out
+
+    # The constants a process reads (lackey), and those of the code it runs:
+    # strings are merged, so one read shows in whichever section's copy was
+    # kept, and a function finds its own copy only next to it.
+    present = set()
+    member_ro = {}
     for _, _, sec, obj in rodata:
-        if re.match(r"^.*/lib[^/]+\.a\([^)]+\)$", obj):
-            if obj in hot_objects:
-                ro.add(pattern(sec, obj))
-        elif sec.startswith(".rodata."):
-            ro.add("*(%s)" % sec)
-    ro.discard(None)
-    size = sum(sz for _, sz, sec, obj in rodata if pattern(sec, obj) in ro or "*(%s)" % sec in ro)
-    print("read-only data of group 1: %d sections, %d bytes" % (len(ro), size))
+        e = entry(sec, obj)
+        if e:
+            present.add(e)
+            m = re.match(r"^([^:]+:[^(]+)\(", e)
+            if m:
+                member_ro.setdefault(m.group(1), []).append(e)
 
-    with open(args.out, "w") as f:
-        f.write("/* Generated by packaging/hot-text.py: the code steward runs, first and\n"
-                "   together, so that fewer 64 KiB windows of the binary become resident.\n"
-                "   Regenerate after a change that moves much code. */\n"
-                "SECTIONS\n{\n  .text.steward.hot :\n  {\n")
-        f.write("\n".join(lines) + "\n  }\n}\nINSERT BEFORE .text;\n")
-        # After .rodata, not before: the statements before .rodata start the
-        # read-only segment, and what is inserted before them would land in
-        # the executable one.
-        f.write("SECTIONS\n{\n  .rodata.steward.hot :\n  {\n")
-        f.write("\n".join("    " + p for p in sorted(ro)) + "\n  }\n}\nINSERT AFTER .rodata;\n")
-    print("%s: %d sections (%s)" % (args.out, len(seen) + len(ro), work))
+    def constants(text, logs):
+        out = data_entries(logs)
+        for e in text:
+            m = re.match(r"^\.text(?:\.unlikely|\.startup|\.hot|\.exit)?\.(.+)$", e)
+            if m:
+                out.add(".rodata." + m.group(1))
+                continue
+            m = re.match(r"^([^:]+:[^(]+)\(", e)
+            if m:
+                out.update(member_ro.get(m.group(1), []))
+        return out & present
+
+    # steward's own constants of no function (merged strings, 8-byte
+    # numbers): few, and every process reads some.
+    own = {e for e in present if e.startswith(":")}
+    dw = constants(w, data["sleep-ns"])
+    dp = constants(p, data_pid1)
+    df = constants(f, data_forwarder) | own
+    dw |= own
+
+    sets = {"w": w, "p": p, "f": f, "dw": dw, "dp": dp, "df": df, "variants": variants}
+    if shutil.which("perf"):
+        refine(args, work, sets)
+    else:
+        print("no perf: the list is valgrind's view only (apt-get install linux-perf)")
+    write(args.out, sets, verbose=True)
+    print("%s (%s)" % (args.out, work))
+
+
+def order(w, p, f):
+    """What the forwarder and PID 1 share first (next to .init, which every
+    process runs), then PID 1's, then the forwarder's: each process's code
+    is one run of windows, or two for the forwarder."""
+    shared = f & (w | p)
+    return [("the forwarder and PID 1", sorted(shared)),
+            ("wrapper mode (PID 1)", sorted(w - f)),
+            ("PID 1 with services", sorted(p - w - f)),
+            ("forwarder only", sorted(f - shared))]
+
+
+def write(path, sets, verbose=False):
+    groups = [("text",) + g for g in order(sets["w"], sets["p"], sets["f"])]
+    groups.append(("text", "variants of the C library's string functions others pick",
+                   sorted(sets["variants"] - sets["w"] - sets["p"] - sets["f"])))
+    groups += [("rodata",) + g for g in order(sets["dw"], sets["dp"], sets["df"])]
+    with open(path, "w") as out:
+        out.write("# Written by packaging/hot-text.py (profiles of this machine, %s): the\n"
+                  "# sections steward uses, by the process that uses them. The build makes\n"
+                  "# the linker script from it (cmake/hot_text.cmake). Regenerate after a\n"
+                  "# change that moves much code.\n" % os.uname().machine)
+        out.write("arch %s\n" % os.uname().machine)
+        for kind, title, names in groups:
+            out.write("[%s] %s\n" % (kind, title))
+            out.writelines(n + "\n" for n in names)
+            if verbose:
+                print("%-6s %-58s %4d sections" % (kind, title, len(names)))
+
+
+def faults(work, tag, argv, stop_after):
+    """(pid, comm, address) of every page fault of argv as PID 1 of a PID
+    namespace, on this machine's CPU (perf: page-faults -d). With
+    fault-around, only the first fault of each 64 KiB window shows."""
+    data = os.path.join(work, tag + ".perf")
+    p = subprocess.Popen(["perf", "record", "-q", "-e", "page-faults", "-c", "1", "-d", "-o", data,
+                          "--", "unshare", "--pid", "--fork", "--mount-proc"] + argv,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    time.sleep(stop_after)
+    pgrep = lambda parent: subprocess.run(["pgrep", "-P", str(parent)], capture_output=True,
+                                          text=True).stdout.split()
+    init = pgrep(pgrep(p.pid)[0])[0]  # perf -> unshare -> the init
+    os.kill(int(init), 15)
+    p.wait(timeout=60)
+    out = subprocess.run(["perf", "script", "-i", data, "-F", "comm,pid,addr"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            rows.append((int(parts[1]), parts[0], int(parts[2], 16)))
+    return rows
+
+
+def refine(args, work, sets):
+    """Lays the list out, runs it on this machine's CPU and adds what each
+    process touched outside its groups (what valgrind does not show: the
+    string functions' variants this CPU picks, the child between clone()
+    and exec(), strings the linker merged into another's copy, code LTO
+    inlined elsewhere in the profiled binary), until nothing is left
+    outside, or five rounds."""
+    build = os.path.abspath(args.build)
+    laid = os.path.join(work, "laid")
+    os.makedirs(laid, exist_ok=True)
+    binary, mapfile = os.path.join(laid, "steward"), os.path.join(laid, "steward.map")
+    script = os.path.join(laid, "hot-text.ld")
+    for n in range(1, 6):
+        write(args.out, sets)
+        subprocess.run(["cmake", "-DMODE=generate", "-DLIST=" + args.out, "-DOUT=" + script,
+                        "-P", os.path.join(HERE, os.pardir, "cmake", "hot_text.cmake")],
+                       check=True)
+        relink(build, binary, mapfile, script)
+        wrapper, with_services = commands(work, binary, named(laid, binary))
+        laid_out = sorted(sum((text_sections(mapfile, out) for out in
+                               (".text.steward.hot", ".text", ".rodata.steward.hot", ".rodata")),
+                              []))
+        starts = [c[0] for c in laid_out]
+        me = os.path.basename(binary)
+        added = 0
+        for tag, argv, stop in (("wrapper", wrapper + ["--", "sleep", "60"], 2),
+                                ("set", with_services, 4)):
+            for pid, comm, a in faults(laid, "%s-%d" % (tag, n), argv, stop):
+                sec = locate(laid_out, starts, a)
+                e = entry(sec[2], sec[3]) if sec else None
+                if not e or comm == "sleep":
+                    continue
+                # steward's comm: PID 1, or its child before exec (the
+                # forwarder's fork, a service's clone, sharing its memory)
+                who = "w" if tag == "wrapper" else ("p" if comm == me else "f")
+                key = who if sec[2].startswith(".text") else "d" + who
+                if e not in sets[key]:
+                    sets[key].add(e)
+                    added += 1
+                    print("round %d: %s touches %s" % (n, {"w": "wrapper mode", "p": "PID 1",
+                                                           "f": "the forwarder"}[who], e))
+        if not added:
+            break
 
 
 if __name__ == "__main__":

@@ -174,6 +174,7 @@ void LogHub::SendConfig() {
   c.log = cfg_;
   c.runtime_dir = runtime_dir_;
   c.verbosity = Verbosity();
+  c.sinks = uint32_t(cfg_.sinks.size());
   Send(Encode(c));
   for (const SinkConfig& sc : cfg_.sinks) Send(Encode(SinkConfigMsg{sc}));
 }

@@ -5,6 +5,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <type_traits>
+
+#include "steward/util/number.hpp"
+
 namespace steward::log {
 
 namespace {
@@ -136,10 +140,13 @@ template <class T> int64_t ToWire(T v) { return int64_t(v); }
 void FromWire(int64_t v, Duration* d) { *d = Duration(v); }
 template <class T> void FromWire(int64_t v, T* out) { *out = T(v); }
 
-template <class M, auto P> void Put(Id<P>, const M& a, Message* m) { m->id = a.*P; }
-template <class M, auto P> bool Get(Id<P>, Reader* r, M* a) {
-  a->*P = r->m.id;
-  return true;
+template <class M, auto P, uint32_t Max> void Put(Id<P, Max>, const M& a, Message* m) {
+  m->id = uint32_t(a.*P);
+}
+template <class M, auto P, uint32_t Max> bool Get(Id<P, Max>, Reader* r, M* a) {
+  using T = std::remove_reference_t<decltype(a->*P)>;
+  a->*P = T(r->m.id);
+  return r->m.id <= Max;
 }
 
 template <class M, auto P> void Put(Flag<P>, const M& a, Message* m) { m->id = a.*P ? 1 : 0; }
@@ -148,12 +155,12 @@ template <class M, auto P> bool Get(Flag<P>, Reader* r, M* a) {
   return r->m.id <= 1;
 }
 
-template <class M, auto P, Sign S> void Put(Value<P, S>, const M& a, Message* m) {
+template <class M, auto P, Sign S, int64_t Max> void Put(Value<P, S, Max>, const M& a, Message* m) {
   m->value = ToWire(a.*P);
 }
-template <class M, auto P, Sign S> bool Get(Value<P, S>, Reader* r, M* a) {
+template <class M, auto P, Sign S, int64_t Max> bool Get(Value<P, S, Max>, Reader* r, M* a) {
   FromWire(r->m.value, &(a->*P));
-  return S == Sign::kAny || r->m.value >= 0;
+  return (S == Sign::kAny || r->m.value >= 0) && r->m.value <= Max;
 }
 
 template <class M, auto P> void Put(Str<P>, const M& a, Message* m) { m->strings.push_back(a.*P); }
@@ -205,6 +212,38 @@ template <class M, class Codec> bool Get(Text<Codec>, Reader* r, M* a) {
   return r->NextString(&s) && Codec::Get(*s, a);
 }
 
+template <class T> uint64_t ToNum(T v) {
+  if constexpr (std::is_same_v<T, Duration>) {
+    return uint64_t(v.count());
+  } else {
+    return uint64_t(v);
+  }
+}
+template <class T> T FromNum(uint64_t v) {
+  if constexpr (std::is_same_v<T, Duration>) {
+    return Duration(int64_t(v));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return v == 1;
+  } else {
+    return T(v);
+  }
+}
+
+template <class M, auto P, auto Max> void Put(Num<P, Max>, const M& a, Message* m) {
+  m->strings.push_back(std::to_string(ToNum(a.*P)));
+}
+template <class M, auto P, auto Max> bool Get(Num<P, Max>, Reader* r, M* a) {
+  using T = std::remove_reference_t<decltype(a->*P)>;
+  const std::string* s;
+  uint64_t v;
+  // Decimal digits in the one form Put writes ("0", never "00" or "01").
+  if (!r->NextString(&s) || !ParseUnsigned(*s, &v) || std::to_string(v) != *s ||
+      v > NumMax<T, Max>())
+    return false;
+  a->*P = FromNum<T>(v);
+  return true;
+}
+
 template <class M, auto P> void Put(Fd<P>, const M& a, Message* m) { m->fds.push_back(a.*P); }
 template <class M, auto P> bool Get(Fd<P>, Reader* r, M* a) {
   if (r->f >= r->m.fds.size()) return false;
@@ -219,6 +258,15 @@ template <class M, auto P, size_t Min> bool Get(Fds<P, Min>, Reader* r, M* a) {
   (a->*P).assign(r->m.fds.begin() + long(r->f), r->m.fds.end());
   r->f = r->m.fds.size();
   return (a->*P).size() >= Min && (a->*P).size() <= kMaxMessageFds;
+}
+
+// In: each kind on the member (after every other kind, which it calls).
+template <class M, auto Outer, class... Kinds>
+void Put(In<Outer, Kinds...>, const M& a, Message* m) {
+  (Put(Kinds{}, a.*Outer, m), ...);
+}
+template <class M, auto Outer, class... Kinds> bool Get(In<Outer, Kinds...>, Reader* r, M* a) {
+  return (Get(Kinds{}, r, &(a->*Outer)) && ...);
 }
 
 template <class M> Message EncodeFields(const M& a) {

@@ -214,7 +214,7 @@ SpawnRequest ProcessHost::BuildRequest(const Service& s, bool* ok) {
   }
   for (auto& [k, v] : cfg.environment) SetEnv(&req, k, v);
   // PROGRAM keeps steward's working directory, as under tini.
-  req.working_dir = cfg.from_command_line ? "" : cfg.working_dir;
+  if (!cfg.from_command_line) req.working_dir = cfg.working_dir;
   req.identity = &cfg.identity;
   req.umask = cfg.umask;
   req.limits = &cfg.limits;

@@ -53,11 +53,11 @@ set_tests_properties(Packaging.ManPageMatchesHelp Packaging.DebInstallsAndRuns
 set_tests_properties(Packaging.ManPageMatchesHelp Packaging.DebInstallsAndRuns
   PROPERTIES TIMEOUT 300)
 
-# The release binary's layout (packaging/hot-text.ld): the code it runs
+# The release binary's layout (packaging/hot-text.list): the code it runs
 # together, so that less than half of the binary is resident when idle.
 add_test(NAME Packaging.HotCodeLaidOutTogether
          COMMAND ${STEWARD_PACKAGING_TESTS}/layout_test.sh $<TARGET_FILE:steward>
-                 ${CMAKE_BINARY_DIR}/steward.map ${CMAKE_SOURCE_DIR}/packaging/hot-text.ld)
+                 ${CMAKE_BINARY_DIR}/steward.map ${CMAKE_SOURCE_DIR}/packaging/hot-text.list)
 set_tests_properties(Packaging.HotCodeLaidOutTogether PROPERTIES
   LABELS packaging SKIP_RETURN_CODE 77 TIMEOUT 60)
 

@@ -18,7 +18,8 @@
 // MsgType number on the wire); the reader's switch on MsgType
 // (forwarder.cpp; -Wswitch) then asks for its case. If no kind in
 // wire_fields.hpp fits a field, add one there, its Put/Get in protocol.cpp
-// and its sample values (Vary, Same) in protocol_table_test.cpp.
+// and its sample values (Vary, Same) and malformed wire (Break) in
+// protocol_table_test.cpp.
 #pragma once
 
 #include <sys/types.h>
@@ -130,6 +131,21 @@ struct TailsMsg {
   std::vector<int> fds;  // 1 to 8 `ctl logs` clients, in the order the rings memfd lists them
 };
 
+// hub -> forwarder, first of all: the configuration the forwarder runs
+// with. It is a program of its own, executed afresh, so it inherits none of
+// PID 1's memory, and it must see the configuration exactly as PID 1 does
+// (never read again from the TOML files, which a volume may have changed
+// since): ConfigMsg, then one SinkConfigMsg per sink, in order.
+struct ConfigMsg {
+  LogConfig log;  // its sinks travel as the SinkConfigMsg that follow
+  std::string runtime_dir;
+  int verbosity = 1;
+  uint32_t sinks = 0;  // how many SinkConfigMsg follow: log.sinks.size()
+};
+struct SinkConfigMsg {
+  SinkConfig sink;
+};
+
 // Fields sent as one string in a form of their own (Text<Codec>): kWire
 // lists every text a field's values are sent as.
 struct AttachConsole {  // console, own: "0" off, "1" on, "s" steward's own lines (on)
@@ -144,11 +160,13 @@ struct TailFlags {  // "f": follow, "t": not configured (maybe a syslog tag)
 };
 
 // ---- the table: X(name, fields in wire order...); the struct is nameMsg -----
-// Kinds (wire_fields.hpp): Id/Flag (the id number), Value (the value number,
-// kNotNegative: a negative one is rejected), Str/OptStr/Strs/OptStrs (one
-// string, an optional last one, all the rest, a "="-marked optional rest),
-// Text<Codec> (one string in a field-specific form), Fd/Fds<min> (one
-// descriptor, all the rest: min..8).
+// Kinds (wire_fields.hpp): Id/Flag (the id number, at most max / 0 or 1),
+// Value (the value number, kNotNegative: 0..max), Str/OptStr/Strs/OptStrs
+// (one string, an optional last one, all the rest, a "="-marked optional
+// rest), Text<Codec> (one string in a field-specific form), Num (one string:
+// a number, bool, Duration or enum as decimal text, at most max and what its
+// type holds), Fd/Fds<min> (one descriptor, all the rest: min..8),
+// In<member, kinds...> (kinds of a member's members: the configuration).
 #define STEWARD_LOG_MESSAGES(X)                                                                   \
   X(Attach, Id<&AttachMsg::id>, Str<&AttachMsg::name>, Str<&AttachMsg::prefix>,                  \
     Text<AttachConsole>, OptStrs<&AttachMsg::sinks>, Fds<&AttachMsg::fds, 0>)                     \
@@ -166,7 +184,28 @@ struct TailFlags {  // "f": follow, "t": not configured (maybe a syslog tag)
   X(Handover, Value<&HandoverMsg::left, Sign::kNotNegative>, Flag<&HandoverMsg::drain_syslog>,    \
     Strs<&HandoverMsg::kept>)                                                                     \
   X(Rings, Fd<&RingsMsg::fd>)                                                                     \
-  X(Tails, Fds<&TailsMsg::fds, 1>)
+  X(Tails, Fds<&TailsMsg::fds, 1>)                                                                \
+  X(Config, Id<&ConfigMsg::verbosity, 16>, Value<&ConfigMsg::sinks, Sign::kNotNegative, 1024>,    \
+    Str<&ConfigMsg::runtime_dir>,                                                                 \
+    In<&ConfigMsg::log, Num<&LogConfig::console, LogConfig::Console::kOff>,                       \
+       Num<&LogConfig::console_drop_oldest>, Num<&LogConfig::max_line>,                           \
+       Num<&LogConfig::partial_flush>, Num<&LogConfig::ring>, Str<&LogConfig::syslog_socket>>)    \
+  X(SinkConfig,                                                                                   \
+    In<&SinkConfigMsg::sink, Str<&SinkConfig::name>,                                              \
+       Num<&SinkConfig::type, SinkConfig::Type::kRelp>, Str<&SinkConfig::url>,                    \
+       Num<&SinkConfig::octet_counting>, Num<&SinkConfig::rfc3164>, Num<&SinkConfig::facility>,   \
+       Str<&SinkConfig::hostname>, Num<&SinkConfig::buffer>, Num<&SinkConfig::overflow_block>,    \
+       Str<&SinkConfig::path>, Num<&SinkConfig::rotate_size>, Num<&SinkConfig::keep>,             \
+       Num<&SinkConfig::window>, Str<&SinkConfig::tls_ca>, Str<&SinkConfig::tls_cert>,            \
+       Str<&SinkConfig::tls_key>, Str<&SinkConfig::tls_server_name>, Num<&SinkConfig::tls_verify>, \
+       Strs<&SinkConfig::services>>)
+
+// The configuration rows carry every member of SinkConfig and LogConfig
+// (LogConfig::sinks as the SinkConfigMsg that follow), or the forwarder
+// would run with a default where PID 1 has a setting.
+static_assert(sizeof(void*) != 8 || (sizeof(SinkConfig) == 336 && sizeof(LogConfig) == 88),
+              "SinkConfig or LogConfig changed: add the new field to the SinkConfig or Config "
+              "row of STEWARD_LOG_MESSAGES (then set the sizes here)");
 
 // MsgType: k + the row's name, numbered from 1 in table order (0 is no message).
 namespace wire_index {
@@ -177,13 +216,6 @@ enum Index { STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_INDEX) };
 #define STEWARD_LOG_MSG_ENUM(M, ...) k##M = wire_index::k##M + 1,
 enum class MsgType : uint8_t {
   STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_ENUM)
-  // hub -> forwarder, first of all: the configuration it runs with (it is a
-  // program of its own, executed afresh, so it inherits none of PID 1's
-  // memory). Their fields are the configuration's own, so their codecs are
-  // written out in protocol_config.cpp, tied to the structs by a
-  // static_assert, with a round-trip test of every field.
-  kConfig,      // id = verbosity, value = sinks that follow; strings: runtime dir, the [log] settings
-  kSinkConfig,  // strings: one [[log.sink]]'s settings, then its services
 };
 #undef STEWARD_LOG_MSG_ENUM
 
@@ -209,24 +241,6 @@ STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_WIRE)
   bool Decode(const Message& m, M##Msg* out);
 STEWARD_LOG_MESSAGES(STEWARD_LOG_MSG_CODEC)
 #undef STEWARD_LOG_MSG_CODEC
-
-// The forwarder's whole configuration, which PID 1 holds and the forwarder
-// must see exactly as PID 1 does (never read again from the TOML files,
-// which a volume may have changed since): kConfig, then one kSinkConfig
-// per sink, in order.
-struct ConfigMsg {
-  LogConfig log;  // its sinks travel as the kSinkConfig that follow
-  std::string runtime_dir;
-  int verbosity = 1;
-  uint32_t sinks = 0;  // how many kSinkConfig follow (Decode)
-};
-struct SinkConfigMsg {
-  SinkConfig sink;
-};
-Message Encode(const ConfigMsg& a);
-Message Encode(const SinkConfigMsg& a);
-bool Decode(const Message& m, ConfigMsg* out);
-bool Decode(const Message& m, SinkConfigMsg* out);
 
 // Non-blocking. Returns 1 when sent, 0 when the socket is full (try again
 // when writable), -1 on error (errno; EPIPE: the peer is gone).

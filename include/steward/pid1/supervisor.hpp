@@ -220,7 +220,7 @@ class Supervisor {
   // ---- the stop sequence (stop_sequence.cpp) ----
   using StopCell = void (Supervisor::*)();
   static const StopCell kStopTable[kPhaseCount][kStopEventCount];
-  void Dispatch(StopEvent e, std::optional<int> code = std::nullopt, const std::string& why = "");
+  void Dispatch(StopEvent e, std::optional<int> code = std::nullopt, const std::string& why = {});
   void Nothing() {}
   void BeginStop();
   void TermAgain();

@@ -15,6 +15,7 @@
 # the forwarding rsyslogd), read when the output is complete. The receiving
 # rsyslog and every queue run with one worker, so that lines stay in order.
 # Certificates are made with openssl in the run's directory.
+# shellcheck shell=bash
 
 RELP_LINES=${RELP_LINES:-200000}
 need_file /usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so rsyslog-relp

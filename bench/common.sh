@@ -95,7 +95,8 @@ build_steward() {
 
 build_benchtool() {
   need cc gcc
-  cc -O2 -Wall -o "$T/benchtool" "$BENCH_DIR/benchtool.c"
+  cc -O2 -Wall -Wextra -o "$T/benchtool" "$BENCH_DIR/benchtool.c" "$BENCH_DIR/benchtool_loop.c" \
+    "$BENCH_DIR/benchtool_sup.c"
   BENCHTOOL=$T/benchtool
 }
 

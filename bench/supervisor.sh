@@ -20,7 +20,7 @@
 #            init's exit (= the namespace is gone); how each service died;
 #            whether the start and stop respected the dependency levels
 # Every fork, exec and exit is taken from the kernel's process-events
-# connector (bench/benchtool.c), so nothing polls.
+# connector (bench/benchtool_sup.c), so nothing polls.
 #
 # Environment: REPEAT (5) IDLE (10) SETTLE (2) LEVELS (4) WIDTH (5)
 #              RESULTS_DIR (keep every run's raw benchtool output there)

@@ -10,11 +10,14 @@
 #     pattern takes them too (.text.F and .text.F.*), or, for constants of no
 #     function, as :*(SECTION) (every object file that is not in an archive).
 #
-#   cmake -DMODE=check -DLIST=hot-text.list -DMAP=steward.map -DARCH=x86_64 -P hot_text.cmake
+#   cmake -DMODE=check -DLIST=hot-text.list -DMAP=steward.map -DARCH=x86_64
+#         -DCOMPILER="GNU 12" -P hot_text.cmake
 #     reads the link map and fails when under 90 % of the list's code, or of
 #     its constants, was laid out (a name the compiler no longer gives
-#     matches nothing and costs nothing, but does nothing either). On
-#     another architecture than the list's it only says how much matched.
+#     matches nothing and costs nothing, but does nothing either). Built
+#     with another architecture or compiler than the list was made with
+#     (arm64, another distribution's GCC), it only says how much matched:
+#     the names are that toolchain's to change, not a mistake to stop for.
 cmake_minimum_required(VERSION 3.16)
 
 function(hot_pattern name out)
@@ -29,6 +32,7 @@ endfunction()
 
 file(STRINGS "${LIST}" lines)
 set(arch "")
+set(compiler "")
 set(kind "")
 set(text "")
 set(rodata "")
@@ -39,6 +43,8 @@ foreach(line IN LISTS lines)
     continue()
   elseif(line MATCHES "^arch (.+)$")
     set(arch "${CMAKE_MATCH_1}")
+  elseif(line MATCHES "^compiler (.+)$")
+    set(compiler "${CMAKE_MATCH_1}")
   elseif(line MATCHES "^\\[(text|rodata)\\] (.+)$")
     set(kind "${CMAKE_MATCH_1}")
     string(APPEND ${kind} "    /* ${CMAKE_MATCH_2} */\n")
@@ -132,10 +138,12 @@ foreach(k text rodata)
 endforeach()
 if(NOT ok)
   list(JOIN missing "\n  " missing)
-  if(arch STREQUAL ARCH)
+  if(arch STREQUAL ARCH AND compiler STREQUAL COMPILER)
     message(FATAL_ERROR "under 90 % of the names in ${LIST} match a section of the link "
-            "(${MAP}): the code is named differently now. Regenerate the list on ${arch} "
+            "(${MAP}): the code is named differently now. Regenerate the list "
             "with packaging/hot-text.py --build BUILD. Some that match nothing:\n  ${missing}")
   endif()
-  message(STATUS "layout: the list was made on ${arch}, this is ${ARCH}: not checked")
+  message(STATUS "layout: the list was made on ${arch} with ${compiler}, this is ${ARCH} "
+          "with ${COMPILER}: not checked (packaging/hot-text.py --build BUILD lays this "
+          "toolchain out)")
 endif()

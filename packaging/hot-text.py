@@ -26,6 +26,7 @@ again, without the layout, unstripped and with a map, to profile:
   packaging/hot-text.py --build build
 """
 import argparse
+import glob
 import os
 import re
 import shlex
@@ -211,6 +212,20 @@ def main():
     write_list(args, work, binary, mapfile)
 
 
+def compiler(build):
+    """"GNU 12": the compiler of BUILD and its major version, as the build's
+    check compares them (CMakeLists.txt, STEWARD_COMPILER)."""
+    found = {}
+    for path in glob.glob(os.path.join(build, "CMakeFiles", "*", "CMakeCXXCompiler.cmake")):
+        with open(path) as f:
+            for line in f:
+                m = re.match(r'^set\((CMAKE_CXX_COMPILER_(?:ID|VERSION)) "([^"]*)"\)$', line.strip())
+                if m:
+                    found[m.group(1)] = m.group(2)
+    version = found.get("CMAKE_CXX_COMPILER_VERSION", "")
+    return "%s %s" % (found.get("CMAKE_CXX_COMPILER_ID", "?"), version.split(".")[0])
+
+
 def profiles(work, tag):
     return sorted(os.path.join(work, f) for f in os.listdir(work) if f.startswith(tag + "."))
 
@@ -327,7 +342,7 @@ def write_list(args, work, binary, mapfile):
         refine(args, work, sets)
     else:
         print("no perf: the list is valgrind's view only (apt-get install linux-perf)")
-    write(args.out, sets, verbose=True)
+    write(args.out, sets, compiler(args.build), verbose=True)
     print("%s (%s)" % (args.out, work))
 
 
@@ -369,7 +384,7 @@ def refine(args, work, sets):
     binary, mapfile = os.path.join(laid, "steward"), os.path.join(laid, "steward.map")
     script = os.path.join(laid, "hot-text.ld")
     for n in range(1, 6):
-        write(args.out, sets)
+        write(args.out, sets, compiler(args.build))
         subprocess.run(["cmake", "-DMODE=generate", "-DLIST=" + args.out, "-DOUT=" + script,
                         "-P", os.path.join(HERE, os.pardir, "cmake", "hot_text.cmake")],
                        check=True)

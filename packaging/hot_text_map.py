@@ -118,7 +118,7 @@ def order(w, p, f):
             ("forwarder only", sorted(f - shared))]
 
 
-def write(path, sets, verbose=False):
+def write(path, sets, compiler, verbose=False):
     groups = [("text",) + g for g in order(sets["w"], sets["p"], sets["f"])]
     groups.append(("text", "variants of the C library's string functions others pick",
                    sorted(sets["variants"] - sets["w"] - sets["p"] - sets["f"])))
@@ -128,7 +128,7 @@ def write(path, sets, verbose=False):
                   "# sections steward uses, by the process that uses them. The build makes\n"
                   "# the linker script from it (cmake/hot_text.cmake). Regenerate after a\n"
                   "# change that moves much code.\n" % os.uname().machine)
-        out.write("arch %s\n" % os.uname().machine)
+        out.write("arch %s\ncompiler %s\n" % (os.uname().machine, compiler))
         for kind, title, names in groups:
             out.write("[%s] %s\n" % (kind, title))
             out.writelines(n + "\n" for n in names)

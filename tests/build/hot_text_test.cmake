@@ -1,8 +1,8 @@
 # HotText: the build makes the linker script from packaging/hot-text.list
 # (each kind of name becomes the pattern that takes it and its compiler
 # clones), and the check after the link fails when under 90 % of the
-# list's code or constants was laid out (unless the list was made on
-# another architecture). Run by ctest:
+# list's code or constants was laid out (unless the list was made with
+# another architecture or compiler). Run by ctest:
 #   cmake -DSOURCE_DIR=DIR -DWORK_DIR=DIR -P tests/build/hot_text_test.cmake
 cmake_minimum_required(VERSION 3.18)
 
@@ -17,7 +17,7 @@ endmacro()
 
 # Ten names of code and one constant; F0..F9 are functions of steward's own,
 # the constant the C library's.
-set(list "# a comment\narch x86_64\n[text] the forwarder and PID 1\n")
+set(list "# a comment\narch x86_64\ncompiler GNU 12\n[text] the forwarder and PID 1\n")
 foreach(i RANGE 9)
   string(APPEND list ".text._ZN7steward2F${i}Ev\n")
 endforeach()
@@ -57,14 +57,15 @@ function(write_map path laid_text)
   file(WRITE ${path} "${map}")
 endfunction()
 
-function(check laid_text arch expect_rc expect)
+function(check laid_text arch compiler expect_rc expect)
   write_map(${WORK_DIR}/steward.map ${laid_text})
   execute_process(COMMAND ${CMAKE_COMMAND} -DMODE=check -DLIST=${WORK_DIR}/hot-text.list
-                          -DMAP=${WORK_DIR}/steward.map -DARCH=${arch} -P ${script}
+                          -DMAP=${WORK_DIR}/steward.map -DARCH=${arch} "-DCOMPILER=${compiler}"
+                          -P ${script}
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   string(FIND "${out}" "${expect}" at)
   if((expect_rc EQUAL 0 AND NOT rc EQUAL 0) OR (NOT expect_rc EQUAL 0 AND rc EQUAL 0) OR at EQUAL -1)
-    failed("check with ${laid_text} of 10 laid out on ${arch}: expected exit ${expect_rc} "
+    failed("check with ${laid_text} of 10 laid out on ${arch} with ${compiler}: expected exit ${expect_rc} "
            "and \"${expect}\", got exit ${rc}:\n${out}")
   else()
     math(EXPR n "${failures}")  # keep the scope's count
@@ -72,11 +73,12 @@ function(check laid_text arch expect_rc expect)
   set(failures ${failures} PARENT_SCOPE)
 endfunction()
 
-check(10 x86_64 0 "layout: 10 of the 10 text names")
-check(9 x86_64 0 "layout: 9 of the 10 text names")
-check(8 x86_64 1 "under 90 % of the names in")
-check(8 x86_64 1 ".text._ZN7steward2F8Ev")  # names some that match nothing
-check(8 aarch64 0 "the list was made on x86_64, this is aarch64: not checked")
+check(10 x86_64 "GNU 12" 0 "layout: 10 of the 10 text names")
+check(9 x86_64 "GNU 12" 0 "layout: 9 of the 10 text names")
+check(8 x86_64 "GNU 12" 1 "under 90 % of the names in")
+check(8 x86_64 "GNU 12" 1 ".text._ZN7steward2F8Ev")  # names some that match nothing
+check(8 aarch64 "GNU 12" 0 "made on x86_64 with GNU 12, this is aarch64 with GNU 12: not checked")
+check(8 x86_64 "GNU 13" 0 "made on x86_64 with GNU 12, this is x86_64 with GNU 13: not checked")
 
 if(failures GREATER 0)
   message(FATAL_ERROR "${failures} hot-text check(s) failed")

@@ -57,7 +57,8 @@ set_tests_properties(Packaging.ManPageMatchesHelp Packaging.DebInstallsAndRuns
 # together, so that less than half of the binary is resident when idle.
 add_test(NAME Packaging.HotCodeLaidOutTogether
          COMMAND ${STEWARD_PACKAGING_TESTS}/layout_test.sh $<TARGET_FILE:steward>
-                 ${CMAKE_BINARY_DIR}/steward.map ${CMAKE_SOURCE_DIR}/packaging/hot-text.list)
+                 ${CMAKE_BINARY_DIR}/steward.map ${CMAKE_SOURCE_DIR}/packaging/hot-text.list
+                 "${STEWARD_COMPILER}")
 set_tests_properties(Packaging.HotCodeLaidOutTogether PROPERTIES
   LABELS packaging SKIP_RETURN_CODE 77 TIMEOUT 60)
 

@@ -6,9 +6,10 @@
 # third. Skips for a build without the layout (sanitizer, dynamic).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-BIN=${1:?usage: layout_test.sh STEWARD [LINK.map HOT-TEXT.list]}
+BIN=${1:?usage: layout_test.sh STEWARD [LINK.map HOT-TEXT.list COMPILER]}
 MAP=${2:-}
 LIST=${3:-}
+COMPILER=${4:-}
 
 sections=$(readelf -SW "$BIN")
 grep -q ' \.text\.steward\.hot ' <<<"$sections" || skip "no .text.steward.hot: not a release build"
@@ -26,7 +27,8 @@ step "hot code $text bytes, hot constants $ro bytes"
 if [ -n "$MAP" ] && [ -n "$LIST" ]; then
   [ -f "$MAP" ] || fail "no link map at $MAP (the release link writes it: -Wl,-Map)"
   check=$(cd "$(dirname "$0")/../.." && pwd)/cmake/hot_text.cmake
-  out=$(cmake -DMODE=check -DLIST="$LIST" -DMAP="$MAP" -DARCH="$(uname -m)" -P "$check" 2>&1) ||
+  out=$(cmake -DMODE=check -DLIST="$LIST" -DMAP="$MAP" -DARCH="$(uname -m)" -DCOMPILER="$COMPILER" \
+    -P "$check" 2>&1) ||
     fail "$out"
   step "$(sed 's/^-- //' <<<"$out")"
 fi

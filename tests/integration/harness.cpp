@@ -307,8 +307,15 @@ bool WaitUntilQuiet(pid_t pid, std::chrono::milliseconds quiet, std::chrono::mil
 }
 
 pid_t ForwarderOf(pid_t steward) {
+  // Only once it runs as the forwarder: PID 1's child names itself
+  // steward-log before it executes the binary again (its argv then is still
+  // PID 1's), and the executed forwarder names itself again once started
+  // (until then its name is the binary's file name).
   for (pid_t c : Children(steward)) {
-    if (ReadFile("/proc/" + std::to_string(c) + "/comm") == "steward-log\n") return c;
+    std::string proc = "/proc/" + std::to_string(c);
+    if (ReadFile(proc + "/comm") == "steward-log\n" &&
+        ReadFile(proc + "/cmdline") == std::string("steward-log\0", 12))
+      return c;
   }
   return 0;
 }

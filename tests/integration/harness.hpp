@@ -83,7 +83,8 @@ bool WaitUntilQuiet(pid_t pid, std::chrono::milliseconds quiet = std::chrono::mi
 
 const char* StewardBin();
 
-// steward's forwarder: the child of PID 1 named steward-log; 0 when none.
+// steward's forwarder: the child of PID 1 executed and running as steward-log;
+// 0 while there is none.
 pid_t ForwarderOf(pid_t steward);
 // Nothing in steward's stderr from AddressSanitizer or UBSan.
 void ExpectNoSanitizerReport(const Process& p);
